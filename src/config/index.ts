@@ -1,0 +1,17 @@
+export { ConfigError, formatProblems, formatKeyPath, problemsFromZod } from './config-error.js';
+export type { ConfigProblem } from './config-error.js';
+export { loadYamlFile, parseYamlText, deepFreeze } from './load-yaml-file.js';
+export { loadConfig, readEnv, defaultConfigDir, policyVersionOf, crossCheck } from './load-config.js';
+export type { LoadedConfig } from './load-config.js';
+export { serviceConfigSchema } from './service-schema.js';
+export type { ServiceConfig } from './service-schema.js';
+export { envSchema } from './env-schema.js';
+export type { Env } from './env-schema.js';
+export {
+  routingPolicySchema,
+  fieldMappingSchema,
+  teamsSchema,
+  categorySettingsSchema,
+  ruleSchema,
+} from './routing-schema.js';
+export type { RoutingPolicyConfig, FieldMapping, TeamsConfig, CategorySettings } from './routing-schema.js';

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/**
+ * `config/service.yaml`: how the service runs (not what it decides). Every key has a default, so an
+ * empty file is valid; unknown keys are errors so that a misspelt key is never silently ignored.
+ */
+export const serviceConfigSchema = z
+  .strictObject({
+    heat: z
+      .strictObject({
+        /** Entity set of incidents (heat-api.md §1: plural, case-insensitive). */
+        incidentSet: z.string().min(1).default('incidents'),
+        /** Entity set of schools. */
+        schoolSet: z.string().min(1).default('organizationalunits'),
+        /** HEAT caps $top at 100 (heat-api.md §4). */
+        pageSize: z.number().int().min(1).max(100).default(100),
+        timeoutMs: z.number().int().min(1000).max(120_000).default(30_000),
+        /** Public clients self-limit to 16 concurrent requests (heat-api.md §11). */
+        maxConcurrency: z.number().int().min(1).max(64).default(8),
+        /** HEAT slows tenants past 100,000 calls a day (heat-api.md §11). */
+        dailyCallBudget: z.number().int().min(100).default(90_000),
+        retries: z
+          .strictObject({
+            max: z.number().int().min(0).max(10).default(4),
+            baseDelayMs: z.number().int().min(1).default(250),
+            maxDelayMs: z.number().int().min(1).default(8_000),
+          })
+          .prefault({}),
+        /**
+         * The login name HEAT stamps in LastModBy for our writes (the API key's "On Behalf Of" user).
+         * Used to tell our own changes from a person's.
+         */
+        account: z.string().min(1).default('sbt-router'),
+      })
+      .prefault({}),
+    poll: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        intervalSeconds: z.number().int().min(1).max(3600).default(30),
+        /** Re-read this far behind the watermark so that late commits are not missed. */
+        overlapSeconds: z.number().int().min(0).max(86_400).default(120),
+        /** Where the first poll starts when Redis holds no watermark (ISO date or timestamp). */
+        startFrom: z.string().optional(),
+      })
+      .prefault({}),
+    worker: z
+      .strictObject({
+        concurrency: z.number().int().min(1).max(256).default(8),
+        attempts: z.number().int().min(1).max(50).default(5),
+        backoffMs: z.number().int().min(10).default(1000),
+        /** A job whose worker died is taken over after this long. */
+        lockDurationMs: z.number().int().min(1000).default(30_000),
+        stalledIntervalMs: z.number().int().min(1000).default(30_000),
+        /** SIGTERM waits this long for active jobs, then forces. */
+        shutdownDeadlineMs: z.number().int().min(100).default(20_000),
+      })
+      .prefault({}),
+    queue: z
+      .strictObject({
+        /** BullMQ key prefix; the braces make it a Redis Cluster hash tag. */
+        prefix: z.string().min(1).default('{sbt}'),
+      })
+      .prefault({}),
+    mode: z.enum(['enforce', 'shadow']).default('enforce'),
+    schools: z
+      .strictObject({
+        /** Only these schools (OrganizationUnitID) are moved; empty = every school. */
+        allow: z.array(z.string().min(1)).default([]),
+        /** true: no ticket is moved and no note is written anywhere (tags still are). */
+        killSwitch: z.boolean().default(false),
+      })
+      .prefault({}),
+    counts: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        period: z.enum(['month', 'school_year']).default('month'),
+        /** 1-12; the month a school year starts (period "school_year"). */
+        schoolYearStartMonth: z.number().int().min(1).max(12).default(8),
+        timeZone: z.string().min(1).default('America/Chicago'),
+        debounceSeconds: z.number().int().min(0).max(86_400).default(60),
+        /** Incident field that names the school, and the school-object field it matches. */
+        schoolField: z.string().min(1).default('OrganizationUnitID'),
+        schoolKeyField: z.string().min(1).default('Name'),
+        /** Cron for the nightly reconcile of the current period. */
+        reconcileCron: z.string().min(1).default('30 2 * * *'),
+      })
+      .prefault({}),
+    http: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        host: z.string().default('0.0.0.0'),
+        port: z.number().int().min(0).max(65_535).default(8080),
+        /** /readyz is false when HEAT has not answered for this long. */
+        heatStaleMinutes: z.number().int().min(1).default(10),
+        webhookBodyLimitBytes: z.number().int().min(1024).default(65_536),
+        signatureWindowSeconds: z.number().int().min(1).default(300),
+      })
+      .prefault({}),
+    logging: z
+      .strictObject({
+        level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export type ServiceConfig = z.output<typeof serviceConfigSchema>;

@@ -1,0 +1,2 @@
+export { startThrowawayRedis, ensureRedisInstalled, freePort } from './throwaway-redis.js';
+export type { ThrowawayRedis } from './throwaway-redis.js';

@@ -1,0 +1,40 @@
+import type { CategoryId, ScopeId } from './categories.js';
+
+/** One piece of evidence: a term, phrase, pattern or field test that matched, and where. */
+export interface Match {
+  field: string;
+  kind: 'term' | 'phrase' | 'pattern' | 'equals' | 'in';
+  /** The policy's term/phrase/pattern (never ticket text beyond the matched policy word). */
+  value: string;
+}
+
+/** A rule that fired, with its contribution to its category's score. */
+export interface Reason {
+  ruleId: string;
+  category: CategoryId;
+  weight: number;
+  matches: Match[];
+}
+
+export interface CategoryScore {
+  category: CategoryId;
+  score: number;
+}
+
+/**
+ * The classifier's verdict for one ticket under one policy version. Pure data: the same ticket and the
+ * same policy always give the same Decision.
+ */
+export interface Decision {
+  category: CategoryId;
+  scope: ScopeId;
+  /** The id of the strongest rule of the winning category ("threshold" when nothing reached it). */
+  ruleId: string;
+  /** 0..1 */
+  confidence: number;
+  restricted: boolean;
+  policyVersion: string;
+  reasons: Reason[];
+  winner: CategoryScore;
+  runnerUp: CategoryScore | null;
+}

@@ -1,0 +1,98 @@
+import type { HeatRecord } from '../domain/index.js';
+
+/** OData query options HEAT honours (heat-api.md §4). */
+export interface ODataQuery {
+  /** Raw $filter text; build with the helpers in odata-filter.ts. */
+  filter?: string;
+  select?: readonly string[];
+  /** e.g. "LastModDateTime asc,RecId asc" */
+  orderby?: string;
+  /** Page size; HEAT caps it at 100. */
+  top?: number;
+  skip?: number;
+}
+
+export interface HeatAuthConfig {
+  /** `Authorization: rest_api_key=KEY` (heat-api.md §2.1). */
+  apiKey?: string;
+  /** Session login (heat-api.md §2.2): used when no apiKey is given. */
+  session?: { tenant: string; username: string; password: string; role: string };
+}
+
+export interface HeatClientConfig extends HeatAuthConfig {
+  /** e.g. https://district.saasit.com or https://host/HEAT (no trailing /api). */
+  baseUrl: string;
+  timeoutMs: number;
+  maxConcurrency: number;
+  dailyCallBudget: number;
+  pageSize: number;
+  retries: { max: number; baseDelayMs: number; maxDelayMs: number };
+}
+
+export interface HeatCallRecord {
+  method: string;
+  /** Path without query string, ids kept (no credentials are ever in a path). */
+  path: string;
+  status: number;
+  ms: number;
+}
+
+export interface HeatCallStats {
+  /** Calendar day (UTC, YYYY-MM-DD) the count is for. */
+  day: string;
+  calls: number;
+  budget: number;
+  byMethod: Record<string, number>;
+}
+
+export interface JournalNoteInput {
+  parentRecId: string;
+  /** Parent object, "Incident" by default. */
+  parentCategory?: string;
+  subject: string;
+  body: string;
+  /** Stock categories include "Memo" (default). */
+  category?: string;
+  /** false = internal note. */
+  publishToWeb?: boolean;
+}
+
+export interface ChangedSinceOptions {
+  /** Entity set, "incidents" by default. */
+  set?: string;
+  /** Re-read this many ms before the watermark so that nothing committed late is missed. */
+  overlapMs: number;
+  /** Fields to return; RecId and LastModDateTime are always added. */
+  select?: readonly string[];
+  /** Page size (<= 100). */
+  top?: number;
+}
+
+/**
+ * The HEAT REST client. Every method counts against the daily budget, retries network errors, 5xx and
+ * 408 with backoff, re-logs in once on 401 with session auth, and throws HeatApiError otherwise.
+ */
+export interface HeatClient {
+  /** Pages of a collection ($top + $skip until a short page); tolerates 204 and empty 200 bodies. */
+  pages(set: string, query?: ODataQuery): AsyncIterable<HeatRecord[]>;
+  /** All records of a query (convenience over pages()). */
+  list(set: string, query?: ODataQuery): Promise<HeatRecord[]>;
+  /**
+   * Records modified at or after (watermark - overlap), ascending by LastModDateTime, with duplicates
+   * (same RecId + LastModDateTime) removed across pages.
+   */
+  changedSince(watermark: string, options: ChangedSinceOptions): AsyncIterable<HeatRecord[]>;
+  getByRecId(set: string, recId: string): Promise<HeatRecord>;
+  /** PATCH with only the given fields; returns HEAT's full updated record. */
+  update(set: string, recId: string, fields: Record<string, unknown>): Promise<HeatRecord>;
+  /** POST; returns the created record (201). */
+  create(set: string, fields: Record<string, unknown>): Promise<HeatRecord>;
+  /** POST journal__notess with ParentLink_RecID (heat-api.md §9.4 a). */
+  createNote(note: JournalNoteInput): Promise<HeatRecord>;
+  /** Calls made today against the budget. */
+  stats(): HeatCallStats;
+  /** Time of the last successful HEAT answer (for readiness), or null. */
+  lastSuccessAt(): Date | null;
+  /** Close keep-alive sockets. */
+  close(): void;
+}

@@ -1,0 +1,57 @@
+import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+function configDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sbt-config-'));
+  copyFileSync(join('config', 'routing.yaml'), join(dir, 'routing.yaml'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+describe('loadConfig', () => {
+  it('loads the shipped defaults', () => {
+    const cfg = loadConfig({ dir: 'config', env: {} });
+    expect(cfg.service.poll.intervalSeconds).toBe(30);
+    expect(cfg.routing.fields.category).toBe('SBT_Category');
+    expect(cfg.policyVersion).toMatch(/^[0-9a-f]{12}$/);
+    expect(Object.isFrozen(cfg.service)).toBe(true);
+  });
+
+  it('names the file, key and fix for a misspelt key', () => {
+    const dir = configDir({ 'service.yaml': 'poll:\n  intervalSecond: 10\n' });
+    try {
+      loadConfig({ dir, env: {} });
+      expect.unreachable('should have thrown');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problem = (err as ConfigError).problems[0]!;
+      expect(problem.file).toBe(join(dir, 'service.yaml'));
+      expect(problem.key).toBe('poll');
+      expect(problem.fix).toContain('intervalSecond');
+    }
+  });
+
+  it('reports a wrong type with its key path', () => {
+    const dir = configDir({ 'service.yaml': 'worker:\n  concurrency: lots\n' });
+    expect(() => loadConfig({ dir, env: {} })).toThrow(/service\.yaml: worker\.concurrency: .*Fix: give "worker\.concurrency" a value of type number/);
+  });
+
+  it('reports YAML syntax errors with a position', () => {
+    const dir = configDir({ 'service.yaml': 'poll:\n  intervalSeconds: [1,\n' });
+    expect(() => loadConfig({ dir, env: {} })).toThrow(/service\.yaml: line \d+, column \d+: YAML syntax error/);
+  });
+
+  it('rejects a bad environment variable by name', () => {
+    expect(() => loadConfig({ dir: 'config', env: { REDIS_URL: 'localhost:6379' } })).toThrow(
+      /environment: REDIS_URL: must start with redis:\/\//,
+    );
+  });
+
+  it('treats empty environment variables as unset', () => {
+    const cfg = loadConfig({ dir: 'config', env: { REDIS_URL: '', HEAT_API_KEY: '' } });
+    expect(cfg.env.REDIS_URL).toBeUndefined();
+  });
+});
