@@ -50,16 +50,99 @@ export type FieldMapping = z.output<typeof fieldMappingSchema>;
 export type TeamsConfig = z.output<typeof teamsSchema>;
 export type CategorySettings = z.output<typeof categorySettingsSchema>;
 
-/** Placeholder for the rule language; the classification engine replaces this with the full schema. */
-export const ruleSchema = z.strictObject({
-  id: z.string().min(1),
-  category: categoryIdSchema,
-  weight: z.number().default(1),
-  any: z.array(z.string().min(1)).default([]),
+/** A field name of the HEAT incident (standard or custom), e.g. "Subject", "Symptom", "Category". */
+const fieldNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, {
+  message: 'must be a HEAT field name such as Subject, Symptom, Category or a custom field',
 });
 
+/**
+ * Patterns are JavaScript regular expressions applied to folded text (lower case, accents removed).
+ * Node 20 has no re2, so catastrophic backtracking is rejected when the policy is compiled
+ * (safe-regex2) and the length is capped here.
+ */
+export const MAX_PATTERN_LENGTH = 200;
+const patternSchema = z
+  .string()
+  .min(1)
+  .max(MAX_PATTERN_LENGTH, { message: `a pattern may be at most ${MAX_PATTERN_LENGTH} characters` });
+
+/** What to look for. Terms are single words (stemmed), phrases are word sequences (stemmed), patterns are regexes. */
+export const matcherObjectSchema = z.strictObject({
+  terms: z.array(z.string().min(1).max(60)).default([]),
+  phrases: z.array(z.string().min(1).max(200)).default([]),
+  patterns: z.array(patternSchema).default([]),
+  /** Fields to search; defaults to the rule's `fields`, then to `normalise.textFields`. */
+  fields: z.array(fieldNameSchema).min(1).optional(),
+});
+
+/**
+ * A matcher: either the full object, or the shorthand list `[printer, "smart board"]` where single
+ * words are terms and several words make a phrase.
+ */
+export const matcherSchema = z.union([z.array(z.string().min(1).max(200)).min(1), matcherObjectSchema]);
+
+export const ruleSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
+    message: 'must be letters, digits, "_", "-" or "." (it is written into HEAT as SBT_RuleId)',
+  }),
+  category: categoryIdSchema,
+  description: z.string().optional(),
+  /** Added to the category's score when the rule fires; negative weights count against the category. */
+  weight: z.number().finite().default(1),
+  /** Breaks ties between categories of equal score (higher wins) and picks the reported rule. */
+  priority: z.number().int().default(0),
+  enabled: z.boolean().default(true),
+  /** Default fields for this rule's text conditions. */
+  fields: z.array(fieldNameSchema).min(1).optional(),
+  /** At least one item must match. */
+  any: matcherSchema.optional(),
+  /** A matcher: every item must match. A list of matchers: each must match at least one of its items. */
+  all: z.union([matcherObjectSchema, z.array(matcherSchema).min(1)]).optional(),
+  /** No item may match. */
+  none: matcherSchema.optional(),
+  /** Field equality (case- and accent-insensitive): `{ Source: Phone }`. */
+  equals: z.record(fieldNameSchema, z.string()).optional(),
+  /** Set membership (case- and accent-insensitive): `{ Category: [Telephony, Phones] }`. */
+  in: z.record(fieldNameSchema, z.array(z.string()).min(1)).optional(),
+});
+
+export const normaliseSchema = z
+  .strictObject({
+    /** Fields searched by rules that name none. */
+    textFields: z.array(fieldNameSchema).min(1).default(['Subject', 'Symptom']),
+    /** Fields that may hold HTML and e-mail threads: converted to text and stripped of e-mail noise. */
+    bodyFields: z.array(fieldNameSchema).default(['Symptom']),
+    /** Text beyond this many characters of a field is not read (bounds the work per ticket). */
+    maxFieldChars: z.number().int().min(100).max(200_000).default(12_000),
+    /** Reduce words to stems so that "printers", "printing" and "print" match alike. */
+    stemming: z.boolean().default(true),
+    /** Words never stemmed, where the exact form carries the meaning ("grades" is not "3rd grade"). */
+    keepWords: z.array(z.string().min(1)).default([]),
+    /**
+     * Patterns of a line that starts forwarded content (e.g. "---------- Forwarded message ---------"):
+     * the line and the header lines right after it (From:, Date:, Subject:, To:) are dropped, the
+     * forwarded request itself is kept.
+     */
+    forwardAt: z.array(patternSchema).default([]),
+    /**
+     * Patterns (on folded lines) of a line that starts quoted, forwarded, signature or disclaimer text:
+     * that line and everything after it are dropped (unless nothing came before it).
+     */
+    cutAt: z.array(patternSchema).default([]),
+    /** Patterns of single lines to drop (quoted lines, contact lines of signatures). */
+    dropLines: z.array(patternSchema).default([]),
+  })
+  .prefault({});
+
 export const routingPolicySchema = z.strictObject({
-  threshold: z.number().min(0).default(1),
+  /** A category needs at least this score to win; below it the ticket is `unclassified`. */
+  threshold: z.number().positive().default(1),
+  normalise: normaliseSchema,
+  /**
+   * Word or phrase -> equivalents (e.g. Spanish): every rule term/phrase equal to the key also matches
+   * its equivalents. `printer: [impresora]`.
+   */
+  synonyms: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}),
   fields: fieldMappingSchema,
   teams: teamsSchema,
   categories: z.record(categoryIdSchema, categorySettingsSchema),
@@ -67,3 +150,7 @@ export const routingPolicySchema = z.strictObject({
 });
 
 export type RoutingPolicyConfig = z.output<typeof routingPolicySchema>;
+export type RuleConfig = z.output<typeof ruleSchema>;
+export type MatcherConfig = z.output<typeof matcherSchema>;
+export type MatcherObjectConfig = z.output<typeof matcherObjectSchema>;
+export type NormaliseConfig = z.output<typeof normaliseSchema>;

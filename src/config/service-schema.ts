@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CATEGORY_IDS } from '../domain/index.js';
 
 /**
  * `config/service.yaml`: how the service runs (not what it decides). Every key has a default, so an
@@ -31,6 +32,11 @@ export const serviceConfigSchema = z
          * Used to tell our own changes from a person's.
          */
         account: z.string().min(1).default('sbt-router'),
+        /**
+         * How date literals are written in $filter: a bare full timestamp (OData v4 form; the default) or
+         * a bare date a day earlier, for tenants that refuse timestamps (heat-api.md §6 leaves it open).
+         */
+        filterDateFormat: z.enum(['timestamp', 'date']).default('timestamp'),
       })
       .prefault({}),
     poll: z
@@ -83,6 +89,21 @@ export const serviceConfigSchema = z
         schoolKeyField: z.string().min(1).default('Name'),
         /** Cron for the nightly reconcile of the current period. */
         reconcileCron: z.string().min(1).default('30 2 * * *'),
+        /** Custom fields of the school record that receive the counts (docs/counts.md). */
+        fields: z
+          .strictObject({
+            inScope: z.string().min(1).default('SBT_InScopeCount'),
+            outOfScope: z.string().min(1).default('SBT_OutOfScopeCount'),
+            restricted: z.string().min(1).default('SBT_RestrictedCount'),
+            needsReview: z.string().min(1).default('SBT_ReviewCount'),
+            /** One field per category: prefix + category id (SBT_Count_hardware), unless named below. */
+            categoryPrefix: z.string().min(1).default('SBT_Count_'),
+            categories: z.partialRecord(z.enum(CATEGORY_IDS), z.string().min(1)).default({}),
+            outOfScopeShare: z.string().min(1).default('SBT_OutOfScopeShare'),
+            period: z.string().min(1).default('SBT_CountPeriod'),
+            updated: z.string().min(1).default('SBT_CountsUpdated'),
+          })
+          .prefault({}),
       })
       .prefault({}),
     http: z

@@ -21,6 +21,20 @@ export interface ActionPlan {
   note: ActionNote | null;
   /** Short machine-readable reasons for the plan, for logs and dry runs (no ticket text). */
   why: string[];
+  /** decisionFingerprint() of the decision applied (also the marker that identifies our note). */
+  fingerprint?: string;
+  /**
+   * 'create': write the note (after checking for its marker on a retry). 'if-missing': the ticket already
+   * shows our move, so the note was written unless a previous attempt died between PATCH and note:
+   * only a retry (attempt > 1) looks for it and writes it when absent.
+   */
+  noteMode?: 'create' | 'if-missing';
+  /** A person moved the ticket away from our routing: from = our team, to = theirs. */
+  override?: { from: string; to: string } | null;
+  /** The decision was restricted (gradebook work). */
+  restricted?: boolean;
+  /** LastModDateTime of the ticket as read (returned by applyActions when nothing is written). */
+  lastModDateTime?: string | null;
 }
 
 export interface ApplyResult {
@@ -30,4 +44,8 @@ export interface ApplyResult {
   /** LastModDateTime of the record after our write (or as read, when nothing was written). */
   lastModDateTime: string | null;
   heatCalls: number;
+  /** True when nothing was sent because the caller asked for a dry run. */
+  dryRun?: boolean;
+  /** The note was due but a note with the same decision marker already existed (retry after a crash). */
+  noteFound?: boolean;
 }

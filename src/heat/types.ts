@@ -27,7 +27,16 @@ export interface HeatClientConfig extends HeatAuthConfig {
   dailyCallBudget: number;
   pageSize: number;
   retries: { max: number; baseDelayMs: number; maxDelayMs: number };
+  /**
+   * How changedSince() writes its date literal (heat-api.md §6/§15: bare literals only).
+   * 'timestamp' (default): `LastModDateTime ge 2026-11-01T10:00:00Z`; 'date': `ge 2026-10-31`, a day early,
+   * for tenants that refuse timestamps.
+   */
+  filterDateFormat?: FilterDateFormat;
 }
+
+/** Literal form of a date in $filter; see HeatClientConfig.filterDateFormat. */
+export type FilterDateFormat = 'timestamp' | 'date';
 
 export interface HeatCallRecord {
   method: string;
@@ -55,6 +64,8 @@ export interface JournalNoteInput {
   category?: string;
   /** false = internal note. */
   publishToWeb?: boolean;
+  /** Stock sources include "Other" (default), "E-mail", "Phone/Fax". */
+  source?: string;
 }
 
 export interface ChangedSinceOptions {
@@ -66,6 +77,12 @@ export interface ChangedSinceOptions {
   select?: readonly string[];
   /** Page size (<= 100). */
   top?: number;
+  /** Stop once the cursor passes this instant (ms): later changes belong to the next poll. */
+  untilMs?: number;
+  /** Hard stop on the number of requests, so that a poll always ends. */
+  maxPages?: number;
+  /** Overrides HeatClientConfig.filterDateFormat for this query. */
+  filterDateFormat?: FilterDateFormat;
 }
 
 /**

@@ -1,2 +1,6 @@
 export { createLogger, createSilentLogger, redact } from './create-logger.js';
 export type { Logger, LoggerOptions } from './create-logger.js';
+export { createMetrics, WEBHOOK_OUTCOMES, JOB_OUTCOMES } from './metrics.js';
+export type { Metrics, WebhookOutcome, ScrapeCollector } from './metrics.js';
+export { createReadinessCheck } from './readiness.js';
+export type { ReadinessReport, ReadinessDeps, ReadinessCheckResult, QueueProgress } from './readiness.js';

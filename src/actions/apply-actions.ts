@@ -1,0 +1,148 @@
+import type { ActionPlan, ApplyResult } from '../domain/index.js';
+import { HeatApiError, eq } from '../heat/index.js';
+import type { HeatClient } from '../heat/index.js';
+import type { Logger } from '../observability/index.js';
+import { noteMarker } from './render-note.js';
+
+export interface ApplyDeps {
+  heat: HeatClient;
+  logger: Logger;
+  /** Entity set of incidents (service.yaml heat.incidentSet). */
+  incidentSet: string;
+  /** Return what would be written without calling HEAT. */
+  dryRun?: boolean;
+  /**
+   * 1-based job attempt. Pass BullMQ's job.attemptsStarted: unlike attemptsMade it also counts a start
+   * after a worker died mid-job (a stalled job), which is exactly when a note may be missing.
+   */
+  attempt?: number;
+}
+
+/** Journal notes of an incident (heat-api.md §9.4 a): the extension set, linked by ParentLink_RecID. */
+const NOTES_SET = 'journal__notess';
+
+/**
+ * Performs a plan with as few HEAT calls as possible: one PATCH carrying every field change, then one
+ * note when the ticket moved. Order and crash safety (docs/actions.md): PATCH first, because a refused
+ * PATCH must leave no note behind; a worker that dies between the two calls is retried, the retry reads
+ * the ticket again (now showing our move), plans the note as 'if-missing', and creates it only when no
+ * note of the ticket carries this decision's marker. An echo (attempt 1, nothing differs) costs 0 calls.
+ */
+export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<ApplyResult> {
+  const attempt = deps.attempt ?? 1;
+  const log = deps.logger.child({ ticketId: plan.recId, incidentNumber: plan.incidentNumber, attempt });
+  const fieldNames = Object.keys(plan.fields);
+  const patchDue = fieldNames.length > 0;
+  const noteDue =
+    plan.note !== null && (plan.noteMode === 'create' || (plan.noteMode === 'if-missing' && attempt > 1));
+  const result: ApplyResult = {
+    recId: plan.recId,
+    patched: false,
+    noted: false,
+    lastModDateTime: plan.lastModDateTime ?? null,
+    heatCalls: 0,
+  };
+
+  if (deps.dryRun) {
+    log.info('planned writes (dry run)', {
+      event: 'dry_run',
+      kind: plan.kind,
+      fields: plan.fields,
+      moveTo: plan.moveTo,
+      note: noteDue,
+      why: plan.why,
+    });
+    return { ...result, dryRun: true };
+  }
+
+  if (patchDue) {
+    let updated: Record<string, unknown>;
+    try {
+      updated = await deps.heat.update(deps.incidentSet, plan.recId, plan.fields);
+    } catch (err) {
+      if (err instanceof HeatApiError && err.status >= 400 && err.status < 500) {
+        // A refused PATCH changed nothing (one call, one record); the note is not written, and the error
+        // goes back to the queue, which fails the job without retrying (isPermanentHeatError).
+        log.error('HEAT refused the update', {
+          event: 'heat_refused',
+          status: err.status,
+          code: err.code,
+          heatMessage: err.messages.join(' | ') || err.description,
+          fields: fieldNames,
+          fix: err.fix,
+        });
+      }
+      throw err;
+    }
+    result.heatCalls += 1;
+    result.patched = true;
+    const stamped = updated.LastModDateTime;
+    if (typeof stamped === 'string') result.lastModDateTime = stamped;
+  }
+
+  if (noteDue && plan.note) {
+    const marker = noteMarker(plan.fingerprint ?? '');
+    let exists = false;
+    if (attempt > 1 && plan.fingerprint) {
+      let pagesRead = 0;
+      for await (const page of deps.heat.pages(NOTES_SET, {
+        filter: eq('ParentLink_RecID', plan.recId),
+        select: ['RecId', 'NotesBody'],
+      })) {
+        pagesRead += 1;
+        if (page.some((n) => String(n.NotesBody ?? '').includes(marker))) {
+          exists = true;
+          break;
+        }
+      }
+      // A query that matched nothing yields no page but still cost one call.
+      result.heatCalls += Math.max(1, pagesRead);
+    }
+    if (exists) {
+      result.noteFound = true;
+      log.info('note already present, not written again', {
+        event: 'note_exists',
+        fingerprint: plan.fingerprint,
+      });
+    } else {
+      await deps.heat.createNote({
+        parentRecId: plan.recId,
+        parentCategory: 'Incident',
+        subject: plan.note.subject,
+        body: plan.note.body,
+        category: plan.note.category,
+        publishToWeb: plan.note.publishToWeb,
+      });
+      result.heatCalls += 1;
+      result.noted = true;
+    }
+  }
+
+  if (plan.override) {
+    log.warn('a person moved the ticket away from our routing; not moving it back', {
+      event: 'override',
+      from: plan.override.from,
+      to: plan.override.to,
+    });
+  }
+  if (plan.restricted && (plan.kind === 'restrict' || plan.moveTo !== null)) {
+    log.info('restricted (gradebook) ticket kept away from technicians', {
+      event: 'restricted',
+      moveTo: plan.moveTo,
+      ownerCleared: 'Owner' in plan.fields,
+      fingerprint: plan.fingerprint,
+    });
+  } else if (plan.moveTo !== null) {
+    log.info('ticket moved', { event: 'moved', moveTo: plan.moveTo, fingerprint: plan.fingerprint });
+  }
+  if (patchDue || result.noted) {
+    log.debug('applied', {
+      event: 'applied',
+      kind: plan.kind,
+      fields: fieldNames,
+      noted: result.noted,
+      heatCalls: result.heatCalls,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import type { Decision } from '../domain/index.js';
+
+/** Confidence as stored in HEAT: two decimals, so float noise never changes a fingerprint or costs a write. */
+export function roundConfidence(confidence: number): number {
+  return Math.round(confidence * 100) / 100;
+}
+
+/**
+ * A stable short hash of what a decision means for HEAT: category, scope, rule, rounded confidence,
+ * restriction, policy version and the team the policy sends it to. Written to SBT_DecisionHash, so a
+ * ticket that already carries the fingerprint of the decision its content produces needs no write, and
+ * used as the marker of our journal note so that a retry can find a note it already wrote.
+ * 12 hex characters (48 bits): collisions only matter between two decisions for the same ticket.
+ */
+export function decisionFingerprint(decision: Decision, destination: string | null): string {
+  const canonical = JSON.stringify([
+    'v1',
+    decision.category,
+    decision.scope,
+    decision.ruleId,
+    roundConfidence(decision.confidence),
+    decision.restricted,
+    decision.policyVersion,
+    destination ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
+}

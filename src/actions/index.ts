@@ -1,0 +1,8 @@
+export { planActions } from './plan-actions.js';
+export type { PlanContext } from './plan-actions.js';
+export { applyActions } from './apply-actions.js';
+export type { ApplyDeps } from './apply-actions.js';
+export { decisionFingerprint, roundConfidence } from './decision-fingerprint.js';
+export { checkTenantFields } from './check-tenant-fields.js';
+export { renderNote, noteMarker, DEFAULT_NOTE_TEMPLATES } from './render-note.js';
+export type { NoteValues } from './render-note.js';

@@ -1,0 +1,237 @@
+import type { RoutingPolicyConfig } from '../config/index.js';
+import { FINAL_STATUSES } from '../domain/index.js';
+import type { ActionNote, ActionPlan, Decision, PlanKind, Ticket } from '../domain/index.js';
+import { decisionFingerprint, roundConfidence } from './decision-fingerprint.js';
+import { DEFAULT_NOTE_TEMPLATES, renderNote } from './render-note.js';
+import { isEmpty, sameFieldValue, sameTeam } from './same-field-value.js';
+
+export interface PlanContext {
+  routing: RoutingPolicyConfig;
+  mode: 'enforce' | 'shadow';
+  schools: { allow: readonly string[]; killSwitch: boolean };
+  /** Our HEAT login: HEAT stamps it in LastModBy on our writes (heat-api.md §9.2). */
+  account: string;
+  now: Date;
+  /** Custom fields the tenant lacks (checkTenantFields at start-up): never written. */
+  missingFields?: ReadonlySet<string>;
+  /** Known technician logins, to clear a technician Owner from restricted work. */
+  technicianLogins?: ReadonlySet<string>;
+}
+
+/** Why a ticket is only tagged, never moved or noted. */
+type Gate = 'final_state' | 'shadow' | 'kill_switch' | 'school_not_allowed';
+
+function text(value: unknown): string | null {
+  if (isEmpty(value)) return null;
+  return String(value).trim();
+}
+
+function lowerSet(values: Iterable<string>): Set<string> {
+  return new Set([...values].map((v) => v.trim().toLowerCase()));
+}
+
+function gateOf(ticket: Ticket, school: string | null, ctx: PlanContext): Gate | null {
+  const status = text(ticket.Status)?.toLowerCase();
+  if (status && FINAL_STATUSES.some((s) => s.toLowerCase() === status)) return 'final_state';
+  if (ctx.mode === 'shadow') return 'shadow';
+  if (ctx.schools.killSwitch) return 'kill_switch';
+  if (ctx.schools.allow.length > 0 && !(school && lowerSet(ctx.schools.allow).has(school.toLowerCase()))) {
+    return 'school_not_allowed';
+  }
+  return null;
+}
+
+/**
+ * The team the policy sends a decision to, whatever the ticket's current team: the category's
+ * configured destination, or the school's technicians for in-scope work. null: the policy names none.
+ */
+function policyDestination(
+  decision: Decision,
+  school: string | null,
+  routing: RoutingPolicyConfig,
+): string | null {
+  const settings = routing.categories[decision.category];
+  const technicians = (school ? routing.teams.perSchool[school] : undefined) ?? routing.teams.technicians;
+  const destination = settings?.destination ?? (decision.scope === 'in_scope' ? technicians : null);
+  if (decision.restricted) {
+    // Defence in depth: loadConfig's crossCheck already refuses such a routing.yaml at start-up.
+    const technicianTeams = lowerSet([routing.teams.technicians, ...Object.values(routing.teams.perSchool)]);
+    if (!destination || technicianTeams.has(destination.toLowerCase())) {
+      throw new Error(
+        `routing.yaml: categories.${decision.category}.destination must name a team that is not a technicians' team (restricted work never goes to technicians); fix the destination and restart`,
+      );
+    }
+  }
+  return destination;
+}
+
+/**
+ * Turns a decision into the writes HEAT needs, comparing with what the ticket already shows. Pure: no
+ * I/O, no clock (ctx.now), same inputs give the same plan. See docs/actions.md for the full table.
+ *
+ * - Tags always follow the decision; only fields that differ are written, and the classification time
+ *   only together with another change, so our own write echoing back in the next poll costs nothing.
+ * - Routing: out-of-scope and restricted work leaves intake or the technicians; in-scope work leaves
+ *   intake for the school's technicians; a ticket whose SBT_RoutedTo still equals its team is "ours"
+ *   and follows re-classification. Tickets a person placed elsewhere stay there.
+ * - A person's move after our routing is an override: recorded once in SBT_Override, never undone,
+ *   except that restricted (gradebook) work never stays with technicians.
+ */
+export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext): ActionPlan {
+  const f = ctx.routing.fields;
+  const teams = ctx.routing.teams;
+  const missing = ctx.missingFields ?? new Set<string>();
+  const why: string[] = [
+    `scope:${decision.scope}`,
+    `category:${decision.category}`,
+    `rule:${decision.ruleId}`,
+  ];
+
+  const school = text(ticket.OrganizationUnitID);
+  const currentTeam = text(ticket.OwnerTeam);
+  const owner = text(ticket.Owner);
+  const routedTo = missing.has(f.routedTo) ? null : text(ticket[f.routedTo]);
+  const lastByUs = sameTeam(ticket.LastModBy, ctx.account);
+  const destination = policyDestination(decision, school, ctx.routing);
+  const fingerprint = decisionFingerprint(decision, destination);
+
+  const technicianTeams = lowerSet([teams.technicians, ...Object.values(teams.perSchool)]);
+  const atIntake = currentTeam === null || sameTeam(currentTeam, teams.intake);
+  const atTechnicians = currentTeam !== null && technicianTeams.has(currentTeam.toLowerCase());
+  const ownerIsTechnician =
+    owner !== null &&
+    (ctx.technicianLogins ? lowerSet(ctx.technicianLogins).has(owner.toLowerCase()) : atTechnicians);
+  const routingOurs = routedTo !== null && sameTeam(currentTeam, routedTo);
+  // Once we have recorded an override our own tag writes stamp LastModBy, so the recorded override (not
+  // LastModBy) then tells that the team is still the person's choice.
+  const overrideRecorded =
+    !missing.has(f.override) && !isEmpty(ticket[f.override]) && sameTeam(ticket[f.override], currentTeam);
+  const personMoved =
+    routedTo !== null && !routingOurs && (!lastByUs || overrideRecorded) && decision.scope !== 'needs_review';
+
+  let target: string | null = null;
+  let override: { from: string; to: string } | null = null;
+  if (personMoved) {
+    why.push('person_moved');
+    if (decision.restricted && (atTechnicians || ownerIsTechnician)) {
+      // Gradebook work never ends with a technician, whoever put it there (issue 4 §3).
+      why.push('restricted_beats_override');
+      target = destination;
+    }
+    if (!overrideRecorded) override = { from: routedTo, to: currentTeam ?? '' };
+  } else if (destination !== null) {
+    if (routingOurs) why.push('routing_ours');
+    else if (atIntake) why.push('at_intake');
+    else if (atTechnicians) why.push('at_technicians');
+    switch (decision.scope) {
+      case 'in_scope':
+        if (atIntake || routingOurs) target = destination;
+        break;
+      case 'out_of_scope':
+      case 'restricted':
+        if (
+          atIntake ||
+          atTechnicians ||
+          ownerIsTechnician ||
+          routingOurs ||
+          sameTeam(currentTeam, destination)
+        ) {
+          target = destination;
+        }
+        break;
+      case 'needs_review':
+        // Moving vague tickets back to triage only undoes our own routing; a person's triage stands.
+        if (routingOurs) target = destination;
+        break;
+    }
+    if (target === null) why.push('placed_by_person');
+  } else {
+    why.push('no_destination');
+  }
+
+  const gate = gateOf(ticket, school, ctx);
+  if (gate) {
+    why.push(`tag_only:${gate}`);
+    target = null;
+  }
+
+  const moving = target !== null && !sameTeam(currentTeam, target);
+  const clearOwner = target !== null && (moving || (decision.restricted && ownerIsTechnician));
+
+  const fields: Record<string, unknown> = {};
+  const want = (name: string, value: unknown, same = sameFieldValue): void => {
+    if (missing.has(name)) return;
+    if (!same(ticket[name], value)) fields[name] = value;
+  };
+  want(f.scope, decision.scope);
+  want(f.category, decision.category);
+  want(f.ruleId, decision.ruleId);
+  want(f.confidence, roundConfidence(decision.confidence));
+  want(f.policyVersion, decision.policyVersion);
+  want(f.restricted, decision.restricted);
+  want(f.decisionHash, fingerprint);
+  if (target !== null) want(f.routedTo, target, sameTeam);
+  if (override) want(f.override, override.to, sameTeam);
+  if (moving && target !== null) {
+    fields.OwnerTeam = target;
+    // HEAT cascades Owner from OwnerTeam and refuses an Owner outside the new team (heat-api.md §8), so
+    // the Owner is cleared in the same PATCH, even if our read showed none (it may be stale).
+    fields.Owner = '';
+    why.push(`move:${target}`);
+  } else if (clearOwner && owner !== null) {
+    fields.Owner = '';
+    why.push('clear_technician_owner');
+  }
+  if (Object.keys(fields).length > 0 && !missing.has(f.classifiedAt))
+    fields[f.classifiedAt] = ctx.now.toISOString();
+
+  let note: ActionNote | null = null;
+  let noteMode: ActionPlan['noteMode'];
+  if (target !== null) {
+    // Not conditioned on LastModBy: HEAT workflows may restamp it right after our PATCH (heat-api.md §6).
+    const ticketShowsOurMove =
+      !moving &&
+      routingOurs &&
+      (missing.has(f.decisionHash) || sameFieldValue(ticket[f.decisionHash], fingerprint));
+    if (moving || ticketShowsOurMove) {
+      const settings = ctx.routing.categories[decision.category];
+      const template =
+        settings?.note ??
+        (decision.scope === 'in_scope' ? DEFAULT_NOTE_TEMPLATES.inScope : DEFAULT_NOTE_TEMPLATES.other);
+      note = renderNote(template, {
+        school,
+        team: target,
+        category: settings?.displayName ?? decision.category,
+        categoryId: decision.category,
+        ruleId: decision.ruleId,
+        policyVersion: decision.policyVersion,
+        fingerprint,
+      });
+      noteMode = moving ? 'create' : 'if-missing';
+    }
+  }
+
+  let kind: PlanKind;
+  if (Object.keys(fields).length === 0 && noteMode !== 'create') kind = 'noop';
+  else if (decision.restricted && 'Owner' in fields) kind = 'restrict';
+  else if (moving) kind = 'move';
+  else if (override && f.override in fields) kind = 'override';
+  else kind = 'tag';
+  if (override && !(f.override in fields)) override = null;
+
+  const plan: ActionPlan = {
+    recId: ticket.RecId,
+    kind,
+    fields,
+    moveTo: moving ? target : null,
+    note,
+    why,
+    fingerprint,
+    override,
+    restricted: decision.restricted,
+    lastModDateTime: text(ticket.LastModDateTime),
+  };
+  if (typeof ticket.IncidentNumber === 'number') plan.incidentNumber = ticket.IncidentNumber;
+  if (noteMode) plan.noteMode = noteMode;
+  return plan;
+}

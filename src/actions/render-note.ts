@@ -1,0 +1,57 @@
+import type { ActionNote } from '../domain/index.js';
+
+export interface NoteValues {
+  /** OrganizationUnitID (a school name, not ticket text); "your school" when missing. */
+  school: string | null | undefined;
+  team: string;
+  /** Category display name from routing.yaml. */
+  category: string;
+  categoryId: string;
+  ruleId: string;
+  policyVersion: string;
+  fingerprint: string;
+}
+
+/** Used when routing.yaml gives a category no `note` (in-scope categories ship without one). */
+export const DEFAULT_NOTE_TEMPLATES = {
+  inScope:
+    '{category} is school-based technician work under {policy}. This ticket from {school} was assigned to {team} (rule {ruleId}).',
+  other:
+    '{category} work is handled by {team} under {policy}; school-based technicians support hardware and software access. This ticket from {school} was moved to {team} (rule {ruleId}).',
+} as const;
+
+/** The text a retry searches for among a ticket's notes: one note per decision fingerprint. */
+export function noteMarker(fingerprint: string): string {
+  return `[sbt-router decision ${fingerprint}]`;
+}
+
+/**
+ * The internal journal note for a move. Only policy words and names reach it (school, team, category,
+ * rule id, policy version): never the ticket's Subject or Symptom, which may hold student data.
+ * {placeholders} are replaced in one pass, so a value can never inject another placeholder.
+ */
+export function renderNote(template: string, values: NoteValues): ActionNote {
+  const replacements: Record<string, string> = {
+    school: values.school && values.school.trim() !== '' ? values.school.trim() : 'your school',
+    team: values.team,
+    category: values.category,
+    ruleId: values.ruleId,
+    policy: `the SBT scope policy (version ${values.policyVersion})`,
+  };
+  const text = template
+    .replace(/\{(\w+)\}/g, (whole, name: string) => replacements[name] ?? whole)
+    .replace(/\s+/g, ' ')
+    .trim();
+  const body = [
+    text,
+    '',
+    `Policy: SBT scope policy version ${values.policyVersion}; rule ${values.ruleId}; category ${values.categoryId}.`,
+    noteMarker(values.fingerprint),
+  ].join('\n');
+  return {
+    subject: `Routed to ${values.team} by the SBT scope policy`,
+    body,
+    category: 'Memo',
+    publishToWeb: false,
+  };
+}

@@ -1,0 +1,206 @@
+import { CATEGORY_IDS, CATEGORY_SCOPES, type CategoryId, type CategoryScore, type Decision, type HeatRecord, type Match, type Reason } from '../domain/index.js';
+import type { CompiledPolicy, CompiledRule } from './compile-policy.js';
+import { foldText } from './normalise-text.js';
+
+/** A reason shows at most this many matches (the rule fired; the rest add nothing for a reader). */
+const MAX_MATCHES_PER_REASON = 10;
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+/**
+ * Confidence (docs/policy.md): for a winner with score s1 >= threshold T and runner-up score s2,
+ * margin = (s1 - max(s2, 0)) / s1 clamped to [0, 1], strength = s1 / (s1 + T), confidence = margin x strength.
+ * For `unclassified`: 1 - clamp(top / T), i.e. 1 when nothing fired at all.
+ */
+export function confidenceOf(winnerScore: number, runnerUpScore: number | null, threshold: number): number {
+  const s2 = Math.max(runnerUpScore ?? 0, 0);
+  const margin = Math.min(1, Math.max(0, (winnerScore - s2) / winnerScore));
+  const strength = winnerScore / (winnerScore + threshold);
+  return round3(margin * strength);
+}
+
+/**
+ * Classifies one HEAT incident under a compiled policy. Pure and deterministic: same ticket, same policy,
+ * same Decision. Reasons carry only the policy's own words, phrases and patterns, never ticket text.
+ */
+export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Decision {
+  const nItems = policy.items.length;
+  // slot[item] = 1 + index into hitField/hitValue when the item matched.
+  const slot = new Int32Array(nItems);
+  const hitField: string[] = [];
+  const hitValue: string[] = [];
+
+  for (const field of policy.fields) {
+    const text = policy.normaliser.normalise(ticket[field.name], field.body);
+    const tokens = text.tokens;
+    if (tokens.length === 0) continue;
+    const words = field.words;
+    for (let i = 0; i < tokens.length; i++) {
+      const entries = words.get(tokens[i]!);
+      if (entries === undefined) continue;
+      for (const e of entries) {
+        if (slot[e.item] !== 0) continue;
+        const rest = e.rest;
+        if (rest !== null) {
+          if (i + rest.length >= tokens.length) continue;
+          let ok = true;
+          for (let j = 0; j < rest.length; j++) {
+            if (tokens[i + 1 + j] !== rest[j]) {
+              ok = false;
+              break;
+            }
+          }
+          if (!ok) continue;
+        }
+        hitField.push(field.name);
+        hitValue.push(e.variant);
+        slot[e.item] = hitField.length;
+      }
+    }
+    for (const p of field.patterns) {
+      if (slot[p.item] !== 0) continue;
+      if (p.re.test(text.folded)) {
+        hitField.push(field.name);
+        hitValue.push(policy.items[p.item]!.value);
+        slot[p.item] = hitField.length;
+      }
+    }
+  }
+
+  const scores = new Float64Array(CATEGORY_IDS.length);
+  const fired = new Uint8Array(CATEGORY_IDS.length);
+  const topPriority = new Float64Array(CATEGORY_IDS.length).fill(-Infinity);
+  const firedRules: CompiledRule[] = [];
+  let foldedFields: Map<string, string> | null = null;
+
+  for (const rule of policy.rules) {
+    let blocked = false;
+    for (const id of rule.forbidden) {
+      if (slot[id] !== 0) {
+        blocked = true;
+        break;
+      }
+    }
+    if (blocked) continue;
+    let met = true;
+    for (const req of rule.requirements) {
+      let any = false;
+      for (const id of req) {
+        if (slot[id] !== 0) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) {
+        met = false;
+        break;
+      }
+    }
+    if (!met) continue;
+    for (const test of rule.fieldTests) {
+      foldedFields ??= new Map();
+      let value = foldedFields.get(test.field);
+      if (value === undefined) {
+        const raw = ticket[test.field];
+        value = typeof raw === 'string' || typeof raw === 'number' ? foldText(String(raw)).trim() : '';
+        foldedFields.set(test.field, value);
+      }
+      if (!test.values.has(value)) {
+        met = false;
+        break;
+      }
+    }
+    if (!met) continue;
+    firedRules.push(rule);
+    const c = rule.categoryIndex;
+    scores[c] = scores[c]! + rule.weight;
+    fired[c] = 1;
+    if (rule.priority > topPriority[c]!) topPriority[c] = rule.priority;
+  }
+
+  // Higher score, then higher rule priority, then the order of CATEGORY_IDS: deterministic.
+  const better = (a: number, b: number): boolean =>
+    scores[a]! > scores[b]! || (scores[a] === scores[b] && (topPriority[a]! > topPriority[b]! || (topPriority[a] === topPriority[b] && a < b)));
+
+  let best = -1;
+  let bestRestricted = -1;
+  for (let c = 0; c < CATEGORY_IDS.length; c++) {
+    if (fired[c] === 0) continue;
+    if (best === -1 || better(c, best)) best = c;
+    // The restricted guarantee: a restricted category that reaches the threshold wins, whatever else scored.
+    if (policy.restricted.has(CATEGORY_IDS[c]!) && scores[c]! >= policy.threshold && (bestRestricted === -1 || better(c, bestRestricted))) {
+      bestRestricted = c;
+    }
+  }
+  const winnerIndex = bestRestricted !== -1 ? bestRestricted : best !== -1 && scores[best]! >= policy.threshold ? best : -1;
+
+  let runnerIndex = -1;
+  for (let c = 0; c < CATEGORY_IDS.length; c++) {
+    if (fired[c] === 0 || c === winnerIndex) continue;
+    if (runnerIndex === -1 || better(c, runnerIndex)) runnerIndex = c;
+  }
+  const runnerUp: CategoryScore | null = runnerIndex === -1 ? null : { category: CATEGORY_IDS[runnerIndex]!, score: round3(scores[runnerIndex]!) };
+
+  let category: CategoryId;
+  let ruleId: string;
+  let confidence: number;
+  let winner: CategoryScore;
+  if (winnerIndex === -1) {
+    category = 'unclassified';
+    ruleId = 'threshold';
+    const top = best === -1 ? 0 : Math.max(0, scores[best]!);
+    confidence = round3(1 - Math.min(1, top / policy.threshold));
+    winner = { category, score: 0 };
+  } else {
+    category = CATEGORY_IDS[winnerIndex]!;
+    let strongest: CompiledRule | null = null;
+    for (const r of firedRules) {
+      if (r.categoryIndex !== winnerIndex) continue;
+      if (
+        strongest === null ||
+        r.weight > strongest.weight ||
+        (r.weight === strongest.weight && (r.priority > strongest.priority || (r.priority === strongest.priority && r.order < strongest.order)))
+      ) {
+        strongest = r;
+      }
+    }
+    ruleId = strongest!.id;
+    confidence = confidenceOf(scores[winnerIndex]!, runnerUp?.score ?? null, policy.threshold);
+    winner = { category, score: round3(scores[winnerIndex]!) };
+  }
+
+  const reasons: Reason[] = firedRules
+    .slice()
+    .sort((a, b) => {
+      const aw = a.categoryIndex === winnerIndex ? 0 : 1;
+      const bw = b.categoryIndex === winnerIndex ? 0 : 1;
+      return aw - bw || b.weight - a.weight || a.order - b.order;
+    })
+    .map((rule) => {
+      const matches: Match[] = [];
+      for (const id of rule.items) {
+        const s = slot[id]!;
+        if (s === 0) continue;
+        const kind = policy.items[id]!.kind;
+        if (matches.length < MAX_MATCHES_PER_REASON) matches.push({ field: hitField[s - 1]!, kind, value: hitValue[s - 1]! });
+      }
+      for (const test of rule.fieldTests) {
+        if (matches.length < MAX_MATCHES_PER_REASON) matches.push({ field: test.field, kind: test.kind, value: test.shown });
+      }
+      return { ruleId: rule.id, category: rule.category, weight: rule.weight, matches };
+    });
+
+  return {
+    category,
+    scope: CATEGORY_SCOPES[category],
+    ruleId,
+    confidence,
+    restricted: policy.restricted.has(category),
+    policyVersion: policy.policyVersion,
+    reasons,
+    winner,
+    runnerUp,
+  };
+}

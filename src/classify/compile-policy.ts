@@ -1,0 +1,315 @@
+import safeRegex from 'safe-regex2';
+import { ConfigError, type CategorySettings, type ConfigProblem, type RoutingPolicyConfig } from '../config/index.js';
+import { CATEGORY_IDS, CATEGORY_SCOPES, type CategoryId } from '../domain/index.js';
+import { createTextNormaliser, foldText, tokeniseText, type TextNormaliser } from './normalise-text.js';
+
+type RuleConfig = RoutingPolicyConfig['rules'][number];
+type MatcherConfig = NonNullable<RuleConfig['any']>;
+
+/** Node 20 has no re2 (issue 3): admin patterns are length-capped and checked with safe-regex2. */
+const MAX_PATTERN_LENGTH = 200;
+/** safe-regex2's star-height/repetition limit; its default (25) lets too much through for a hot path. */
+const SAFE_REGEX_LIMIT = 25;
+
+/** One term, phrase or pattern of a rule; matched at most once per ticket. */
+export interface CompiledItem {
+  readonly kind: 'term' | 'phrase' | 'pattern';
+  /** As written in the policy (what a reason shows). */
+  readonly value: string;
+}
+
+/** Word-index entry: the item matches when the token sequence starting here equals `[first, ...rest]`. */
+export interface IndexEntry {
+  readonly item: number;
+  readonly rest: readonly string[] | null;
+  /** The policy word that matched (the item itself or one of its synonyms). */
+  readonly variant: string;
+}
+
+export interface PatternEntry {
+  readonly item: number;
+  readonly re: RegExp;
+}
+
+export interface FieldTest {
+  readonly field: string;
+  readonly kind: 'equals' | 'in';
+  /** Folded values. */
+  readonly values: ReadonlySet<string>;
+  /** As written in the policy (what a reason shows). */
+  readonly shown: string;
+}
+
+export interface CompiledRule {
+  readonly id: string;
+  readonly category: CategoryId;
+  readonly categoryIndex: number;
+  readonly weight: number;
+  readonly priority: number;
+  /** Position in the file (the last tie-breaker). */
+  readonly order: number;
+  /** Each requirement is satisfied when at least one of its items matched. */
+  readonly requirements: readonly (readonly number[])[];
+  /** Items that must not match. */
+  readonly forbidden: readonly number[];
+  readonly fieldTests: readonly FieldTest[];
+  /** Every positive item of the rule (for reasons). */
+  readonly items: readonly number[];
+}
+
+/** Per text field: the work classifyTicket does on it. */
+export interface CompiledField {
+  readonly name: string;
+  readonly body: boolean;
+  /** First stem -> entries. */
+  readonly words: ReadonlyMap<string, readonly IndexEntry[]>;
+  readonly patterns: readonly PatternEntry[];
+}
+
+/** A validated, precompiled policy: compile once, classify many tickets. Immutable. */
+export interface CompiledPolicy {
+  readonly policyVersion: string;
+  readonly threshold: number;
+  readonly categories: Readonly<Partial<Record<CategoryId, CategorySettings>>>;
+  /** Restricted categories (config `restricted: true`, and gradebook_admin's fixed scope). */
+  readonly restricted: ReadonlySet<CategoryId>;
+  readonly rules: readonly CompiledRule[];
+  readonly items: readonly CompiledItem[];
+  readonly fields: readonly CompiledField[];
+  readonly normaliser: TextNormaliser;
+}
+
+interface MatcherParts {
+  terms: string[];
+  phrases: string[];
+  patterns: string[];
+  fields: string[] | undefined;
+}
+
+function matcherParts(m: MatcherConfig | RuleConfig['all']): MatcherParts {
+  if (Array.isArray(m)) {
+    // Shorthand list: one word is a term, several words make a phrase.
+    const parts: MatcherParts = { terms: [], phrases: [], patterns: [], fields: undefined };
+    for (const s of m as string[]) (/\s/.test(s.trim()) ? parts.phrases : parts.terms).push(s);
+    return parts;
+  }
+  const o = m as Exclude<MatcherConfig, string[]>;
+  return { terms: o.terms, phrases: o.phrases, patterns: o.patterns, fields: o.fields };
+}
+
+/**
+ * Validates and precompiles a routing policy. Throws ConfigError naming file, key and fix for unsafe or
+ * invalid patterns, unknown categories, duplicate rule ids, rules that cannot fire or fire on everything,
+ * and restricted categories without rules. Never partially succeeds: the caller keeps its last good policy.
+ */
+export function compilePolicy(
+  config: RoutingPolicyConfig,
+  policyVersion: string,
+  source: { file: string } = { file: 'routing.yaml' },
+): CompiledPolicy {
+  const file = source.file;
+  const problems: ConfigProblem[] = [];
+  const problem = (key: string, text: string, fix: string): void => {
+    problems.push({ file, key, problem: text, fix });
+  };
+  const stemming = config.normalise.stemming;
+  const keep = new Set(config.normalise.keepWords.map((w) => foldText(w)));
+  const toTokens = (s: string): string[] => tokeniseText(foldText(s), stemming, keep);
+
+  function checkPattern(key: string, pattern: string, where: string): RegExp | null {
+    // Accents are folded out of ticket text, so fold them out of the pattern too (case is handled by "i").
+    const folded = pattern.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+    if (folded.length > MAX_PATTERN_LENGTH) {
+      problem(key, `${where}: the pattern is longer than ${MAX_PATTERN_LENGTH} characters`, 'shorten it or split it into several patterns or phrases');
+      return null;
+    }
+    let re: RegExp;
+    try {
+      re = new RegExp(folded, 'i');
+    } catch (err) {
+      problem(key, `${where}: not a valid regular expression (${(err as Error).message})`, 'correct the pattern syntax (JavaScript regular expressions; escape "." "(" "[" with a backslash)');
+      return null;
+    }
+    if (!safeRegex(folded, { limit: SAFE_REGEX_LIMIT })) {
+      problem(
+        key,
+        `${where}: the pattern can backtrack catastrophically and could hang the worker (nested or overlapping repetition such as (a+)+ or (a|a)*)`,
+        'rewrite it without a repeated group inside a repetition, or use terms and phrases instead',
+      );
+      return null;
+    }
+    return re;
+  }
+
+  const noise = config.normalise;
+  noise.cutAt.forEach((p, i) => checkPattern(`normalise.cutAt[${i}]`, p, 'e-mail noise pattern'));
+  noise.dropLines.forEach((p, i) => checkPattern(`normalise.dropLines[${i}]`, p, 'e-mail noise pattern'));
+  noise.forwardAt.forEach((p, i) => checkPattern(`normalise.forwardAt[${i}]`, p, 'e-mail noise pattern'));
+
+  // Synonym groups are symmetric: a rule that names any member matches every member.
+  const synonymGroups = new Map<string, string[]>();
+  for (const [key, equivalents] of Object.entries(config.synonyms)) {
+    const members = [key, ...equivalents];
+    const keys = members.map((m) => toTokens(m).join(' '));
+    if (keys.some((k) => k === '')) {
+      problem(`synonyms.${key}`, 'a synonym has no letters or digits', 'use words (punctuation is ignored when matching)');
+      continue;
+    }
+    for (const k of keys) {
+      const group = synonymGroups.get(k) ?? [];
+      for (const m of members) if (!group.includes(m)) group.push(m);
+      synonymGroups.set(k, group);
+    }
+  }
+
+  const items: CompiledItem[] = [];
+  const fieldWords = new Map<string, Map<string, IndexEntry[]>>();
+  const fieldPatterns = new Map<string, PatternEntry[]>();
+  const touchField = (f: string): void => {
+    if (!fieldWords.has(f)) {
+      fieldWords.set(f, new Map());
+      fieldPatterns.set(f, []);
+    }
+  };
+
+  function addItems(parts: MatcherParts, ruleFields: string[], keyBase: string): number[] {
+    const fields = parts.fields ?? ruleFields;
+    const ids: number[] = [];
+    for (const f of fields) touchField(f);
+    const addWords = (kind: 'term' | 'phrase', value: string, key: string): void => {
+      const stems = toTokens(value);
+      if (stems.length === 0) {
+        problem(key, `"${value}" has no letters or digits, so it can never match`, 'use a word, or a pattern for punctuation');
+        return;
+      }
+      const id = items.length;
+      items.push({ kind: stems.length > 1 ? 'phrase' : kind, value });
+      ids.push(id);
+      const variants = synonymGroups.get(stems.join(' ')) ?? [value];
+      const seen = new Set<string>();
+      for (const variant of variants) {
+        const vs = toTokens(variant);
+        const vk = vs.join(' ');
+        if (seen.has(vk)) continue;
+        seen.add(vk);
+        for (const f of fields) {
+          const index = fieldWords.get(f)!;
+          const list = index.get(vs[0]!) ?? [];
+          list.push({ item: id, rest: vs.length > 1 ? vs.slice(1) : null, variant });
+          index.set(vs[0]!, list);
+        }
+      }
+    };
+    parts.terms.forEach((t, i) => addWords('term', t, `${keyBase}.terms[${i}]`));
+    parts.phrases.forEach((p, i) => addWords('phrase', p, `${keyBase}.phrases[${i}]`));
+    parts.patterns.forEach((p, i) => {
+      const re = checkPattern(`${keyBase}.patterns[${i}]`, p, 'pattern');
+      if (!re) return;
+      const id = items.length;
+      items.push({ kind: 'pattern', value: p });
+      ids.push(id);
+      for (const f of fields) fieldPatterns.get(f)!.push({ item: id, re });
+    });
+    return ids;
+  }
+
+  const rules: CompiledRule[] = [];
+  const ids = new Set<string>();
+  const categoriesWithRules = new Set<CategoryId>();
+  config.rules.forEach((rule, index) => {
+    const base = `rules[${index}]`;
+    if (ids.has(rule.id)) problem(`${base}.id`, `duplicate rule id "${rule.id}"`, 'give every rule its own id (reports and HEAT fields name rules by id)');
+    ids.add(rule.id);
+    if (rule.category === 'unclassified') {
+      problem(`${base}.category`, 'rules cannot target "unclassified" (it is what remains when no rule reaches the threshold)', 'pick one of the other categories, or lower the weight of competing rules');
+      return;
+    }
+    if (!config.categories[rule.category]) {
+      problem(`${base}.category`, `category "${rule.category}" is not defined in the categories section`, `add categories.${rule.category} (displayName, destination) or use a defined category`);
+    }
+    if (!rule.enabled) return;
+    const hasPositive = rule.any !== undefined || rule.all !== undefined || rule.equals !== undefined || rule.in !== undefined;
+    if (!hasPositive) {
+      problem(base, 'the rule has no any/all/equals/in condition, so it would fire on every ticket (or never)', 'add an "any" list of terms or phrases, or an equals/in field test');
+      return;
+    }
+    const ruleFields = rule.fields ?? config.normalise.textFields;
+    const requirements: number[][] = [];
+    const positive: number[] = [];
+    if (rule.any !== undefined) {
+      const r = addItems(matcherParts(rule.any), ruleFields, `${base}.any`);
+      requirements.push(r);
+      positive.push(...r);
+    }
+    if (rule.all !== undefined) {
+      if (Array.isArray(rule.all)) {
+        rule.all.forEach((m, i) => {
+          const r = addItems(matcherParts(m), ruleFields, `${base}.all[${i}]`);
+          requirements.push(r);
+          positive.push(...r);
+        });
+      } else {
+        // One matcher under "all": every one of its items must match.
+        for (const id of addItems(matcherParts(rule.all), ruleFields, `${base}.all`)) {
+          requirements.push([id]);
+          positive.push(id);
+        }
+      }
+    }
+    const forbidden = rule.none !== undefined ? addItems(matcherParts(rule.none), ruleFields, `${base}.none`) : [];
+    const fieldTests: FieldTest[] = [];
+    for (const [field, value] of Object.entries(rule.equals ?? {})) {
+      fieldTests.push({ field, kind: 'equals', values: new Set([foldText(value).trim()]), shown: value });
+    }
+    for (const [field, values] of Object.entries(rule.in ?? {})) {
+      fieldTests.push({ field, kind: 'in', values: new Set(values.map((v) => foldText(v).trim())), shown: values.join(' | ') });
+    }
+    if (requirements.some((r) => r.length === 0)) return; // its items were reported above
+    if (rule.weight > 0) categoriesWithRules.add(rule.category);
+    rules.push({
+      id: rule.id,
+      category: rule.category,
+      categoryIndex: CATEGORY_IDS.indexOf(rule.category),
+      weight: rule.weight,
+      priority: rule.priority,
+      order: index,
+      requirements,
+      forbidden,
+      fieldTests,
+      items: positive,
+    });
+  });
+
+  const restricted = new Set<CategoryId>();
+  for (const id of CATEGORY_IDS) {
+    if (config.categories[id]?.restricted || CATEGORY_SCOPES[id] === 'restricted') restricted.add(id);
+  }
+  for (const id of restricted) {
+    if (!categoriesWithRules.has(id)) {
+      problem('rules', `restricted category "${id}" has no enabled rule with a positive weight, so its tickets would never be caught`, `add at least one rule with category: ${id}`);
+    }
+  }
+  if (rules.length === 0 && problems.length === 0) {
+    problem('rules', 'the policy has no enabled rules, so every ticket would be unclassified', 'add rules (see docs/policy.md)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const bodyFields = new Set(config.normalise.bodyFields);
+  const fields: CompiledField[] = [...fieldWords.keys()].map((name) => ({
+    name,
+    body: bodyFields.has(name),
+    words: fieldWords.get(name)!,
+    patterns: fieldPatterns.get(name)!,
+  }));
+
+  return Object.freeze({
+    policyVersion,
+    threshold: config.threshold,
+    categories: config.categories,
+    restricted,
+    rules: Object.freeze(rules),
+    items: Object.freeze(items),
+    fields: Object.freeze(fields),
+    normaliser: createTextNormaliser(config.normalise),
+  });
+}

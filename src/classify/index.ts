@@ -1,0 +1,12 @@
+export { compilePolicy } from './compile-policy.js';
+export type { CompiledPolicy, CompiledRule, CompiledItem } from './compile-policy.js';
+export { classifyTicket, confidenceOf } from './classify-ticket.js';
+export { normaliseText, createTextNormaliser, foldText, tokeniseText } from './normalise-text.js';
+export type { NormalisedText, NormaliseSettings, TextNormaliser } from './normalise-text.js';
+export { stemWord } from './stem-word.js';
+export { evaluateCorpus } from './evaluate-corpus.js';
+export type { EvaluationReport, EvaluationMiss, CategoryFigures, LabelledTicket } from './evaluate-corpus.js';
+export { compareDecisions } from './compare-decisions.js';
+export type { DecisionComparison, DecisionChange, CategoryMove } from './compare-decisions.js';
+export { createPolicyStore } from './create-policy-store.js';
+export type { PolicyStore } from './create-policy-store.js';

@@ -1,0 +1,120 @@
+import { compile as compileHtmlToText } from 'html-to-text';
+import type { RoutingPolicyConfig } from '../config/index.js';
+import { stemWord } from './stem-word.js';
+
+export type NormaliseSettings = RoutingPolicyConfig['normalise'];
+
+/** A field's text after normalisation: folded lines (for patterns) and word stems (for terms and phrases). */
+export interface NormalisedText {
+  /** Lower case, accents removed, e-mail noise stripped, at most maxFieldChars long; lines joined by "\n". */
+  folded: string;
+  /** Word stems in order (words are runs of a-z and 0-9 in the folded text). */
+  tokens: string[];
+}
+
+/** Compiled noise filters; built once per policy (see compilePolicy). */
+export interface TextNormaliser {
+  /** `body`: the field may hold HTML and an e-mail thread (normalise.bodyFields). */
+  normalise(value: unknown, body: boolean): NormalisedText;
+}
+
+// HEAT's Symptom ("Description") is rich text on many tenants (heat-api.md §7): convert it, keep no URLs.
+const htmlToText = compileHtmlToText({
+  wordwrap: false,
+  selectors: [
+    { selector: 'a', options: { ignoreHref: true } },
+    { selector: 'img', format: 'skip' },
+  ],
+});
+const HTML_HINT = /<\/?[a-z][a-z0-9]*[\s>/]|&(?:[a-z]+|#\d+);/i;
+const NON_ASCII = /[^\x00-\x7f]/;
+const COMBINING_MARKS = /[\u0300-\u036f]/g;
+const WORD = /[a-z0-9]+/g;
+const EMPTY: NormalisedText = Object.freeze({ folded: '', tokens: Object.freeze([]) as unknown as string[] });
+
+/** Lower case and accents removed ("Calificación" -> "calificacion"). */
+export function foldText(text: string): string {
+  const lower = text.toLowerCase();
+  return NON_ASCII.test(lower) ? lower.normalize('NFD').replace(COMBINING_MARKS, '') : lower;
+}
+
+/** Word stems of folded text (stemming optional; `keep` words are never stemmed). */
+export function tokeniseText(folded: string, stemming: boolean, keep?: ReadonlySet<string>): string[] {
+  const words = folded.match(WORD);
+  if (!words) return [];
+  if (stemming) {
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      if (keep === undefined || !keep.has(w)) words[i] = stemWord(w);
+    }
+  }
+  return words;
+}
+
+/** Header lines of a forwarded or quoted message (English and Spanish mail clients). */
+const HEADER_LINE = /^(from|de|date|fecha|sent|enviado|subject|asunto|to|para|cc)\s?:/;
+
+/** One alternation of admin patterns, so each line costs one regex test. Patterns were checked for safety. */
+export function combinePatterns(patterns: readonly string[]): RegExp | null {
+  if (patterns.length === 0) return null;
+  return new RegExp(patterns.map((p) => `(?:${p})`).join('|'));
+}
+
+export function createTextNormaliser(settings: NormaliseSettings): TextNormaliser {
+  const cutAt = combinePatterns(settings.cutAt);
+  const forwardAt = combinePatterns(settings.forwardAt);
+  const keep = new Set(settings.keepWords.map((w) => foldText(w)));
+  const dropLines = combinePatterns(settings.dropLines);
+  const maxChars = settings.maxFieldChars;
+  const stemming = settings.stemming;
+
+  function bodyText(raw: string): string {
+    // Bound the work before anything else: admin patterns only ever see maxFieldChars of text.
+    let text = raw.length > maxChars * 2 ? raw.slice(0, maxChars * 2) : raw;
+    if (HTML_HINT.test(text)) text = htmlToText(text);
+    if (text.length > maxChars) text = text.slice(0, maxChars);
+    const lines = text.split('\n');
+    let out = '';
+    let inForwardHeader = false;
+    for (const rawLine of lines) {
+      const line = foldText(rawLine).trim();
+      if (line === '') continue;
+      if (forwardAt !== null && forwardAt.test(line)) {
+        inForwardHeader = true;
+        continue;
+      }
+      if (inForwardHeader) {
+        if (HEADER_LINE.test(line)) continue;
+        inForwardHeader = false;
+      }
+      if (cutAt !== null && cutAt.test(line)) {
+        // A reply header or sign-off ends the message; a forward with nothing above it keeps its body.
+        if (out !== '') break;
+        continue;
+      }
+      if (dropLines !== null && dropLines.test(line)) continue;
+      out = out === '' ? line : `${out}\n${line}`;
+    }
+    return out;
+  }
+
+  return {
+    normalise(value: unknown, body: boolean): NormalisedText {
+      let raw: string;
+      if (typeof value === 'string') raw = value;
+      else if (typeof value === 'number' || typeof value === 'boolean') raw = String(value);
+      else return EMPTY;
+      if (raw === '') return EMPTY;
+      const folded = body ? bodyText(raw) : foldText(raw.length > maxChars ? raw.slice(0, maxChars) : raw);
+      return { folded, tokens: tokeniseText(folded, stemming, keep) };
+    },
+  };
+}
+
+/**
+ * Normalises one text: HTML to text, e-mail noise stripped (when `body`), case and accents folded,
+ * words stemmed. For tools and tests; classifyTicket uses the policy's compiled normaliser.
+ */
+export function normaliseText(text: string, settings: NormaliseSettings, options: { body?: boolean } = {}): NormalisedText {
+  return createTextNormaliser(settings).normalise(text, options.body ?? true);
+}

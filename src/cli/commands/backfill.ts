@@ -1,0 +1,121 @@
+import type { Command } from 'commander';
+import { createHeatClient, heatClientConfigFrom, isPermanentHeatError } from '../../heat/index.js';
+import { buildRuntime, createService } from '../../main.js';
+import { createLogger } from '../../observability/index.js';
+import { processTicket, type ProcessOutcome } from '../../process-ticket.js';
+import type { CliContext } from '../cli-context.js';
+import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
+
+interface BackfillOptions {
+  since: string;
+  dryRun?: boolean;
+  config?: string;
+  timeout: number;
+}
+
+function summarise(outcomes: ProcessOutcome[]): Record<string, number> {
+  const s: Record<string, number> = { tickets: outcomes.length, patched: 0, moved: 0, notes: 0, unchanged: 0, overrides: 0 };
+  for (const o of outcomes) {
+    if (o.patched) s.patched! += 1;
+    else s.unchanged! += 1;
+    if (o.noted) s.notes! += 1;
+    if (o.plan.moveTo) s.moved! += 1;
+    if (o.plan.kind === 'override') s.overrides! += 1;
+    s[o.category] = (s[o.category] ?? 0) + 1;
+  }
+  return s;
+}
+
+/**
+ * `sbt-router backfill --since DATE`: every incident modified since DATE goes through the same queue
+ * and handler as live changes; waits for the queue to drain and prints a summary. With --dry-run the
+ * planned writes are printed and nothing is written (no queue, no Redis needed).
+ */
+export function registerBackfillCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('backfill')
+    .description('process every incident modified since a date through the normal queue and handler')
+    .requiredOption('--since <date>', 'ISO date or timestamp, e.g. 2026-08-01')
+    .option('--dry-run', 'print the planned writes without making them')
+    .option('--config <dir>', 'config folder')
+    .option('--timeout <seconds>', 'give up waiting for the queue after this long', (v) => Number(v), 3600)
+    .action(async (opts: BackfillOptions) => {
+      const sinceMs = Date.parse(opts.since);
+      if (Number.isNaN(sinceMs)) {
+        ctx.stderr.write(`--since: "${opts.since}" is not a date. Fix: use an ISO date such as 2026-08-01\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const config = loadConfigOrExplain(ctx, opts.config);
+      if (!config) return;
+      const logger = createLogger({ level: config.service.logging.level, stream: ctx.stderr });
+      const service = config.service;
+      const out = (line: string) => ctx.stdout.write(`${line}\n`);
+
+      if (opts.dryRun) {
+        const heat = createHeatClient(heatClientConfigFrom(service, config.env), { logger });
+        const runtime = buildRuntime(config);
+        const outcomes: ProcessOutcome[] = [];
+        const noStore = { mark: async () => undefined, getMany: async (ids: readonly string[]) => ids.map(() => null) };
+        try {
+          for await (const page of heat.changedSince(new Date(sinceMs).toISOString(), {
+            set: service.heat.incidentSet,
+            overlapMs: 0,
+            select: ['IncidentNumber'],
+            untilMs: Date.now(),
+          })) {
+            for (const record of page) {
+              const o = await processTicket(
+                { v: 1, recId: String(record.RecId), source: 'backfill', receivedAt: new Date().toISOString() },
+                { jobId: 'dry-run', attempt: 1 },
+                { heat, logger, runtime: () => runtime, processed: noStore, dryRun: true },
+              );
+              outcomes.push(o);
+              if (o.plan.kind !== 'noop') {
+                out(JSON.stringify({ RecId: o.recId, IncidentNumber: o.incidentNumber, plan: o.plan.kind, fields: o.plan.fields, moveTo: o.plan.moveTo, note: o.plan.note ? o.plan.note.subject : null, why: o.plan.why }));
+              }
+            }
+          }
+        } finally {
+          heat.close();
+        }
+        out(`dry run: ${JSON.stringify(summarise(outcomes))}`);
+        return;
+      }
+
+      const redisUrl = requireRedisUrl(ctx, config);
+      if (!redisUrl) return;
+      const outcomes: ProcessOutcome[] = [];
+      const svc = createService({ config, logger, redisUrl, poll: false, onOutcome: (o) => outcomes.push(o), env: ctx.env });
+      let failed = 0;
+      svc.worker.on('failed', (job, err) => {
+        if (job && (job.attemptsMade >= service.worker.attempts || isPermanentHeatError(err) || err.name === 'UnrecoverableError')) failed += 1;
+      });
+      try {
+        await svc.start();
+        let enqueued = 0;
+        for await (const page of svc.heat.changedSince(new Date(sinceMs).toISOString(), {
+          set: service.heat.incidentSet,
+          overlapMs: 0,
+          select: ['IncidentNumber'],
+          untilMs: Date.now(),
+        })) {
+          enqueued += await svc.queue.enqueueMany(
+            page.map((r) => ({ recId: String(r.RecId), source: 'backfill' as const })),
+          );
+        }
+        const drained = await svc.waitForIdle(opts.timeout * 1000);
+        if (svc.counts) await svc.counts.flush();
+        out(`backfill since ${opts.since}: ${enqueued} tickets queued; ${JSON.stringify({ ...summarise(outcomes), failed })}`);
+        out(`HEAT calls: ${svc.heat.stats().calls}`);
+        if (!drained) {
+          ctx.stderr.write(`the queue did not drain within ${opts.timeout} s\n`);
+          process.exitCode = 1;
+        } else if (failed > 0) {
+          process.exitCode = 1;
+        }
+      } finally {
+        await svc.stop();
+      }
+    });
+}

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { createCountsService, parsePeriod, periodOf, type ReconcileResult } from '../../counts/index.js';
+import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
+import { createLogger } from '../../observability/index.js';
+import type { CliContext } from '../cli-context.js';
+import { formatTable } from '../format-table.js';
+import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
+import { connectForCommand } from './report.js';
+
+interface ReconcileOptions {
+  period?: string;
+  json?: boolean;
+  config?: string;
+}
+
+/** What reconcile found, for people: a summary and one line per number that was wrong. */
+export function describeReconcile(result: ReconcileResult): string {
+  const lines = [
+    `Reconciled ${result.period} (CreatedDateTime ${result.range.start} .. ${result.range.end}) in ${(result.ms / 1000).toFixed(1)} s, ${result.heatCalls} HEAT calls`,
+    `  tickets read ${result.ticketsRead}, counted ${result.counted}, untagged ${result.untagged}, invalid tags ${result.invalidTags}, outside the period ${result.outsidePeriod}`,
+    `  Redis: ${result.ticketsCorrected} tickets corrected, ${result.ticketsRemoved} removed${result.countersRebuilt ? ', counters rebuilt' : ''}`,
+    result.schoolRecordsChecked
+      ? `  school records: ${result.schoolsWritten} written, ${result.schoolsFailed} failed`
+      : `  school records: not touched (they show the current period only)`,
+  ];
+  if (result.untagged > 0) {
+    lines.push(`  untagged (not yet classified; not counted): ${result.untaggedSample.join(', ')}${result.untagged > result.untaggedSample.length ? ', ...' : ''}`);
+  }
+  if (result.unknownSchools.length > 0) {
+    lines.push(`  schools with no record in HEAT (not written): ${result.unknownSchools.join(', ')}`);
+  }
+  if (result.differences.length === 0) {
+    lines.push('', 'Redis already agreed with HEAT: no differences.');
+  } else {
+    lines.push('', `${result.differences.length} numbers differed (Redis before -> HEAT tags):`);
+    lines.push(
+      formatTable(
+        ['School', 'Column', 'Before', 'After'],
+        result.differences.map((d) => [d.school, d.column, String(d.before), String(d.after)]),
+      ),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `sbt-router reconcile --period 2026-11`: recounts a period from the tickets' own tags in HEAT,
+ * corrects Redis and (for the current period) the school records, and prints what differed. The
+ * same work runs nightly inside the worker (counts.reconcileCron).
+ */
+export function registerReconcileCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('reconcile')
+    .description("recount a period from the tickets' tags in HEAT; correct Redis and the school records")
+    .option('--period <period>', 'period id, e.g. 2026-11 (month) or SY2026-27 (school year); default: the current one')
+    .option('--json', 'print the result as JSON')
+    .option('--config <dir>', 'config folder')
+    .action(async (opts: ReconcileOptions) => {
+      const config = loadConfigOrExplain(ctx, opts.config);
+      if (!config) return;
+      const service = config.service;
+      const period = opts.period ?? periodOf(new Date().toISOString(), service.counts);
+      try {
+        parsePeriod(period, service.counts);
+      } catch (err) {
+        ctx.stderr.write(`--period: ${(err as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const url = requireRedisUrl(ctx, config);
+      if (!url) return;
+      const logger = createLogger({ level: service.logging.level, stream: ctx.stderr });
+      let heat;
+      try {
+        heat = createHeatClient(heatClientConfigFrom(service, config.env), { logger });
+      } catch (err) {
+        ctx.stderr.write(`${(err as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const redis = connectForCommand(url);
+      try {
+        const counts = createCountsService({ redis, heat, logger, config: service, fields: config.routing.fields });
+        const result = await counts.reconcile(period);
+        ctx.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : describeReconcile(result));
+        if (result.schoolsFailed > 0) process.exitCode = 1;
+      } catch (err) {
+        ctx.stderr.write(`reconcile failed: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+      } finally {
+        redis.disconnect();
+        heat.close();
+      }
+    });
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { createService } from '../../main.js';
+import { createLogger } from '../../observability/index.js';
+import type { CliContext } from '../cli-context.js';
+import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
+import { startHttpForService } from '../start-http-for-service.js';
+
+export function registerWorkerCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('worker')
+    .description('run the service: poller, ticket worker, counts writer and HTTP endpoints (webhook, health, metrics)')
+    .option('--config <dir>', 'config folder (default: SBT_CONFIG_DIR or the shipped config/)')
+    .option('--no-http', 'do not start the HTTP server')
+    .action(async (opts: { config?: string; http: boolean }) => {
+      const config = loadConfigOrExplain(ctx, opts.config);
+      if (!config) return;
+      const redisUrl = requireRedisUrl(ctx, config);
+      if (!redisUrl) return;
+      const logger = createLogger({ level: config.service.logging.level });
+      const service = createService({ config, logger, redisUrl, env: ctx.env, ...(opts.config ? { configDir: opts.config } : {}) });
+      const http = opts.http && config.service.http.enabled ? await startHttpForService(service, config, logger) : null;
+      await service.start();
+
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) {
+          logger.warn('second signal: forcing exit', { event: 'shutdown_forced', signal });
+          process.exit(1);
+        }
+        stopping = true;
+        logger.info('shutting down', { event: 'shutdown', signal });
+        await http?.close().catch(() => undefined);
+        await service.stop();
+        process.exitCode = 0;
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGHUP', () => {
+        service.reload();
+      });
+    });
+}

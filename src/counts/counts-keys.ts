@@ -1,0 +1,33 @@
+/**
+ * Redis keys of the counters. They all start with the BullMQ prefix (`{sbt}` by default) so that in a
+ * Redis Cluster they share one hash slot, which the Lua script needs to touch several keys at once.
+ */
+export interface CountsKeys {
+  /** String: the ticket's counted state, `period US school US category US scope` (US = \x1f). */
+  ticket(recId: string): string;
+  /** Hash: `school US category US scope` -> count, for one period. */
+  period(period: string): string;
+  /** Set: RecIds counted in a period (reconcile finds tickets that HEAT no longer has there). */
+  members(period: string): string;
+  /** Sorted set: school -> ms when its next write-back is due. */
+  dirty: string;
+  /** Hash: school -> JSON of the field values last written to HEAT. */
+  written: string;
+  /** Hash: school -> RecId of its record in the school set (cached lookup). */
+  schoolRecIds: string;
+}
+
+export function countsKeys(prefix: string): CountsKeys {
+  const base = `${prefix}:counts`;
+  return {
+    ticket: (recId) => `${base}:t:${recId}`,
+    period: (period) => `${base}:p:${period}`,
+    members: (period) => `${base}:m:${period}`,
+    dirty: `${base}:dirty`,
+    written: `${base}:written`,
+    schoolRecIds: `${base}:school-recid`,
+  };
+}
+
+/** Unit separator: cannot occur in a school name typed into HEAT. */
+export const SEP = '\x1f';

@@ -1,0 +1,182 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ServiceConfig } from '../config/index.js';
+import { isCategoryId, SCOPE_IDS, type Decision } from '../domain/index.js';
+import type { HeatClient } from '../heat/index.js';
+import type { Logger } from '../observability/index.js';
+import type { CountFieldNames } from './count-field-values.js';
+import type { CountsContext, TicketTagFields } from './counts-context.js';
+import { countsKeys } from './counts-keys.js';
+import { createTicketCountMover, type TicketCountState } from './move-ticket-count.js';
+import { periodOf } from './period-of.js';
+import { readPeriodCounts } from './read-period-counts.js';
+import { createReconciler, type ReconcileResult } from './reconcile-counts.js';
+import { NO_SCHOOL, type SchoolCounts } from './school-counts.js';
+import { schoolNameOf } from './school-name-of.js';
+import { createSchoolCountsWriter, type FlushOptions, type FlushResult } from './write-school-counts.js';
+import { assertTimeZone } from './zoned-date-parts.js';
+
+export interface RecordInput {
+  recId: string;
+  /** The incident's school (OrganizationUnitID); null or empty counts under "(no school)". */
+  school: string | null;
+  createdDateTime: string | null;
+  decision: Pick<Decision, 'category' | 'scope'>;
+}
+
+export interface CountsService {
+  /** Atomic per ticket; returns whether any counter changed. Called by the job handler after the decision is applied. */
+  record(input: RecordInput): Promise<{ changed: boolean; period: string | null }>;
+  /** Per-school counts for a period (from Redis), sorted by school name. */
+  snapshot(period: string): Promise<SchoolCounts[]>;
+  /** Write every due dirty school now (used by tests, the demo and shutdown); `force` also writes the not yet due. */
+  flush(options?: FlushOptions): Promise<FlushResult>;
+  /** Recount from HEAT tags, correct Redis + school records, return differences. */
+  reconcile(period: string): Promise<ReconcileResult>;
+  /** The period `now` falls in (what school records show). */
+  currentPeriod(): string;
+  /** Background debounced writer + nightly reconcile (BullMQ job scheduler on the "counts" queue). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface CountsServiceDeps {
+  redis: Redis;
+  heat: HeatClient;
+  logger: Logger;
+  config: Pick<ServiceConfig, 'counts' | 'heat' | 'queue'>;
+  /** Incident tag fields (routing.yaml `fields.category` / `fields.scope`); SBT_Category / SBT_Scope by default. */
+  fields?: Partial<TicketTagFields>;
+  /** School-record field names; config.counts.fields by default. */
+  countFields?: CountFieldNames;
+  now?: () => Date;
+  /** How often the background writer looks for due schools; default a quarter of the interval, 250 ms..5 s. */
+  writerTickMs?: number;
+  /** Run the nightly reconcile scheduler in start(); default true. */
+  scheduleReconcile?: boolean;
+}
+
+/** Queue of the nightly reconcile; its scheduler makes exactly one replica run it each night. */
+export const COUNTS_QUEUE = 'counts';
+const RECONCILE_SCHEDULER_ID = 'counts-nightly-reconcile';
+
+export function createCountsService(deps: CountsServiceDeps): CountsService {
+  const counts = deps.config.counts;
+  assertTimeZone(counts.timeZone);
+  const now = deps.now ?? (() => new Date());
+  const keys = countsKeys(deps.config.queue.prefix);
+  const logger = deps.logger.child({ module: 'counts' });
+  const currentPeriod = () => periodOf(now().toISOString(), counts);
+  const ctx: CountsContext = {
+    redis: deps.redis,
+    heat: deps.heat,
+    logger,
+    counts,
+    heatConfig: deps.config.heat,
+    keys,
+    fields: deps.countFields ?? counts.fields,
+    tags: { category: deps.fields?.category ?? 'SBT_Category', scope: deps.fields?.scope ?? 'SBT_Scope' },
+    now,
+    currentPeriod,
+    moveTicketCount: createTicketCountMover(deps.redis, keys),
+  };
+  const writer = createSchoolCountsWriter(ctx);
+  const reconcile = createReconciler(ctx, writer);
+
+  async function record(input: RecordInput): Promise<{ changed: boolean; period: string | null }> {
+    const { category, scope } = input.decision;
+    if (!isCategoryId(category) || !(SCOPE_IDS as readonly string[]).includes(scope)) {
+      throw new TypeError(`cannot count ticket ${input.recId}: category ${category} / scope ${scope} are not policy ids`);
+    }
+    // HEAT renders an unset date as 0001-01-01T00:00:00Z (heat-api.md §14.8).
+    if (!input.createdDateTime || input.createdDateTime.startsWith('0001-01-01')) {
+      logger.warn('ticket has no CreatedDateTime; not counted', { ticketId: input.recId });
+      return { changed: false, period: null };
+    }
+    const period = periodOf(input.createdDateTime, counts);
+    const state: TicketCountState = { period, school: schoolNameOf(input.school), category, scope };
+    const current = currentPeriod();
+    const changed = await ctx.moveTicketCount(input.recId, state, {
+      dueMs: now().getTime() + counts.debounceSeconds * 1000,
+      // School records show the current period only; the "(no school)" bucket is never written.
+      marksDirty: (s) => s.period === current && s.school !== NO_SCHOOL,
+    });
+    return { changed, period };
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+  let queue: Queue | undefined;
+  let worker: Worker | undefined;
+  let bullConnection: Redis | undefined;
+
+  function scheduleTick(): void {
+    const tickMs =
+      deps.writerTickMs ?? Math.min(5000, Math.max(250, Math.floor((counts.debounceSeconds * 1000) / 4)));
+    timer = setTimeout(() => {
+      running = writer
+        .flush()
+        .catch((err: unknown) =>
+          logger.error('count write-back failed; retrying on the next tick', {
+            error: err instanceof Error ? err.message : String(err),
+          }),
+        )
+        .finally(() => {
+          running = undefined;
+          if (!stopped) scheduleTick();
+        });
+    }, tickMs);
+    timer.unref();
+  }
+
+  async function start(): Promise<void> {
+    if (!counts.enabled || !stopped) return;
+    stopped = false;
+    scheduleTick();
+    if (deps.scheduleReconcile === false) return;
+    // BullMQ wants maxRetriesPerRequest: null on worker connections (its production guide).
+    bullConnection = deps.redis.duplicate({ maxRetriesPerRequest: null });
+    const prefix = deps.config.queue.prefix;
+    queue = new Queue(COUNTS_QUEUE, { connection: bullConnection, prefix });
+    await queue.upsertJobScheduler(
+      RECONCILE_SCHEDULER_ID,
+      { pattern: counts.reconcileCron, tz: counts.timeZone },
+      { name: 'reconcile', data: { v: 1 }, opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 } },
+    );
+    worker = new Worker(
+      COUNTS_QUEUE,
+      async () => {
+        const result = await reconcile(currentPeriod());
+        return { period: result.period, differences: result.differences.length, ms: result.ms };
+      },
+      { connection: bullConnection, prefix, concurrency: 1 },
+    );
+    worker.on('failed', (job, err) =>
+      logger.error('nightly reconcile failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }),
+    );
+  }
+
+  async function stop(): Promise<void> {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    await running;
+    await worker?.close();
+    await queue?.close();
+    bullConnection?.disconnect();
+    worker = undefined;
+    queue = undefined;
+    bullConnection = undefined;
+  }
+
+  return {
+    record,
+    snapshot: (period) => readPeriodCounts(deps.redis, keys, period),
+    flush: (options) => writer.flush(options),
+    reconcile,
+    currentPeriod,
+    start,
+    stop,
+  };
+}

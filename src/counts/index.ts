@@ -1,0 +1,16 @@
+export { periodOf, schoolYearId } from './period-of.js';
+export type { PeriodConfig } from './period-of.js';
+export { periodRange, parsePeriod } from './period-range.js';
+export { createCountsService, COUNTS_QUEUE } from './create-counts-service.js';
+export type { CountsService, CountsServiceDeps, RecordInput } from './create-counts-service.js';
+export type { FlushResult, FlushOptions } from './write-school-counts.js';
+export type { ReconcileResult, CountDifference } from './reconcile-counts.js';
+export { diffCounts } from './reconcile-counts.js';
+export type { TicketTagFields } from './counts-context.js';
+export { NO_SCHOOL, emptySchoolCounts, outOfScopeShareOf } from './school-counts.js';
+export type { SchoolCounts } from './school-counts.js';
+export { aggregateCounts, readSchoolCounts } from './read-period-counts.js';
+export { countFieldValues, categoryFieldName } from './count-field-values.js';
+export type { CountFieldNames } from './count-field-values.js';
+export { formatReport, sortForReport, REPORT_FORMATS } from './format-report.js';
+export type { ReportFormat } from './format-report.js';

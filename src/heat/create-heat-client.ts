@@ -1,0 +1,521 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { HeatRecord } from '../domain/index.js';
+import type { Logger } from '../observability/index.js';
+import { backoffDelay } from './backoff-delay.js';
+import { buildQueryString, HEAT_MAX_TOP } from './build-query-string.js';
+import { createSemaphore } from './create-semaphore.js';
+import { HeatApiError } from './heat-api-error.js';
+import { collectionPath, joinUrl, LOGIN_PATH, recordPath } from './heat-paths.js';
+import { filterSince, parseInstant } from './odata-filter.js';
+import { decodeHtmlEntities, redactHeatSecrets } from './redact-heat-secrets.js';
+import type {
+  ChangedSinceOptions,
+  HeatCallRecord,
+  HeatCallStats,
+  HeatClient,
+  HeatClientConfig,
+  JournalNoteInput,
+  ODataQuery,
+} from './types.js';
+
+export interface HeatClientDeps {
+  logger: Logger;
+  /** Clock for the per-day budget and lastSuccessAt (tests pass a fixed one). */
+  now?: () => Date;
+  /** Waits between retries (tests record the delays instead of waiting). */
+  sleep?: (ms: number) => Promise<void>;
+  /** [0, 1) source for the backoff jitter. */
+  random?: () => number;
+  /** Called after every HTTP request (logins and retries included), e.g. to feed metrics. */
+  onCall?: (call: HeatCallRecord) => void;
+  /** Agents to use instead of the client's own keep-alive agents (not destroyed by close()). */
+  httpAgent?: http.Agent;
+  httpsAgent?: https.Agent;
+}
+
+/** Entity set of journal notes created through the notes extension (heat-api.md §1, §9.4 a). */
+const NOTES_SET = 'journal__notess';
+const MAX_MESSAGES = 20;
+const MAX_MESSAGE_CHARS = 1000;
+
+interface RequestSpec {
+  method: 'GET' | 'POST' | 'PATCH';
+  path: string;
+  query?: string;
+  body?: unknown;
+}
+
+function validateConfig(config: HeatClientConfig): void {
+  let url: URL;
+  try {
+    url = new URL(config.baseUrl);
+  } catch {
+    throw new Error(
+      `HEAT baseUrl ${JSON.stringify(config.baseUrl)} is not a URL. Fix: set HEAT_BASE_URL to e.g. https://district.saasit.com or https://host/HEAT`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(
+      `HEAT baseUrl must start with https:// (or http:// for the local simulator), got ${url.protocol}`,
+    );
+  }
+  if (!config.apiKey && !config.session) {
+    throw new Error(
+      'HEAT client has no credentials. Fix: set HEAT_API_KEY, or HEAT_TENANT, HEAT_USERNAME, HEAT_PASSWORD and HEAT_ROLE for session login',
+    );
+  }
+  if (!Number.isInteger(config.maxConcurrency) || config.maxConcurrency < 1) {
+    throw new Error(`HEAT maxConcurrency must be a positive integer, got ${config.maxConcurrency}`);
+  }
+}
+
+function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isRecord(value: unknown): value is HeatRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isEmptyBody(data: unknown): boolean {
+  return data === undefined || data === null || (typeof data === 'string' && data.trim() === '');
+}
+
+export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps): HeatClient {
+  validateConfig(config);
+  const logger = deps.logger;
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? defaultSleep;
+  const random = deps.random ?? Math.random;
+  // One socket per allowed in-flight request, reused across calls (keep-alive saves a TLS handshake).
+  const ownAgents: Array<http.Agent | https.Agent> = [];
+  const httpAgent = deps.httpAgent ?? new http.Agent({ keepAlive: true, maxSockets: config.maxConcurrency });
+  const httpsAgent =
+    deps.httpsAgent ?? new https.Agent({ keepAlive: true, maxSockets: config.maxConcurrency });
+  if (!deps.httpAgent) ownAgents.push(httpAgent);
+  if (!deps.httpsAgent) ownAgents.push(httpsAgent);
+
+  const axiosInstance: AxiosInstance = axios.create({
+    timeout: config.timeoutMs,
+    httpAgent,
+    httpsAgent,
+    headers: { Accept: 'application/json' },
+    // Every status comes back as a response; mapping to HeatApiError happens below.
+    validateStatus: () => true,
+    // A redirect would re-send the Authorization header to wherever it points.
+    maxRedirects: 0,
+    transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
+  });
+
+  const semaphore = createSemaphore(config.maxConcurrency);
+  const pageSize = Math.min(config.pageSize, HEAT_MAX_TOP);
+
+  let session: string | null = null;
+  let loginInFlight: Promise<string> | null = null;
+  let lastSuccess: Date | null = null;
+  let closed = false;
+  let budgetDay = utcDay(now());
+  let calls = 0;
+  let byMethod: Record<string, number> = {};
+  let warnedDay: string | null = null;
+
+  function knownSecrets(): string[] {
+    return [config.apiKey, config.session?.password, session].filter((s): s is string => Boolean(s));
+  }
+
+  function clean(text: string): string {
+    const redacted = redactHeatSecrets(decodeHtmlEntities(text), knownSecrets()).trim();
+    return redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}...` : redacted;
+  }
+
+  function rollDay(): void {
+    const day = utcDay(now());
+    if (day !== budgetDay) {
+      budgetDay = day;
+      calls = 0;
+      byMethod = {};
+    }
+  }
+
+  function countCall(method: string): void {
+    rollDay();
+    calls += 1;
+    byMethod[method] = (byMethod[method] ?? 0) + 1;
+    if (calls > config.dailyCallBudget && warnedDay !== budgetDay) {
+      warnedDay = budgetDay;
+      // HEAT slows (does not refuse) tenants past 100,000 calls a day (heat-api.md §11), so keep going.
+      logger.warn('HEAT daily call budget passed; calls continue, but HEAT may slow this tenant down', {
+        day: budgetDay,
+        calls,
+        budget: config.dailyCallBudget,
+      });
+    }
+  }
+
+  function report(call: HeatCallRecord): void {
+    logger.debug('heat call', { method: call.method, path: call.path, status: call.status, ms: call.ms });
+    if (!deps.onCall) return;
+    try {
+      deps.onCall(call);
+    } catch (err) {
+      logger.warn('HEAT onCall hook threw; ignored', { error: (err as Error)?.message });
+    }
+  }
+
+  function errorFromResponse(spec: RequestSpec, res: AxiosResponse): HeatApiError {
+    const data: unknown = res.data;
+    let code: string | undefined;
+    let description: string | undefined;
+    let messages: string[] = [];
+    if (isRecord(data)) {
+      if (typeof data['code'] === 'string') code = data['code'];
+      if (typeof data['description'] === 'string') description = clean(data['description']);
+      const message = data['message'] ?? data['Message'];
+      if (Array.isArray(message))
+        messages = message.filter((m): m is string => typeof m === 'string').map(clean);
+      else if (typeof message === 'string') messages = [clean(message)];
+    } else if (typeof data === 'string' && data.trim() !== '') {
+      // Some HEAT 500s are HTML-entity-encoded text that may echo session ids (heat-api.md §10).
+      messages = [clean(data)];
+    }
+    return new HeatApiError({
+      status: res.status,
+      method: spec.method,
+      path: spec.path,
+      code,
+      description,
+      messages: messages.filter((m) => m !== '').slice(0, MAX_MESSAGES),
+    });
+  }
+
+  function errorFromNetwork(spec: RequestSpec, err: unknown): HeatApiError {
+    const e = err as { code?: unknown; message?: unknown };
+    const networkCode = typeof e.code === 'string' ? e.code : undefined;
+    const text = typeof e.message === 'string' ? clean(e.message) : 'request failed';
+    return new HeatApiError({
+      status: 0,
+      method: spec.method,
+      path: spec.path,
+      networkCode,
+      messages: [text],
+      // A timeout means HEAT may still be working on it; like any network failure it is worth repeating.
+      retryable: true,
+    });
+  }
+
+  /** One HTTP request: waits for a concurrency slot, counts it, reports it, maps failures. */
+  async function send(spec: RequestSpec, authorization: string | undefined): Promise<AxiosResponse> {
+    if (closed) throw new Error('HEAT client is closed; create a new one');
+    return semaphore.run(async () => {
+      countCall(spec.method);
+      const started = performance.now();
+      let res: AxiosResponse;
+      try {
+        res = await axiosInstance.request({
+          method: spec.method,
+          url: joinUrl(config.baseUrl, spec.path) + (spec.query ?? ''),
+          data: spec.body,
+          headers: authorization ? { Authorization: authorization } : {},
+        });
+      } catch (err) {
+        report({
+          method: spec.method,
+          path: spec.path,
+          status: 0,
+          ms: Math.round(performance.now() - started),
+        });
+        throw errorFromNetwork(spec, err);
+      }
+      report({
+        method: spec.method,
+        path: spec.path,
+        status: res.status,
+        ms: Math.round(performance.now() - started),
+      });
+      if (res.status >= 200 && res.status < 300) {
+        lastSuccess = now();
+        return res;
+      }
+      throw errorFromResponse(spec, res);
+    });
+  }
+
+  /** Repeats retryable failures (network, 408, 5xx) with full-jitter exponential backoff. */
+  async function withRetries(spec: RequestSpec, authorization: string | undefined): Promise<AxiosResponse> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await send(spec, authorization);
+      } catch (err) {
+        if (!(err instanceof HeatApiError) || !err.retryable || attempt >= config.retries.max) throw err;
+        const delayMs = backoffDelay(attempt, config.retries, random);
+        logger.warn('HEAT call failed; retrying', {
+          method: spec.method,
+          path: spec.path,
+          status: err.status,
+          code: err.code ?? err.networkCode,
+          attempt: attempt + 1,
+          delayMs,
+        });
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  /** Session login, shared by every caller that needs it at the same time (single flight). */
+  function login(): Promise<string> {
+    if (loginInFlight) return loginInFlight;
+    const creds = config.session;
+    if (!creds)
+      return Promise.reject(new Error('HEAT session login needs tenant, username, password and role'));
+    loginInFlight = (async () => {
+      try {
+        const spec: RequestSpec = {
+          method: 'POST',
+          path: LOGIN_PATH,
+          body: {
+            tenant: creds.tenant,
+            username: creds.username,
+            password: creds.password,
+            role: creds.role,
+          },
+        };
+        const res = await withRetries(spec, undefined);
+        // The answer is a bare JSON string: "{tenant}#<32>#2", or a JWT under OIDC (heat-api.md §2.2).
+        let token: unknown = res.data;
+        if (typeof token === 'string') token = token.trim().replace(/^"(.*)"$/s, '$1');
+        if (typeof token !== 'string' || token === '') {
+          throw new HeatApiError({
+            status: res.status,
+            method: 'POST',
+            path: LOGIN_PATH,
+            messages: ['login answered without a session id'],
+            retryable: false,
+            fix: 'check HEAT_BASE_URL points at the HEAT tenant (not a proxy or login page)',
+          });
+        }
+        session = token;
+        logger.info('HEAT session login succeeded', { path: LOGIN_PATH });
+        return token;
+      } finally {
+        loginInFlight = null;
+      }
+    })();
+    return loginInFlight;
+  }
+
+  async function authorization(): Promise<string> {
+    // Literal prefix, equals sign, no space (heat-api.md §2.1).
+    if (config.apiKey) return `rest_api_key=${config.apiKey}`;
+    // The session id is the whole header value, no scheme (heat-api.md §2.2).
+    return session ?? login();
+  }
+
+  /** An authenticated request; with session auth a 401 triggers one re-login and one repeat. */
+  async function call(spec: RequestSpec): Promise<AxiosResponse> {
+    const used = await authorization();
+    try {
+      return await withRetries(spec, used);
+    } catch (err) {
+      // API keys do not expire (heat-api.md §2.1, §2.4): a 401 with a key is final.
+      if (!(err instanceof HeatApiError) || err.status !== 401 || config.apiKey) throw err;
+      let fresh: string;
+      if (session !== null && session !== used) {
+        // Another request already logged in again after our session expired.
+        fresh = session;
+      } else {
+        session = null;
+        logger.info('HEAT session expired (401); logging in again', { method: spec.method, path: spec.path });
+        fresh = await login();
+      }
+      // A second 401 propagates: the new session is refused too, so the credentials or role are wrong.
+      return withRetries(spec, fresh);
+    }
+  }
+
+  function rowsOf(spec: RequestSpec, res: AxiosResponse): HeatRecord[] {
+    // "No rows" has several encodings (heat-api.md §5): 204, 200 with an empty body,
+    // {"value": []} and {"value": "No instances found."}.
+    if (res.status === 204 || isEmptyBody(res.data)) return [];
+    const data: unknown = res.data;
+    if (typeof data === 'string' && /no instances found/i.test(data)) return [];
+    if (isRecord(data)) {
+      const value = data['value'];
+      if (Array.isArray(value)) return value.filter(isRecord);
+      if (typeof value === 'string' || value === null) return [];
+    }
+    throw new HeatApiError({
+      status: res.status,
+      method: spec.method,
+      path: spec.path,
+      messages: ['the answer is not an OData collection ({"value": [...]})'],
+      retryable: false,
+      fix: 'check HEAT_BASE_URL (on-prem tenants need the /HEAT prefix) and the entity set name',
+    });
+  }
+
+  function recordOf(spec: RequestSpec, res: AxiosResponse): HeatRecord {
+    if (isRecord(res.data)) return res.data;
+    throw new HeatApiError({
+      status: res.status,
+      method: spec.method,
+      path: spec.path,
+      messages: ['the answer is not a business-object record'],
+      retryable: false,
+      fix: 'check HEAT_BASE_URL (on-prem tenants need the /HEAT prefix) and the entity set name',
+    });
+  }
+
+  async function* pages(set: string, query: ODataQuery = {}): AsyncGenerator<HeatRecord[]> {
+    const path = collectionPath(set);
+    // HEAT refuses $top above 100 (heat-api.md §4), so larger requests are clamped rather than refused.
+    const top = Math.min(query.top ?? pageSize, HEAT_MAX_TOP);
+    let skip = query.skip ?? 0;
+    for (;;) {
+      const spec: RequestSpec = { method: 'GET', path, query: buildQueryString({ ...query, top, skip }) };
+      const rows = rowsOf(spec, await call(spec));
+      if (rows.length > 0) yield rows;
+      // Clients page with $top + $skip until a short page (heat-api.md §4); @odata.count is unreliable.
+      if (rows.length < top) return;
+      skip += top;
+    }
+  }
+
+  async function list(set: string, query?: ODataQuery): Promise<HeatRecord[]> {
+    const all: HeatRecord[] = [];
+    for await (const page of pages(set, query)) all.push(...page);
+    return all;
+  }
+
+  async function* changedSince(
+    watermark: string,
+    options: ChangedSinceOptions,
+  ): AsyncGenerator<HeatRecord[]> {
+    if (!Number.isFinite(options.overlapMs) || options.overlapMs < 0) {
+      throw new RangeError(`overlapMs must be a non-negative number, got ${options.overlapMs}`);
+    }
+    const since = parseInstant(watermark, 'watermark') - options.overlapMs;
+    const format = options.filterDateFormat ?? config.filterDateFormat ?? 'timestamp';
+    const select = [...new Set(['RecId', 'LastModDateTime', ...(options.select ?? [])])];
+    const set = options.set ?? 'incidents';
+    const top = Math.min(options.top ?? config.pageSize, HEAT_MAX_TOP);
+    const maxPages = options.maxPages ?? 10_000;
+    const seen = new Set<string>();
+    const fresh = (page: HeatRecord[]) =>
+      page.filter((record) => {
+        const modified = record['LastModDateTime'];
+        const instant = typeof modified === 'string' ? Date.parse(modified) : NaN;
+        const key = `${String(record['RecId'])}|${Number.isNaN(instant) ? String(modified) : instant}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+    // RecId breaks ties so the order is total.
+    const orderby = 'LastModDateTime asc,RecId asc';
+
+    if (format === 'date') {
+      // A day-granular literal cannot carry a cursor: page with $skip (a record modified while we page
+      // moves to the end and may be skipped this tick; the next tick's overlap of a day finds it).
+      for await (const page of pages(set, { filter: filterSince('LastModDateTime', since, format), select, orderby, top })) {
+        const rows = fresh(page);
+        if (rows.length > 0) yield rows;
+      }
+      return;
+    }
+
+    // Keyset paging: each request asks for `LastModDateTime ge <cursor>` and the cursor moves to the
+    // newest time on the page. Plain $skip is not safe while writers (we ourselves) modify records:
+    // a modified record moves to the end of the ordered set, and $skip would jump over records never
+    // seen. $skip is used only within one second holding more than a page of records.
+    let cursor = Math.floor(since / 1000) * 1000;
+    let skip = 0;
+    for (let pageNo = 0; pageNo < maxPages; pageNo++) {
+      const spec: RequestSpec = {
+        method: 'GET',
+        path: collectionPath(set),
+        query: buildQueryString({ filter: filterSince('LastModDateTime', cursor, format), select, orderby, top, skip }),
+      };
+      const page = rowsOf(spec, await call(spec));
+      const rows = fresh(page);
+      if (rows.length > 0) yield rows;
+      if (page.length < top) return;
+      let newest = cursor;
+      for (const record of page) {
+        const modified = record['LastModDateTime'];
+        const instant = typeof modified === 'string' ? Date.parse(modified) : NaN;
+        if (!Number.isNaN(instant) && instant > newest) newest = instant;
+      }
+      newest = Math.floor(newest / 1000) * 1000;
+      if (newest <= cursor) {
+        skip += top;
+      } else {
+        cursor = newest;
+        skip = 0;
+      }
+      if (options.untilMs !== undefined && cursor > options.untilMs) return;
+    }
+  }
+
+  async function getByRecId(set: string, recId: string): Promise<HeatRecord> {
+    const spec: RequestSpec = { method: 'GET', path: recordPath(set, recId) };
+    return recordOf(spec, await call(spec));
+  }
+
+  async function update(set: string, recId: string, fields: Record<string, unknown>): Promise<HeatRecord> {
+    // HEAT answers 400 "Message body cannot be empty" to an empty PATCH (heat-api.md §10): nothing to change.
+    if (Object.keys(fields).length === 0) return getByRecId(set, recId);
+    const spec: RequestSpec = { method: 'PATCH', path: recordPath(set, recId), body: fields };
+    const res = await call(spec);
+    // HEAT returns the full updated record (heat-api.md §9.2); read it back if a tenant answers without one.
+    if (res.status === 204 || isEmptyBody(res.data)) return getByRecId(set, recId);
+    return recordOf(spec, res);
+  }
+
+  async function create(set: string, fields: Record<string, unknown>): Promise<HeatRecord> {
+    const spec: RequestSpec = { method: 'POST', path: collectionPath(set), body: fields };
+    const res = await call(spec);
+    // HEAT answers 201 with the whole new record (heat-api.md §9.1).
+    if (res.status !== 201)
+      logger.debug('HEAT create answered without 201', { path: spec.path, status: res.status });
+    return recordOf(spec, res);
+  }
+
+  function createNote(note: JournalNoteInput): Promise<HeatRecord> {
+    // The notes extension sets JournalType itself (heat-api.md §9.4 a); PublishToWeb false = internal note.
+    return create(NOTES_SET, {
+      Subject: note.subject,
+      NotesBody: note.body,
+      Category: note.category ?? 'Memo',
+      Source: note.source ?? 'Other',
+      ParentLink_RecID: note.parentRecId,
+      ParentLink_Category: note.parentCategory ?? 'Incident',
+      PublishToWeb: note.publishToWeb ?? false,
+    });
+  }
+
+  function stats(): HeatCallStats {
+    rollDay();
+    return { day: budgetDay, calls, budget: config.dailyCallBudget, byMethod: { ...byMethod } };
+  }
+
+  return {
+    pages,
+    list,
+    changedSince,
+    getByRecId,
+    update,
+    create,
+    createNote,
+    stats,
+    lastSuccessAt: () => lastSuccess,
+    close(): void {
+      closed = true;
+      for (const agent of ownAgents) agent.destroy();
+    },
+  };
+}

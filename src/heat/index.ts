@@ -1,0 +1,31 @@
+export { createHeatClient } from './create-heat-client.js';
+export type { HeatClientDeps } from './create-heat-client.js';
+export { heatClientConfigFrom } from './heat-client-config-from.js';
+export { HeatApiError, isPermanentHeatError, isRetryableStatus, coerceError } from './heat-api-error.js';
+export type { HeatApiErrorInit } from './heat-api-error.js';
+export { nextWatermark } from './next-watermark.js';
+export {
+  eq,
+  ne,
+  and,
+  or,
+  filterSince,
+  odataLiteral,
+  odataDateLiteral,
+  parseInstant,
+} from './odata-filter.js';
+export type { ODataValue } from './odata-filter.js';
+export { buildQueryString, HEAT_MAX_TOP } from './build-query-string.js';
+export { backoffDelay } from './backoff-delay.js';
+export { redactHeatSecrets } from './redact-heat-secrets.js';
+export type {
+  ODataQuery,
+  HeatAuthConfig,
+  HeatClientConfig,
+  FilterDateFormat,
+  HeatCallRecord,
+  HeatCallStats,
+  JournalNoteInput,
+  ChangedSinceOptions,
+  HeatClient,
+} from './types.js';

@@ -1,0 +1,129 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createWebhookRoute, WEBHOOK_PATH } from '../ingest/index.js';
+import type { EnqueueTicketInput, EnqueueTicketResult } from '../ingest/index.js';
+import type { Logger, Metrics, ReadinessReport } from '../observability/index.js';
+import { createAdminAuthHook } from './create-admin-auth-hook.js';
+
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+
+export interface HttpServerConfig {
+  bodyLimitBytes: number;
+  signatureWindowSeconds: number;
+  webhookToken?: string;
+  hmacSecret?: string;
+  adminToken?: string;
+  /** Longest wait for enqueueTicket / resolveIncidentNumber before the webhook answers 503 (default 5000). */
+  upstreamTimeoutMs?: number;
+}
+
+export interface HttpServerDeps {
+  logger: Logger;
+  metrics: Metrics;
+  config: HttpServerConfig;
+  /** Queue one ticket job; throws (any error) when Redis is unreachable -> 503. Deduplicated per ticket by the queue layer. */
+  enqueueTicket(input: EnqueueTicketInput): Promise<EnqueueTicketResult>;
+  /** IncidentNumber -> RecId via HEAT (null when HEAT has no such incident). */
+  resolveIncidentNumber(incidentNumber: number): Promise<string | null>;
+  /** From createReadinessCheck. */
+  readiness(): Promise<ReadinessReport>;
+  /** Mount bull-board at /admin/queues behind ADMIN_TOKEN (throws at creation without ADMIN_TOKEN). */
+  bullBoardQueues?: Queue[];
+  now?: () => Date;
+}
+
+export interface HttpServer {
+  app: FastifyInstance;
+  /** Resolves with the address listened on, e.g. http://127.0.0.1:8080. */
+  listen(port: number, host: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The service's HTTP face: POST /webhooks/heat, GET /healthz (process alive), GET /readyz (Redis,
+ * HEAT, jobs progressing; 503 with the same report when not ready), GET /metrics (Prometheus text) and,
+ * when queues are given, the bull-board dashboard behind ADMIN_TOKEN.
+ *
+ * The webhook is mounted only when WEBHOOK_TOKEN or WEBHOOK_HMAC_SECRET is set: polling is the
+ * backbone and keeps working without it, and an unauthenticated webhook is never served.
+ */
+export function createHttpServer(deps: HttpServerDeps): HttpServer {
+  const { config, logger } = deps;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.bodyLimitBytes,
+    // During close() new requests get 503 so that a load balancer moves on while jobs drain.
+    return503OnClosing: true,
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }));
+
+  app.get('/readyz', async (_request, reply) => {
+    let report: ReadinessReport;
+    try {
+      report = await deps.readiness();
+    } catch (error) {
+      logger.error('readiness check failed', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return reply.code(503).send({ ready: false, error: 'readiness check failed' });
+    }
+    return reply.code(report.ready ? 200 : 503).send(report);
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await deps.metrics.render();
+    return reply.type(deps.metrics.contentType).send(text);
+  });
+
+  if (config.webhookToken || config.hmacSecret) {
+    app.register(
+      createWebhookRoute({
+        logger,
+        metrics: deps.metrics,
+        bodyLimitBytes: config.bodyLimitBytes,
+        signatureWindowSeconds: config.signatureWindowSeconds,
+        webhookToken: config.webhookToken,
+        hmacSecret: config.hmacSecret,
+        enqueueTicket: deps.enqueueTicket,
+        resolveIncidentNumber: deps.resolveIncidentNumber,
+        upstreamTimeoutMs: config.upstreamTimeoutMs,
+        now: deps.now,
+      }),
+    );
+  } else {
+    logger.warn(
+      `webhook ${WEBHOOK_PATH} disabled: set WEBHOOK_TOKEN or WEBHOOK_HMAC_SECRET to enable it (polling still runs)`,
+    );
+  }
+
+  if (deps.bullBoardQueues !== undefined) {
+    const adminAuth = createAdminAuthHook(config.adminToken);
+    const serverAdapter = new FastifyAdapter();
+    serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
+    createBullBoard({
+      queues: deps.bullBoardQueues.map((queue) => new BullMQAdapter(queue)),
+      serverAdapter,
+    });
+    app.register(async (admin) => {
+      // A hook in this parent context runs before every dashboard route, static files included.
+      admin.addHook('onRequest', adminAuth);
+      await admin.register(serverAdapter.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
+    });
+  }
+
+  return {
+    app,
+    async listen(port, host) {
+      const address = await app.listen({ port, host });
+      logger.info('http server listening', { address });
+      return address;
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}

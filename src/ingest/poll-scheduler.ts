@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/index.js';
+import type { PollResult } from './poll-changed-tickets.js';
+
+export const POLL_QUEUE = 'poll';
+const SCHEDULER_ID = 'poll-changed-tickets';
+
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface PollSchedulerOptions {
+  connection: Redis | ConnectionOptions;
+  /** Used for the overlap lock (SET NX PX). */
+  redis: Redis;
+  prefix: string;
+  intervalMs: number;
+  logger: Logger;
+  tick: () => Promise<PollResult>;
+  onTick?: (result: PollResult) => void;
+}
+
+export interface PollScheduler {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly worker: Worker;
+  readonly queue: Queue;
+}
+
+/**
+ * The poll tick is a BullMQ job scheduler: with any number of replicas exactly one poll job exists
+ * per interval and one worker takes it; a Redis lock also keeps two slow ticks from overlapping.
+ */
+export function createPollScheduler(options: PollSchedulerOptions): PollScheduler {
+  const queue = new Queue(POLL_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix,
+    defaultJobOptions: { removeOnComplete: { count: 50 }, removeOnFail: { count: 200 }, attempts: 1 },
+  });
+  const lockKey = `${options.prefix}:poll:lock`;
+  const lockMs = Math.max(options.intervalMs * 10, 60_000);
+  const worker = new Worker(
+    POLL_QUEUE,
+    async () => {
+      const token = randomUUID();
+      const got = await options.redis.set(lockKey, token, 'PX', lockMs, 'NX');
+      if (got !== 'OK') return { skipped: 'another poll is running' };
+      try {
+        const result = await options.tick();
+        options.onTick?.(result);
+        return result;
+      } finally {
+        await options.redis.eval(RELEASE_SCRIPT, 1, lockKey, token);
+      }
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: 1, autorun: false },
+  );
+  worker.on('failed', (_job, err) => {
+    options.logger.warn('poll tick failed', { event: 'poll_failed', error: err.message });
+  });
+  return {
+    queue,
+    worker,
+    async start() {
+      await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.intervalMs }, { name: 'poll', data: {} });
+      void worker.run();
+    },
+    async stop() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}

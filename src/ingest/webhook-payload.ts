@@ -1,0 +1,67 @@
+/** Which ticket a webhook names; nothing else of the body is kept (no ticket text ever reaches a job). */
+export type WebhookTarget =
+  | { kind: 'recId'; recId: string; lastModDateTime?: string }
+  | { kind: 'incidentNumber'; incidentNumber: number; lastModDateTime?: string };
+
+export type WebhookPayloadResult = { ok: true; target: WebhookTarget } | { ok: false; problem: string };
+
+const RECID = /^[0-9A-Fa-f]{32}$/;
+
+/**
+ * Reads the raw body of a HEAT webhook: `{"RecId": "..."}`, `{"IncidentNumber": 123}` or a whole
+ * incident record (only RecId, IncidentNumber and LastModDateTime are read from it). RecId wins when
+ * both are present, so that the route does not need to call HEAT. Key names match case-insensitively
+ * because HEAT field names do (heat-api.md §5) and admins type them by hand in the rule's body.
+ */
+export function parseWebhookPayload(rawBody: Buffer): WebhookPayloadResult {
+  let body: unknown;
+  try {
+    // A leading BOM is legal in some HEAT script output but not in JSON.parse.
+    body = JSON.parse(rawBody.toString('utf8').replace(/^\uFEFF/, ''));
+  } catch {
+    return { ok: false, problem: 'the body is not valid JSON' };
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, problem: 'the body must be a JSON object with RecId or IncidentNumber' };
+  }
+  const fields = body as Record<string, unknown>;
+  const recId = field(fields, 'RecId');
+  const incidentNumber = field(fields, 'IncidentNumber');
+  const lastModDateTime = readLastMod(field(fields, 'LastModDateTime'));
+  const withLastMod = lastModDateTime === undefined ? {} : { lastModDateTime };
+
+  if (recId !== undefined && recId !== null && recId !== '') {
+    if (typeof recId !== 'string' || !RECID.test(recId.trim())) {
+      return {
+        ok: false,
+        problem: 'RecId must be 32 hex characters (the incident\'s RecId, e.g. "$(RecId)" in the rule)',
+      };
+    }
+    // HEAT RecIds are uppercase hex (heat-api.md §5); one spelling keeps webhook and poll jobs deduplicated.
+    return { ok: true, target: { kind: 'recId', recId: recId.trim().toUpperCase(), ...withLastMod } };
+  }
+  if (incidentNumber !== undefined && incidentNumber !== null && incidentNumber !== '') {
+    const n =
+      typeof incidentNumber === 'string' && /^\d{1,12}$/.test(incidentNumber.trim())
+        ? Number(incidentNumber)
+        : incidentNumber;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
+      return { ok: false, problem: 'IncidentNumber must be a positive integer' };
+    }
+    return { ok: true, target: { kind: 'incidentNumber', incidentNumber: n, ...withLastMod } };
+  }
+  return { ok: false, problem: 'missing RecId (32 hex characters) or IncidentNumber (integer)' };
+}
+
+function field(fields: Record<string, unknown>, name: string): unknown {
+  if (Object.hasOwn(fields, name)) return fields[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(fields).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : fields[key];
+}
+
+/** Optional hint for the queue layer ("latest data wins"); an unreadable value is dropped, not refused. */
+function readLastMod(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 40 || !Number.isFinite(Date.parse(value))) return undefined;
+  return value;
+}

@@ -1,0 +1,234 @@
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
+import type { Logger, Metrics, WebhookOutcome } from '../observability/index.js';
+import { createWebhookAuthenticator } from './webhook-auth.js';
+import { parseWebhookPayload } from './webhook-payload.js';
+
+export const WEBHOOK_PATH = '/webhooks/heat';
+
+export interface EnqueueTicketInput {
+  recId: string;
+  source: 'webhook';
+  lastModDateTime?: string;
+}
+
+export interface EnqueueTicketResult {
+  jobId: string;
+  deduplicated: boolean;
+}
+
+export interface WebhookRouteDeps {
+  logger: Logger;
+  metrics: Pick<Metrics, 'webhookRequests'>;
+  /** Largest body accepted (service.yaml http.webhookBodyLimitBytes, 64 KB by default). */
+  bodyLimitBytes: number;
+  signatureWindowSeconds: number;
+  webhookToken?: string;
+  hmacSecret?: string;
+  /** Queues one ticket job; throws when Redis is unreachable (the producer fails fast) -> 503. */
+  enqueueTicket(input: EnqueueTicketInput): Promise<EnqueueTicketResult>;
+  /** IncidentNumber -> RecId through HEAT; null when HEAT has no such incident. */
+  resolveIncidentNumber(incidentNumber: number): Promise<string | null>;
+  /**
+   * Longest wait for enqueueTicket / resolveIncidentNumber before answering 503 (default 5000). BullMQ's
+   * Queue.add waits for the Redis connection to become ready instead of failing, so without this bound
+   * a Redis outage would hang the caller instead of telling it to retry.
+   */
+  upstreamTimeoutMs?: number;
+  now?: () => Date;
+}
+
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 5_000;
+
+/** Callers that get a 503 may retry; Redis or HEAT blips are usually over within this. */
+const RETRY_AFTER_SECONDS = '30';
+
+/**
+ * POST /webhooks/heat: a HEAT business rule or quick action names a ticket; we queue one job for it
+ * and answer 202 before the caller's timeout (the worker reads, classifies and routes the ticket).
+ *
+ * Checks run in this order and nothing is queued unless all pass: content type (415), size (413),
+ * credentials on the raw body (401), JSON (400), shape (400 naming what is missing). An IncidentNumber
+ * HEAT does not know answers 404 (the rule's body template is wrong; retrying cannot help). A RecId is
+ * not looked up here: an unknown one is found and dropped by the worker (HEAT's 400 "Invalid key").
+ *
+ * Throws at creation when neither a token nor an HMAC secret is configured.
+ */
+export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
+  const authenticate = createWebhookAuthenticator({
+    token: deps.webhookToken,
+    hmacSecret: deps.hmacSecret,
+    signatureWindowSeconds: deps.signatureWindowSeconds,
+    now: deps.now,
+  });
+  const logger = deps.logger.child({ component: 'webhook' });
+  const upstreamTimeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  const credentialHint = [
+    deps.webhookToken ? 'X-SBT-Token' : undefined,
+    deps.hmacSecret ? 'X-SBT-Timestamp and X-SBT-Signature (sha256=HMAC of "<timestamp>.<body>")' : undefined,
+  ]
+    .filter(Boolean)
+    .join(', or ');
+
+  function answer(
+    reply: FastifyReply,
+    status: number,
+    outcome: WebhookOutcome,
+    body: Record<string, unknown>,
+  ): FastifyReply {
+    deps.metrics.webhookRequests.inc({ outcome });
+    return reply.code(status).type('application/json').send(body);
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const raw = request.body;
+    if (!Buffer.isBuffer(raw)) {
+      // Fastify only skips the parser when there is no Content-Type and no body at all.
+      return answer(reply, 415, 'unsupported_media_type', {
+        error: 'unsupported_media_type',
+        message: 'send a JSON body with Content-Type: application/json',
+      });
+    }
+
+    const auth = authenticate(request.headers, raw);
+    if (!auth.ok) {
+      logger.warn('webhook refused: bad credentials', { reason: auth.reason, remoteAddress: request.ip });
+      return answer(reply, 401, 'unauthorized', {
+        error: 'unauthorized',
+        message: `${auth.reason}: send ${credentialHint}`,
+      });
+    }
+
+    const payload = parseWebhookPayload(raw);
+    if (!payload.ok) {
+      logger.warn('webhook refused: bad request', { problem: payload.problem, auth: auth.method });
+      return answer(reply, 400, 'bad_request', { error: 'bad_request', message: payload.problem });
+    }
+
+    const target = payload.target;
+    let recId: string;
+    if (target.kind === 'recId') {
+      recId = target.recId;
+    } else {
+      let resolved: string | null;
+      try {
+        resolved = await withTimeout(
+          deps.resolveIncidentNumber(target.incidentNumber),
+          upstreamTimeoutMs,
+          'HEAT lookup',
+        );
+      } catch (error) {
+        logger.error('webhook: HEAT lookup of IncidentNumber failed', {
+          incidentNumber: target.incidentNumber,
+          error: messageOf(error),
+        });
+        reply.header('retry-after', RETRY_AFTER_SECONDS);
+        return answer(reply, 503, 'unavailable', {
+          error: 'unavailable',
+          message: 'could not look up the IncidentNumber in HEAT; retry later, or send RecId instead',
+        });
+      }
+      if (resolved === null) {
+        logger.warn('webhook: HEAT has no such incident', { incidentNumber: target.incidentNumber });
+        return answer(reply, 404, 'unknown_incident', {
+          error: 'unknown_incident',
+          message: `HEAT has no incident with IncidentNumber ${target.incidentNumber}`,
+        });
+      }
+      recId = resolved;
+    }
+
+    let queued: EnqueueTicketResult;
+    try {
+      // A late success after the timeout is harmless: the caller's retry collapses into the same job.
+      queued = await withTimeout(
+        deps.enqueueTicket({
+          recId,
+          source: 'webhook',
+          ...(target.lastModDateTime === undefined ? {} : { lastModDateTime: target.lastModDateTime }),
+        }),
+        upstreamTimeoutMs,
+        'enqueue',
+      );
+    } catch (error) {
+      logger.error('webhook: could not queue the ticket (Redis unreachable?)', {
+        ticketId: recId,
+        error: messageOf(error),
+      });
+      reply.header('retry-after', RETRY_AFTER_SECONDS);
+      return answer(reply, 503, 'unavailable', {
+        error: 'unavailable',
+        message: 'the job queue is unavailable; retry later',
+      });
+    }
+
+    logger.info('webhook: ticket queued', {
+      ticketId: recId,
+      jobId: queued.jobId,
+      deduplicated: queued.deduplicated,
+      auth: auth.method,
+    });
+    return answer(reply, 202, queued.deduplicated ? 'deduplicated' : 'accepted', {
+      status: 'queued',
+      jobId: queued.jobId,
+      deduplicated: queued.deduplicated,
+    });
+  }
+
+  return async function webhookRoute(app: FastifyInstance): Promise<void> {
+    // This plugin's own context: other routes keep fastify's JSON parser, this one sees raw bytes,
+    // because the signature is over the exact bytes sent (parsing first would lose them).
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'buffer', bodyLimit: deps.bodyLimitBytes },
+      (_request, body, done) => {
+        done(null, body);
+      },
+    );
+
+    app.setErrorHandler((error: FastifyError, _request, reply) => {
+      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        return answer(reply, 415, 'unsupported_media_type', {
+          error: 'unsupported_media_type',
+          message: 'send a JSON body with Content-Type: application/json',
+        });
+      }
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return answer(reply, 413, 'too_large', {
+          error: 'too_large',
+          message: `the body is over ${deps.bodyLimitBytes} bytes; send only {"RecId": "..."}`,
+        });
+      }
+      const status = error.statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        return answer(reply, status, 'bad_request', { error: 'bad_request', message: error.message });
+      }
+      logger.error('webhook: unexpected error', { error: error.message });
+      return answer(reply, 500, 'unavailable', { error: 'internal', message: 'internal error; retry later' });
+    });
+
+    app.post(WEBHOOK_PATH, { bodyLimit: deps.bodyLimitBytes }, handle);
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,227 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { checkTenantFields } from './actions/index.js';
+import { compilePolicy } from './classify/index.js';
+import { ConfigError, loadConfig, type LoadedConfig } from './config/index.js';
+import { createCountsService, type CountsService } from './counts/index.js';
+import { createHeatClient, heatClientConfigFrom, isPermanentHeatError, type HeatClient } from './heat/index.js';
+import { createPollScheduler, createWatermarkStore, pollChangedTickets, type PollScheduler, type PollResult } from './ingest/index.js';
+import type { Logger } from './observability/index.js';
+import { processTicket, type ProcessOutcome } from './process-ticket.js';
+import {
+  createProcessedStore,
+  createRedisConnection,
+  createTicketQueue,
+  createTicketWorker,
+  type ProcessedStore,
+  type TicketQueue,
+} from './queue/index.js';
+import type { RuntimeState } from './runtime-state.js';
+
+export interface ServiceOptions {
+  config: LoadedConfig;
+  logger: Logger;
+  redisUrl: string;
+  /** Injected in tests; built from config otherwise. */
+  heat?: HeatClient;
+  /** Run the poll scheduler in this process (default: service.poll.enabled). */
+  poll?: boolean;
+  /** Where config is re-read from on reload (default: config.dir). */
+  configDir?: string;
+  env?: NodeJS.ProcessEnv;
+  onOutcome?: (outcome: ProcessOutcome) => void;
+  onPoll?: (result: PollResult) => void;
+}
+
+export interface Service {
+  readonly heat: HeatClient;
+  readonly queue: TicketQueue;
+  readonly worker: Worker;
+  readonly counts: CountsService | null;
+  readonly processed: ProcessedStore;
+  readonly redis: Redis;
+  runtime(): RuntimeState;
+  start(): Promise<void>;
+  /** Runs one poll tick now (the scheduler runs them on its interval). */
+  pollNow(): Promise<PollResult>;
+  /** Re-reads and validates config; on any problem keeps the running config and returns the error. */
+  reload(): { ok: true; policyVersion: string } | { ok: false; error: string };
+  /** Drains active jobs within the deadline, then closes everything. */
+  stop(deadlineMs?: number): Promise<void>;
+  /** Resolves when the tickets queue has no waiting, delayed or active job. */
+  waitForIdle(timeoutMs: number): Promise<boolean>;
+}
+
+export function buildRuntime(config: LoadedConfig): RuntimeState {
+  return { config, policy: compilePolicy(config.routing, config.policyVersion, { file: `${config.dir}/routing.yaml` }) };
+}
+
+/**
+ * The composition root: builds Redis connections, the HEAT client, queues, the worker, the poller and
+ * the counters from one validated config, and wires reload and shutdown.
+ */
+export function createService(options: ServiceOptions): Service {
+  const { logger } = options;
+  let runtime = buildRuntime(options.config);
+  const service = options.config.service;
+  const prefix = service.queue.prefix;
+
+  const redis = createRedisConnection(options.redisUrl, 'worker');
+  const producer = createRedisConnection(options.redisUrl, 'producer');
+  const heat =
+    options.heat ??
+    createHeatClient(heatClientConfigFrom(service, options.config.env), { logger: logger.child({ module: 'heat' }) });
+  const processed = createProcessedStore(redis, prefix);
+  const queue = createTicketQueue({
+    connection: producer,
+    prefix,
+    attempts: service.worker.attempts,
+    backoffMs: service.worker.backoffMs,
+  });
+  const counts = service.counts.enabled
+    ? createCountsService({ redis, heat, logger: logger.child({ module: 'counts' }), config: service, fields: runtime.config.routing.fields })
+    : null;
+  let missingFields: ReadonlySet<string> = new Set();
+
+  const worker = createTicketWorker({
+    connection: redis,
+    prefix,
+    concurrency: service.worker.concurrency,
+    lockDurationMs: service.worker.lockDurationMs,
+    stalledIntervalMs: service.worker.stalledIntervalMs,
+    logger,
+    isPermanent: isPermanentHeatError,
+    autorun: false,
+    handler: (job, meta) =>
+      processTicket(job, meta, {
+        heat,
+        logger,
+        runtime: () => runtime,
+        processed,
+        counts,
+        missingFields,
+        ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+      }),
+  });
+  worker.on('failed', (job, err) => {
+    logger.warn('job failed', {
+      event: 'job_failed',
+      jobId: job?.id,
+      ticketId: (job?.data as { recId?: string } | undefined)?.recId,
+      attempt: job?.attemptsMade,
+      error: err.message,
+    });
+  });
+  worker.on('error', (err) => logger.error('worker error', { event: 'worker_error', error: err.message }));
+
+  const watermark = createWatermarkStore(redis, prefix);
+  const tick = () =>
+    pollChangedTickets(
+      { heat, queue, processed, watermark, logger },
+      {
+        incidentSet: service.heat.incidentSet,
+        pageSize: service.heat.pageSize,
+        overlapSeconds: service.poll.overlapSeconds,
+        ...(service.poll.startFrom ? { startFrom: service.poll.startFrom } : {}),
+      },
+    );
+  const pollEnabled = options.poll ?? service.poll.enabled;
+  let scheduler: PollScheduler | null = null;
+  if (pollEnabled) {
+    scheduler = createPollScheduler({
+      connection: redis,
+      redis,
+      prefix,
+      intervalMs: service.poll.intervalSeconds * 1000,
+      logger,
+      tick,
+      ...(options.onPoll ? { onTick: options.onPoll } : {}),
+    });
+  }
+
+  let stopped = false;
+  return {
+    heat,
+    queue,
+    worker,
+    counts,
+    processed,
+    redis,
+    runtime: () => runtime,
+    async start() {
+      const missing = await checkTenantFields(heat, runtime.config.routing.fields, service.heat.incidentSet).catch(
+        (err: unknown) => {
+          logger.warn('could not read a sample incident to check custom fields', {
+            event: 'tenant_fields_unchecked',
+            error: (err as Error).message,
+          });
+          return [] as string[];
+        },
+      );
+      if (missing.length > 0) {
+        logger.warn('the HEAT tenant lacks custom fields; they will not be written', {
+          event: 'tenant_fields_missing',
+          fields: missing,
+        });
+      }
+      missingFields = new Set(missing);
+      void worker.run();
+      await counts?.start();
+      await scheduler?.start();
+      logger.info('service started', {
+        event: 'started',
+        policyVersion: runtime.config.policyVersion,
+        mode: service.mode,
+        poll: pollEnabled,
+      });
+    },
+    pollNow: tick,
+    reload() {
+      try {
+        const next = loadConfig({
+          dir: options.configDir ?? runtime.config.dir,
+          env: options.env ?? process.env,
+        });
+        const built = buildRuntime(next);
+        runtime = built;
+        logger.info('config reloaded', { event: 'config_reloaded', policyVersion: next.policyVersion });
+        return { ok: true, policyVersion: next.policyVersion };
+      } catch (err) {
+        const message = err instanceof ConfigError ? err.message : String(err);
+        logger.error('config reload rejected; the running config stays', {
+          event: 'config_reload_rejected',
+          problems: err instanceof ConfigError ? err.problems : [message],
+        });
+        return { ok: false, error: message };
+      }
+    },
+    async stop(deadlineMs = service.worker.shutdownDeadlineMs) {
+      if (stopped) return;
+      stopped = true;
+      await scheduler?.stop().catch(() => undefined);
+      const drained = await Promise.race([
+        worker.close().then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref()),
+      ]);
+      if (!drained) {
+        logger.warn('shutdown deadline passed; forcing', { event: 'shutdown_forced', deadlineMs });
+        await worker.close(true).catch(() => undefined);
+      }
+      await counts?.stop().catch(() => undefined);
+      await queue.close().catch(() => undefined);
+      heat.close();
+      redis.disconnect();
+      producer.disconnect();
+      logger.info('service stopped', { event: 'stopped', drained });
+    },
+    async waitForIdle(timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const c = await queue.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+        if (Object.values(c).every((n) => n === 0)) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every way a POST to /webhooks/heat can end; one time series each (docs/deployment.md lists them). */
+export const WEBHOOK_OUTCOMES = [
+  'accepted',
+  'deduplicated',
+  'unauthorized',
+  'bad_request',
+  'unsupported_media_type',
+  'too_large',
+  'unknown_incident',
+  'unavailable',
+] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
+/** Suggested job outcomes (the job handler may add more); pre-created so that dashboards show zeros. */
+export const JOB_OUTCOMES = ['completed', 'skipped', 'dropped', 'retried', 'failed'] as const;
+
+/** Something that refreshes gauges right before a scrape (queue depth, oldest waiting job, poll lag). */
+export type ScrapeCollector = () => Promise<void> | void;
+
+export interface Metrics {
+  /** Own registry: tests and several servers in one process never share series. */
+  readonly registry: Registry;
+  readonly ticketsClassified: Counter<'category' | 'scope'>;
+  /** Tickets moved to another team; destination = the team name from routing.yaml. */
+  readonly ticketMoves: Counter<'destination'>;
+  /** A person changed our decision (category = the category we had chosen). */
+  readonly overrides: Counter<'category'>;
+  readonly heatCalls: Counter<'method' | 'status'>;
+  readonly heatCallSeconds: Histogram<'method'>;
+  /** Calls today / dailyCallBudget (HEAT slows tenants past 100,000 calls a day, heat-api.md §11). */
+  readonly heatBudgetUsedRatio: Gauge;
+  /** Jobs per BullMQ state (waiting, active, delayed, failed, ...). */
+  readonly queueDepth: Gauge<'state'>;
+  readonly oldestWaitingJobAgeSeconds: Gauge;
+  /** Now minus the poll watermark (LastModDateTime of the newest ticket seen). */
+  readonly pollLagSeconds: Gauge;
+  readonly webhookRequests: Counter<'outcome'>;
+  readonly jobs: Counter<'outcome'>;
+  readonly jobSeconds: Histogram;
+  /** Collectors that threw during a scrape (the scrape still answers with the other series). */
+  readonly collectorErrors: Counter;
+  /** Run `collector` before every render() (e.g. read queue counts from Redis). */
+  onScrape(collector: ScrapeCollector): void;
+  /** Prometheus text exposition; runs the scrape collectors first. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+/**
+ * Prometheus scrapes time out after 10 s by default; a collector stuck on an unreachable Redis must not
+ * take the whole scrape (and the process metrics in it) down with it.
+ */
+const COLLECTOR_TIMEOUT_MS = 2_000;
+
+async function withTimeout(collect: ScrapeCollector): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`scrape collector took over ${COLLECTOR_TIMEOUT_MS} ms`)),
+      COLLECTOR_TIMEOUT_MS,
+    );
+    timer.unref();
+  });
+  try {
+    await Promise.race([Promise.resolve().then(collect), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * prom-client metrics on a registry of their own (never the global one), with Node's default process
+ * metrics. Names are prefixed `sbt_` except the default process_* / nodejs_* series, so that stock
+ * Node dashboards keep working.
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const ticketsClassified = new Counter({
+    name: 'sbt_tickets_classified_total',
+    help: 'Tickets classified, by category id and scope',
+    labelNames: ['category', 'scope'] as const,
+    registers,
+  });
+  const ticketMoves = new Counter({
+    name: 'sbt_ticket_moves_total',
+    help: 'Tickets moved to another team, by destination',
+    labelNames: ['destination'] as const,
+    registers,
+  });
+  const overrides = new Counter({
+    name: 'sbt_overrides_total',
+    help: 'Decisions a person changed afterwards, by the category we had chosen',
+    labelNames: ['category'] as const,
+    registers,
+  });
+  const heatCalls = new Counter({
+    name: 'sbt_heat_calls_total',
+    help: 'HEAT REST calls, by HTTP method and status (0 = network error)',
+    labelNames: ['method', 'status'] as const,
+    registers,
+  });
+  const heatCallSeconds = new Histogram({
+    name: 'sbt_heat_call_duration_seconds',
+    help: 'HEAT REST call latency, by HTTP method',
+    labelNames: ['method'] as const,
+    // HEAT answers reads in ~100-500 ms and times out at 30 s (service.yaml heat.timeoutMs).
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const heatBudgetUsedRatio = new Gauge({
+    name: 'sbt_heat_budget_used_ratio',
+    help: "Share of the day's HEAT call budget used (calls today / heat.dailyCallBudget)",
+    registers,
+  });
+  const queueDepth = new Gauge({
+    name: 'sbt_queue_jobs',
+    help: 'Jobs in the tickets queue, by state',
+    labelNames: ['state'] as const,
+    registers,
+  });
+  const oldestWaitingJobAgeSeconds = new Gauge({
+    name: 'sbt_queue_oldest_waiting_job_age_seconds',
+    help: 'Age of the oldest waiting job (0 when none waits)',
+    registers,
+  });
+  const pollLagSeconds = new Gauge({
+    name: 'sbt_poll_lag_seconds',
+    help: 'Now minus the poll watermark',
+    registers,
+  });
+  const webhookRequests = new Counter({
+    name: 'sbt_webhook_requests_total',
+    help: 'POSTs to /webhooks/heat, by outcome',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const jobs = new Counter({
+    name: 'sbt_jobs_total',
+    help: 'Ticket jobs finished, by outcome',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const jobSeconds = new Histogram({
+    name: 'sbt_job_duration_seconds',
+    help: 'Ticket job duration (read, classify, apply, count)',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers,
+  });
+  const collectorErrors = new Counter({
+    name: 'sbt_metrics_collector_errors_total',
+    help: 'Scrape-time collectors that threw (e.g. Redis unreachable while reading queue depth)',
+    registers,
+  });
+
+  // Zero series exist from the start, so rate() and alerts work before the first event.
+  for (const outcome of WEBHOOK_OUTCOMES) webhookRequests.inc({ outcome }, 0);
+  for (const outcome of JOB_OUTCOMES) jobs.inc({ outcome }, 0);
+
+  const collectors: ScrapeCollector[] = [];
+
+  return {
+    registry,
+    ticketsClassified,
+    ticketMoves,
+    overrides,
+    heatCalls,
+    heatCallSeconds,
+    heatBudgetUsedRatio,
+    queueDepth,
+    oldestWaitingJobAgeSeconds,
+    pollLagSeconds,
+    webhookRequests,
+    jobs,
+    jobSeconds,
+    collectorErrors,
+    contentType: registry.contentType,
+    onScrape(collector) {
+      collectors.push(collector);
+    },
+    async render() {
+      const results = await Promise.allSettled(collectors.map((collect) => withTimeout(collect)));
+      for (const result of results) if (result.status === 'rejected') collectorErrors.inc();
+      return registry.metrics();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/** What the worker's queue looks like right now (read from BullMQ by the composition root). */
+export interface QueueProgress {
+  waiting: number;
+  active: number;
+  /** Age of the oldest waiting job; null when none waits or it is unknown. */
+  oldestWaitingAgeMs: number | null;
+  /** When this process last finished a job (completed or failed); null when it has not yet. */
+  lastJobFinishedAt: Date | null;
+  /** false once the worker is closed or paused: connected is not the same as taking jobs. */
+  workerRunning: boolean;
+}
+
+export interface ReadinessCheckResult {
+  ok: boolean;
+  /** Why, in words an operator can act on; never a credential or ticket text. */
+  detail: string;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  checkedAt: string;
+  checks: { redis: ReadinessCheckResult; heat: ReadinessCheckResult; jobs: ReadinessCheckResult };
+}
+
+export interface ReadinessDeps {
+  pingRedis(): Promise<boolean>;
+  /** When HEAT last answered a call successfully (any call), null when it has not yet. */
+  heatLastSuccessAt(): Date | null;
+  queueProgress(): Promise<QueueProgress>;
+  /** HEAT silent for longer than this = not ready (service.yaml http.heatStaleMinutes). */
+  staleHeatMs: number;
+  /** Jobs waiting longer than this while nothing finished for as long = stuck. */
+  stuckAfterMs: number;
+  /** A probe that does not answer within this long counts as failed (default 2000). */
+  probeTimeoutMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * /readyz: ready = Redis answers a ping AND HEAT answered recently AND jobs are progressing.
+ *
+ * HEAT "has not been needed yet": before the first HEAT call the check passes for `staleHeatMs` after
+ * this check was created (process start), because the first poll may not have run; after that grace
+ * period a HEAT that never answered is not ready (wrong URL or credentials show up as not ready).
+ *
+ * Jobs: not ready when the worker is not running, or when jobs wait longer than `stuckAfterMs` and no
+ * job finished within `stuckAfterMs` (a worker that is connected but has stopped taking jobs). A fresh
+ * job arriving after a long idle spell is not "stuck": both conditions must hold.
+ */
+export function createReadinessCheck(deps: ReadinessDeps): () => Promise<ReadinessReport> {
+  const now = deps.now ?? (() => new Date());
+  const probeTimeoutMs = deps.probeTimeoutMs ?? 2_000;
+  const startedAt = now().getTime();
+
+  async function checkRedis(): Promise<ReadinessCheckResult> {
+    try {
+      const ok = await withTimeout(deps.pingRedis(), probeTimeoutMs, 'Redis ping');
+      return ok
+        ? { ok: true, detail: 'Redis answered PING' }
+        : { ok: false, detail: 'Redis did not answer PING: check REDIS_URL and that Redis is up' };
+    } catch (error) {
+      return {
+        ok: false,
+        detail: `Redis unreachable (${messageOf(error)}): check REDIS_URL and that Redis is up`,
+      };
+    }
+  }
+
+  function checkHeat(at: number): ReadinessCheckResult {
+    const last = deps.heatLastSuccessAt();
+    const staleMinutes = round1(deps.staleHeatMs / 60_000);
+    if (last === null) {
+      if (at - startedAt <= deps.staleHeatMs)
+        return { ok: true, detail: 'HEAT not called yet (within the start-up grace period)' };
+      return {
+        ok: false,
+        detail: `HEAT has not answered since start (${staleMinutes} min): check HEAT_BASE_URL and the HEAT credentials`,
+      };
+    }
+    const ageMs = at - last.getTime();
+    if (ageMs <= deps.staleHeatMs) return { ok: true, detail: `HEAT answered ${round1(ageMs / 1000)} s ago` };
+    return {
+      ok: false,
+      detail: `HEAT last answered ${round1(ageMs / 60_000)} min ago (limit ${staleMinutes} min): check HEAT_BASE_URL, credentials and the tenant's status`,
+    };
+  }
+
+  async function checkJobs(at: number): Promise<ReadinessCheckResult> {
+    let progress: QueueProgress;
+    try {
+      progress = await withTimeout(deps.queueProgress(), probeTimeoutMs, 'queue progress');
+    } catch (error) {
+      return { ok: false, detail: `could not read the queue (${messageOf(error)})` };
+    }
+    if (!progress.workerRunning) return { ok: false, detail: 'the worker is not running (closed or paused)' };
+    if (progress.waiting === 0) return { ok: true, detail: `no jobs waiting, ${progress.active} active` };
+    const stuckSeconds = round1(deps.stuckAfterMs / 1000);
+    const lastFinishedAgeMs =
+      progress.lastJobFinishedAt === null ? null : at - progress.lastJobFinishedAt.getTime();
+    const finishedRecently = lastFinishedAgeMs !== null && lastFinishedAgeMs <= deps.stuckAfterMs;
+    // Unknown age: only the "nothing finished lately" half can be judged, and only if something ever finished.
+    const waitedLong =
+      progress.oldestWaitingAgeMs === null
+        ? lastFinishedAgeMs !== null
+        : progress.oldestWaitingAgeMs > deps.stuckAfterMs;
+    if (waitedLong && !finishedRecently) {
+      const since =
+        lastFinishedAgeMs === null
+          ? 'no job finished since start'
+          : `last job finished ${round1(lastFinishedAgeMs / 1000)} s ago`;
+      return {
+        ok: false,
+        detail: `jobs are not progressing: ${progress.waiting} waiting (oldest ${formatAge(progress.oldestWaitingAgeMs)}), ${since} (limit ${stuckSeconds} s)`,
+      };
+    }
+    return { ok: true, detail: `${progress.waiting} waiting, ${progress.active} active, jobs progressing` };
+  }
+
+  return async function readiness(): Promise<ReadinessReport> {
+    const at = now().getTime();
+    const [redis, jobs] = await Promise.all([checkRedis(), checkJobs(at)]);
+    const heat = checkHeat(at);
+    return {
+      ready: redis.ok && heat.ok && jobs.ok,
+      checkedAt: new Date(at).toISOString(),
+      checks: { redis, heat, jobs },
+    };
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function formatAge(ms: number | null): string {
+  return ms === null ? 'age unknown' : `${round1(ms / 1000)} s`;
+}

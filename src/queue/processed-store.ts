@@ -1,0 +1,26 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Which version of each ticket we last finished (its LastModDateTime after our own write, or as read
+ * when we wrote nothing). The poller skips a ticket whose current LastModDateTime equals it: that is our
+ * own write echoing back, or a change already handled, and it costs no job, no read and no write.
+ * Keys expire: HEAT remains the source of truth, and a lost entry costs one read, never a write.
+ */
+export interface ProcessedStore {
+  mark(recId: string, lastModDateTime: string): Promise<void>;
+  /** For each RecId, the version last processed (or null). */
+  getMany(recIds: readonly string[]): Promise<Array<string | null>>;
+}
+
+export function createProcessedStore(redis: Redis, prefix: string, ttlSeconds = 14 * 86_400): ProcessedStore {
+  const key = (recId: string) => `${prefix}:seen:${recId}`;
+  return {
+    async mark(recId, lastModDateTime) {
+      await redis.set(key(recId), lastModDateTime, 'EX', ttlSeconds);
+    },
+    async getMany(recIds) {
+      if (recIds.length === 0) return [];
+      return redis.mget(...recIds.map(key));
+    },
+  };
+}

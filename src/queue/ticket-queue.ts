@@ -1,0 +1,82 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ticketJobSchema, type TicketJob } from './job-schemas.js';
+
+export const TICKETS_QUEUE = 'tickets';
+
+export interface TicketQueueOptions {
+  connection: Redis | ConnectionOptions;
+  prefix: string;
+  attempts: number;
+  backoffMs: number;
+  name?: string;
+}
+
+export interface EnqueueInput {
+  recId: string;
+  source: TicketJob['source'];
+  lastModDateTime?: string;
+}
+
+export interface EnqueueResult {
+  jobId: string;
+  deduplicated: boolean;
+}
+
+export interface TicketQueue {
+  readonly queue: Queue;
+  enqueue(input: EnqueueInput, now?: Date): Promise<EnqueueResult>;
+  enqueueMany(inputs: readonly EnqueueInput[], now?: Date): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The "tickets" queue: one job per ticket change, deduplicated by RecId. `keepLastIfActive` means a
+ * change that arrives while the same ticket is being processed is kept and runs after it (at most one
+ * active and one waiting job per ticket, never two in parallel); the job holds ids only and the worker
+ * reads the latest record, so the latest data always wins and webhook + poll collapse into one job.
+ */
+export function createTicketQueue(options: TicketQueueOptions): TicketQueue {
+  const queue = new Queue(options.name ?? TICKETS_QUEUE, {
+    connection: options.connection,
+    prefix: options.prefix,
+    defaultJobOptions: {
+      attempts: options.attempts,
+      backoff: { type: 'exponential', delay: options.backoffMs },
+      removeOnComplete: { count: 1000, age: 3600 },
+      removeOnFail: { count: 5000, age: 7 * 86_400 },
+    },
+  });
+
+  const toJob = (input: EnqueueInput, now: Date) => {
+    const data: TicketJob = ticketJobSchema.parse({
+      v: 1,
+      recId: input.recId,
+      source: input.source,
+      ...(input.lastModDateTime ? { lastModDateTime: input.lastModDateTime } : {}),
+      receivedAt: now.toISOString(),
+    });
+    return {
+      name: 'ticket',
+      data,
+      opts: { deduplication: { id: input.recId.toUpperCase(), keepLastIfActive: true } },
+    };
+  };
+
+  return {
+    queue,
+    async enqueue(input, now = new Date()) {
+      const job = toJob(input, now);
+      // Informational only (metrics, the webhook's answer): a racing add may make it stale.
+      const existing = await queue.getDeduplicationJobId(job.opts.deduplication.id);
+      const added = await queue.add(job.name, job.data, job.opts);
+      return { jobId: added.id ?? '', deduplicated: existing !== null && existing === added.id };
+    },
+    async enqueueMany(inputs, now = new Date()) {
+      if (inputs.length === 0) return 0;
+      await queue.addBulk(inputs.map((i) => toJob(i, now)));
+      return inputs.length;
+    },
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,62 @@
+import { UnrecoverableError, Worker, type Job, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/index.js';
+import { parseTicketJob, type TicketJob } from './job-schemas.js';
+import { TICKETS_QUEUE } from './ticket-queue.js';
+
+export interface JobMeta {
+  jobId: string;
+  /** 1-based attempt number. */
+  attempt: number;
+}
+
+export interface TicketWorkerOptions {
+  connection: Redis | ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  logger: Logger;
+  handler: (job: TicketJob, meta: JobMeta) => Promise<unknown>;
+  /** Errors that retrying cannot fix (HEAT 400/401/403/404): the job fails at once. */
+  isPermanent: (err: unknown) => boolean;
+  name?: string;
+  autorun?: boolean;
+}
+
+/**
+ * The BullMQ worker for ticket jobs. Payloads are parsed with the versioned schema (jobs outlive
+ * deploys); a payload that does not parse, or a permanent HEAT error, fails the job without retries.
+ */
+export function createTicketWorker(options: TicketWorkerOptions): Worker {
+  const processor = async (job: Job) => {
+    // A job taken over from a worker that died (stalled) is a retry too: the dead worker may have
+    // written to HEAT before it died, so the handler must check before writing again.
+    // BullMQ counts that restart in attemptsStarted (attemptsMade counts only failed attempts).
+    const meta: JobMeta = { jobId: job.id ?? '', attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1) };
+    let data: TicketJob;
+    try {
+      data = parseTicketJob(job.data);
+    } catch (err) {
+      options.logger.error('job payload rejected', { event: 'job_invalid', jobId: meta.jobId, error: String(err) });
+      throw new UnrecoverableError(`invalid ticket job payload: ${(err as Error).message}`);
+    }
+    try {
+      return await options.handler(data, meta);
+    } catch (err) {
+      if (options.isPermanent(err)) {
+        throw new UnrecoverableError((err as Error).message);
+      }
+      throw err;
+    }
+  };
+  return new Worker(options.name ?? TICKETS_QUEUE, processor, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    maxStalledCount: 3,
+    autorun: options.autorun ?? true,
+  });
+}

@@ -1,0 +1,15 @@
+export { createSimulator } from './create-simulator.js';
+export type {
+  Simulator,
+  SimulatorOptions,
+  SimulatorFaults,
+  SimulatorStats,
+  SimulatorUser,
+  TruthEntry,
+  OutboundRule,
+} from './simulator-types.js';
+export { DEFAULT_INCIDENT_CUSTOM_FIELDS, DEFAULT_ORGUNIT_CUSTOM_FIELDS } from './entity-schemas.js';
+export { compileFilter } from './compile-filter.js';
+export type { CompiledFilter } from './compile-filter.js';
+export { HeatError } from './heat-error.js';
+export { formatHeatDate, UNSET_HEAT_DATE } from './format-heat-date.js';

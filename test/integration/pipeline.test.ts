@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { compilePolicy, classifyTicket } from '../../src/classify/index.js';
+import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
+
+const redisUrl = inject('redisUrl');
+
+describe('poll -> classify -> tag, against the simulator over HTTP with real Redis', () => {
+  let fx: PipelineFixture | undefined;
+  afterEach(async () => {
+    await fx?.close();
+    fx = undefined;
+  });
+
+  it('tags a backlog of 300 tickets, and the echo poll costs zero writes', async () => {
+    fx = await startPipeline(redisUrl, { sim: { seed: 11, tickets: 300 } });
+    const { sim, service, config } = fx;
+    const fields = config.routing.fields;
+
+    const first = await service.pollNow();
+    expect(first.enqueued).toBe(300);
+    expect(await service.waitForIdle(60_000)).toBe(true);
+
+    const incidents = sim.list('incidents');
+    expect(incidents).toHaveLength(300);
+    const policy = compilePolicy(config.routing, config.policyVersion);
+    for (const ticket of incidents) {
+      expect(ticket[fields.decisionHash], `ticket ${String(ticket.IncidentNumber)} untagged`).toBeTruthy();
+      // What HEAT shows is what the engine decides from the ticket's current content.
+      expect(ticket[fields.category]).toBe(classifyTicket(ticket, policy).category);
+      expect(ticket[fields.policyVersion]).toBe(config.policyVersion);
+    }
+
+    const afterBacklog = sim.stats();
+    // At most one read and one write per new ticket plus one page per 100 tickets (+ moves' notes).
+    expect(afterBacklog.byRoute['GET incidents key']).toBe(300);
+    expect(afterBacklog.byRoute['PATCH incidents']).toBe(300);
+
+    const echo = await service.pollNow();
+    expect(await service.waitForIdle(30_000)).toBe(true);
+    expect(echo.seen).toBeGreaterThanOrEqual(300);
+    expect(echo.enqueued).toBe(0);
+    const afterEcho = sim.stats();
+    expect((afterEcho.byMethod.PATCH ?? 0) - (afterBacklog.byMethod.PATCH ?? 0)).toBe(0);
+    expect((afterEcho.byMethod.POST ?? 0) - (afterBacklog.byMethod.POST ?? 0)).toBe(0);
+    expect(afterEcho.byRoute['GET incidents key']).toBe(300);
+  });
+
+  it('processes a ticket a person edits after tagging, once', async () => {
+    fx = await startPipeline(redisUrl, { sim: { seed: 12, tickets: 20 } });
+    const { sim, service, config } = fx;
+    await service.pollNow();
+    await service.waitForIdle(30_000);
+    const target = sim.list('incidents').find((t) => t[config.routing.fields.category] === 'hardware')!;
+    expect(target).toBeDefined();
+    // A second passes so HEAT's second-precision LastModDateTime moves on.
+    await new Promise((r) => setTimeout(r, 1100));
+    sim.actAsPerson(String(target.RecId), 'mlopez', {
+      Subject: 'Voicemail',
+      Symptom: 'My voicemail box is full and the desk phone extension 2201 shows no messages light.',
+    });
+    const before = sim.stats();
+    const poll = await service.pollNow();
+    await service.waitForIdle(30_000);
+    expect(poll.enqueued).toBe(1);
+    const after = sim.get('incidents', String(target.RecId))!;
+    expect(after[config.routing.fields.category]).toBe('telephone');
+    expect((sim.stats().byMethod.PATCH ?? 0) - (before.byMethod.PATCH ?? 0)).toBe(1);
+  });
+});

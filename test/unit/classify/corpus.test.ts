@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
+import { compilePolicy, evaluateCorpus, type LabelledTicket } from '../../../src/classify/index.js';
+
+// The project's labelled corpus (test/fixtures/README.md): invented tickets, hand-labelled.
+const corpus = readFileSync('test/fixtures/labelled-tickets.jsonl', 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as LabelledTicket);
+
+describe('the default policy on the labelled corpus (issue 3 thresholds)', () => {
+  const cfg = loadConfig({ dir: 'config', env: {} });
+  const policy = compilePolicy(cfg.routing, cfg.policyVersion, { file: 'config/routing.yaml' });
+  const report = evaluateCorpus(corpus, policy);
+  const gradebook = report.perCategory.find((c) => c.category === 'gradebook_admin')!;
+
+  it('prints the figures', () => {
+    const pct = (n: number | null): string => (n === null ? 'n/a' : `${(n * 100).toFixed(1)}%`);
+    console.log(
+      [
+        `corpus: ${report.total} tickets, accuracy ${pct(report.accuracy)} (${report.correct}/${report.total})`,
+        `restricted recall ${pct(report.restrictedRecall)} (${report.restrictedSupport}), precision ${pct(report.restrictedPrecision)} (${report.restrictedPredicted})`,
+        ...report.perCategory.map((c) => `  ${c.category.padEnd(20)} precision ${pct(c.precision).padStart(6)} recall ${pct(c.recall).padStart(6)} (n=${c.support})`),
+        ...report.misses.map((m) => `  miss #${m.index} ${String(m.incidentNumber)}: expected ${m.expect.join('|')}, got ${m.got} (${m.ruleId})`),
+      ].join('\n'),
+    );
+    expect(report.total).toBe(corpus.length);
+  });
+
+  it('reaches at least 95% category accuracy', () => {
+    expect(report.total).toBeGreaterThan(100);
+    expect(report.accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('never leaves a grading request with a technician (restricted recall 100%)', () => {
+    expect(report.restrictedSupport).toBeGreaterThan(0);
+    expect(report.restrictedRecall).toBe(1);
+    expect(gradebook.recall).toBe(1);
+  });
+
+  it('flags at least 95% precision on gradebook_admin', () => {
+    expect(report.restrictedPrecision).toBeGreaterThanOrEqual(0.95);
+    expect(gradebook.precision).toBeGreaterThanOrEqual(0.95);
+  });
+});

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { createReadinessCheck, type QueueProgress } from '../../../src/observability/index.js';
+
+const START = new Date('2026-11-02T10:00:00Z');
+const MIN = 60_000;
+
+function setup(
+  overrides: { redis?: () => Promise<boolean>; heat?: Date | null; progress?: Partial<QueueProgress> } = {},
+) {
+  let now = START;
+  let heatLast: Date | null = overrides.heat === undefined ? START : overrides.heat;
+  let progress: QueueProgress = {
+    waiting: 0,
+    active: 0,
+    oldestWaitingAgeMs: null,
+    lastJobFinishedAt: null,
+    workerRunning: true,
+    ...overrides.progress,
+  };
+  const check = createReadinessCheck({
+    pingRedis: overrides.redis ?? (async () => true),
+    heatLastSuccessAt: () => heatLast,
+    queueProgress: async () => progress,
+    staleHeatMs: 10 * MIN,
+    stuckAfterMs: 2 * MIN,
+    probeTimeoutMs: 50,
+    now: () => now,
+  });
+  return {
+    check,
+    advance(ms: number) {
+      now = new Date(now.getTime() + ms);
+    },
+    at: () => now,
+    setHeat(d: Date | null) {
+      heatLast = d;
+    },
+    setProgress(p: Partial<QueueProgress>) {
+      progress = { ...progress, ...p };
+    },
+  };
+}
+
+describe('createReadinessCheck', () => {
+  it('is ready when Redis answers, HEAT answered recently and nothing waits', async () => {
+    const r = await setup().check();
+    expect(r.ready).toBe(true);
+    expect(r.checks.redis.ok && r.checks.heat.ok && r.checks.jobs.ok).toBe(true);
+    expect(r.checkedAt).toBe(START.toISOString());
+  });
+
+  it('is not ready when Redis does not answer PING, throws, or hangs', async () => {
+    expect((await setup({ redis: async () => false }).check()).checks.redis).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/REDIS_URL/),
+    });
+    const thrown = await setup({
+      redis: async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+    }).check();
+    expect(thrown.ready).toBe(false);
+    expect(thrown.checks.redis.detail).toMatch(/ECONNREFUSED/);
+    const hung = await setup({ redis: () => new Promise<boolean>(() => {}) }).check();
+    expect(hung.ready).toBe(false);
+    expect(hung.checks.redis.detail).toMatch(/took over 50 ms/);
+  });
+
+  it('is not ready when HEAT last answered longer ago than staleHeatMs', async () => {
+    const s = setup();
+    s.advance(10 * MIN);
+    expect((await s.check()).ready).toBe(true);
+    s.advance(1_000);
+    const r = await s.check();
+    expect(r.ready).toBe(false);
+    expect(r.checks.heat.detail).toMatch(/HEAT last answered 10 min ago \(limit 10 min\)/);
+    s.setHeat(s.at());
+    expect((await s.check()).ready).toBe(true);
+  });
+
+  it('lets a HEAT that was not needed yet pass during the start-up grace period only', async () => {
+    const s = setup({ heat: null });
+    expect((await s.check()).checks.heat).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/not called yet/),
+    });
+    s.advance(10 * MIN + 1);
+    const r = await s.check();
+    expect(r.ready).toBe(false);
+    expect(r.checks.heat.detail).toMatch(/has not answered since start.*HEAT_BASE_URL/);
+  });
+
+  it('is not ready when the worker is not running (closed or paused)', async () => {
+    const r = await setup({ progress: { workerRunning: false } }).check();
+    expect(r.ready).toBe(false);
+    expect(r.checks.jobs.detail).toMatch(/worker is not running/);
+  });
+
+  it('turns false when the worker is connected but has stopped taking jobs', async () => {
+    const s = setup({ progress: { lastJobFinishedAt: START } });
+    s.advance(10_000);
+    s.setProgress({ waiting: 4, oldestWaitingAgeMs: 5_000 });
+    expect((await s.check()).ready).toBe(true);
+    // Jobs keep waiting and nothing finishes: after stuckAfterMs the worker is stuck.
+    s.advance(2 * MIN);
+    s.setProgress({ oldestWaitingAgeMs: 2 * MIN + 5_000 });
+    const r = await s.check();
+    expect(r.ready).toBe(false);
+    expect(r.checks.jobs.detail).toMatch(
+      /not progressing: 4 waiting \(oldest 125 s\), last job finished 130 s ago/,
+    );
+    // A job finishing again makes it ready.
+    s.setProgress({ lastJobFinishedAt: s.at() });
+    expect((await s.check()).ready).toBe(true);
+  });
+
+  it('is not ready when no job ever finished and the oldest waiting job is older than stuckAfterMs', async () => {
+    const s = setup({ progress: { waiting: 1, oldestWaitingAgeMs: 2 * MIN + 1 } });
+    const r = await s.check();
+    expect(r.ready).toBe(false);
+    expect(r.checks.jobs.detail).toMatch(/no job finished since start/);
+  });
+
+  it('is ready when a fresh job arrives after a long idle spell (the worker is idle, not stuck)', async () => {
+    const s = setup({ progress: { lastJobFinishedAt: START } });
+    s.advance(60 * MIN);
+    s.setHeat(s.at());
+    s.setProgress({ waiting: 1, oldestWaitingAgeMs: 1_000 });
+    const r = await s.check();
+    expect(r.checks.jobs).toMatchObject({ ok: true, detail: '1 waiting, 0 active, jobs progressing' });
+    expect(r.ready).toBe(true);
+  });
+
+  it('is not ready when the queue cannot be read', async () => {
+    const check = createReadinessCheck({
+      pingRedis: async () => true,
+      heatLastSuccessAt: () => START,
+      queueProgress: async () => {
+        throw new Error('Connection is closed.');
+      },
+      staleHeatMs: 10 * MIN,
+      stuckAfterMs: 2 * MIN,
+      now: () => START,
+    });
+    const r = await check();
+    expect(r.ready).toBe(false);
+    expect(r.checks.jobs.detail).toMatch(/could not read the queue \(Connection is closed\.\)/);
+  });
+});
