@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, type LoadedConfig } from './config/index.js';
 import { createCountsService, type CountsService } from './counts/index.js';
 import { createHeatClient, heatClientConfigFrom, isPermanentHeatError, type HeatClient } from './heat/index.js';
 import { createPollScheduler, createWatermarkStore, pollChangedTickets, type PollScheduler, type PollResult } from './ingest/index.js';
-import type { Logger } from './observability/index.js';
+import { createMetrics, type Logger, type Metrics, type QueueProgress } from './observability/index.js';
 import { processTicket, type ProcessOutcome } from './process-ticket.js';
 import {
   createProcessedStore,
@@ -31,6 +31,8 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   onOutcome?: (outcome: ProcessOutcome) => void;
   onPoll?: (result: PollResult) => void;
+  /** Injected in tests; a fresh registry otherwise. */
+  metrics?: Metrics;
 }
 
 export interface Service {
@@ -40,7 +42,12 @@ export interface Service {
   readonly counts: CountsService | null;
   readonly processed: ProcessedStore;
   readonly redis: Redis;
+  /** The fail-fast connection (webhook enqueues, readiness pings). */
+  readonly producer: Redis;
+  readonly metrics: Metrics;
   runtime(): RuntimeState;
+  /** Queue state for readiness: waiting/active counts, oldest waiting job, last finished job. */
+  queueProgress(): Promise<QueueProgress>;
   start(): Promise<void>;
   /** Runs one poll tick now (the scheduler runs them on its interval). */
   pollNow(): Promise<PollResult>;
@@ -66,11 +73,18 @@ export function createService(options: ServiceOptions): Service {
   const service = options.config.service;
   const prefix = service.queue.prefix;
 
+  const metrics = options.metrics ?? createMetrics();
   const redis = createRedisConnection(options.redisUrl, 'worker');
   const producer = createRedisConnection(options.redisUrl, 'producer');
   const heat =
     options.heat ??
-    createHeatClient(heatClientConfigFrom(service, options.config.env), { logger: logger.child({ module: 'heat' }) });
+    createHeatClient(heatClientConfigFrom(service, options.config.env), {
+      logger: logger.child({ module: 'heat' }),
+      onCall: (call) => {
+        metrics.heatCalls.inc({ method: call.method, status: String(call.status) });
+        metrics.heatCallSeconds.observe({ method: call.method }, call.ms / 1000);
+      },
+    });
   const processed = createProcessedStore(redis, prefix);
   const queue = createTicketQueue({
     connection: producer,
@@ -82,6 +96,13 @@ export function createService(options: ServiceOptions): Service {
     ? createCountsService({ redis, heat, logger: logger.child({ module: 'counts' }), config: service, fields: runtime.config.routing.fields })
     : null;
   let missingFields: ReadonlySet<string> = new Set();
+  let lastJobFinishedAt: Date | null = null;
+  const recordOutcome = (o: ProcessOutcome) => {
+    metrics.ticketsClassified.inc({ category: o.category, scope: o.scope });
+    if (o.plan.moveTo && o.patched) metrics.ticketMoves.inc({ destination: o.plan.moveTo });
+    if (o.plan.override) metrics.overrides.inc({ category: o.category });
+    options.onOutcome?.(o);
+  };
 
   const worker = createTicketWorker({
     connection: redis,
@@ -92,18 +113,31 @@ export function createService(options: ServiceOptions): Service {
     logger,
     isPermanent: isPermanentHeatError,
     autorun: false,
-    handler: (job, meta) =>
-      processTicket(job, meta, {
-        heat,
-        logger,
-        runtime: () => runtime,
-        processed,
-        counts,
-        missingFields,
-        ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
-      }),
+    handler: async (job, meta) => {
+      const endTimer = metrics.jobSeconds.startTimer();
+      try {
+        return await processTicket(job, meta, {
+          heat,
+          logger,
+          runtime: () => runtime,
+          processed,
+          counts,
+          missingFields,
+          onOutcome: recordOutcome,
+        });
+      } finally {
+        endTimer();
+      }
+    },
+  });
+  worker.on('completed', () => {
+    lastJobFinishedAt = new Date();
+    metrics.jobs.inc({ outcome: 'completed' });
   });
   worker.on('failed', (job, err) => {
+    lastJobFinishedAt = new Date();
+    const final = !job || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+    metrics.jobs.inc({ outcome: final ? 'failed' : 'retried' });
     logger.warn('job failed', {
       event: 'job_failed',
       jobId: job?.id,
@@ -122,6 +156,7 @@ export function createService(options: ServiceOptions): Service {
         incidentSet: service.heat.incidentSet,
         pageSize: service.heat.pageSize,
         overlapSeconds: service.poll.overlapSeconds,
+        account: service.heat.account,
         ...(service.poll.startFrom ? { startFrom: service.poll.startFrom } : {}),
       },
     );
@@ -139,7 +174,19 @@ export function createService(options: ServiceOptions): Service {
     });
   }
 
+  metrics.onScrape(async () => {
+    const counts = await queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+    for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ state }, n);
+    const [oldest] = await queue.queue.getWaiting(0, 0);
+    metrics.oldestWaitingJobAgeSeconds.set(oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
+    const mark = await watermark.get();
+    if (mark) metrics.pollLagSeconds.set(Math.max(0, (Date.now() - Date.parse(mark)) / 1000));
+    const stats = heat.stats();
+    metrics.heatBudgetUsedRatio.set(stats.budget > 0 ? stats.calls / stats.budget : 0);
+  });
+
   let stopped = false;
+  let running = false;
   return {
     heat,
     queue,
@@ -147,7 +194,20 @@ export function createService(options: ServiceOptions): Service {
     counts,
     processed,
     redis,
+    producer,
+    metrics,
     runtime: () => runtime,
+    async queueProgress() {
+      const c = await queue.queue.getJobCounts('waiting', 'active', 'prioritized');
+      const [oldest] = await queue.queue.getWaiting(0, 0);
+      return {
+        waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+        active: c.active ?? 0,
+        oldestWaitingAgeMs: oldest ? Date.now() - oldest.timestamp : null,
+        lastJobFinishedAt,
+        workerRunning: running && worker.isRunning() && !worker.isPaused(),
+      };
+    },
     async start() {
       const missing = await checkTenantFields(heat, runtime.config.routing.fields, service.heat.incidentSet).catch(
         (err: unknown) => {
@@ -165,6 +225,7 @@ export function createService(options: ServiceOptions): Service {
         });
       }
       missingFields = new Set(missing);
+      running = true;
       void worker.run();
       await counts?.start();
       await scheduler?.start();
@@ -198,6 +259,7 @@ export function createService(options: ServiceOptions): Service {
     async stop(deadlineMs = service.worker.shutdownDeadlineMs) {
       if (stopped) return;
       stopped = true;
+      running = false;
       await scheduler?.stop().catch(() => undefined);
       const drained = await Promise.race([
         worker.close().then(() => true),

@@ -13,14 +13,18 @@ export function categoryFieldName(fields: CountFieldNames, category: CategoryId)
  * Field -> value for a school record, without the "updated" stamp (which changes on every write and so
  * never decides whether a write is needed).
  */
-export function countFieldValues(counts: SchoolCounts, fields: CountFieldNames): Record<string, string | number> {
+export function countFieldValues(
+  counts: SchoolCounts,
+  fields: CountFieldNames,
+): Record<string, string | number> {
   const values: Record<string, string | number> = {
     [fields.inScope]: counts.byScope.in_scope,
     [fields.outOfScope]: counts.byScope.out_of_scope,
     [fields.restricted]: counts.byScope.restricted,
     [fields.needsReview]: counts.byScope.needs_review,
   };
-  for (const category of CATEGORY_IDS) values[categoryFieldName(fields, category)] = counts.byCategory[category];
+  for (const category of CATEGORY_IDS)
+    values[categoryFieldName(fields, category)] = counts.byCategory[category];
   values[fields.outOfScopeShare] = counts.outOfScopeShare;
   values[fields.period] = counts.period;
   return values;

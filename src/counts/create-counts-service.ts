@@ -86,7 +86,9 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
   async function record(input: RecordInput): Promise<{ changed: boolean; period: string | null }> {
     const { category, scope } = input.decision;
     if (!isCategoryId(category) || !(SCOPE_IDS as readonly string[]).includes(scope)) {
-      throw new TypeError(`cannot count ticket ${input.recId}: category ${category} / scope ${scope} are not policy ids`);
+      throw new TypeError(
+        `cannot count ticket ${input.recId}: category ${category} / scope ${scope} are not policy ids`,
+      );
     }
     // HEAT renders an unset date as 0001-01-01T00:00:00Z (heat-api.md §14.8).
     if (!input.createdDateTime || input.createdDateTime.startsWith('0001-01-01')) {
@@ -153,7 +155,11 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
       { connection: bullConnection, prefix, concurrency: 1 },
     );
     worker.on('failed', (job, err) =>
-      logger.error('nightly reconcile failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }),
+      logger.error('nightly reconcile failed', {
+        jobId: job?.id,
+        attempt: job?.attemptsMade,
+        error: err.message,
+      }),
     );
   }
 

@@ -34,7 +34,9 @@ function formatTable(rows: SchoolCounts[]): string {
   const totals = rows.reduce((sum, r) => sum + r.total, 0);
   const widths = headers.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
   const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ');
   const out = [
     `Period ${rows[0]?.period ?? ''}: ${rows.filter((r) => r.hasSchool).length} schools, ${totals} tickets; sorted by out-of-scope share`,
     line(headers),
@@ -53,7 +55,15 @@ function csvCell(value: string | number | boolean): string {
 }
 
 function formatCsv(rows: SchoolCounts[]): string {
-  const headers = ['period', 'school', 'total', ...SCOPE_IDS, 'out_of_scope_share', ...CATEGORY_IDS, 'written_to_heat'];
+  const headers = [
+    'period',
+    'school',
+    'total',
+    ...SCOPE_IDS,
+    'out_of_scope_share',
+    ...CATEGORY_IDS,
+    'written_to_heat',
+  ];
   const lines = rows.map((r) =>
     [
       r.period,
@@ -85,6 +95,8 @@ export function formatReport(rows: readonly SchoolCounts[], format: ReportFormat
         2,
       )}\n`;
     default:
-      throw new RangeError(`unknown report format ${JSON.stringify(format)}: use ${REPORT_FORMATS.join(', ')}`);
+      throw new RangeError(
+        `unknown report format ${JSON.stringify(format)}: use ${REPORT_FORMATS.join(', ')}`,
+      );
   }
 }

@@ -54,7 +54,8 @@ export function encodeTicketState(state: TicketCountState): string {
 
 export function decodeTicketState(text: string): TicketCountState | null {
   const [period, school, category, scope] = text.split(SEP);
-  if (period === undefined || school === undefined || category === undefined || scope === undefined) return null;
+  if (period === undefined || school === undefined || category === undefined || scope === undefined)
+    return null;
   return { period, school, category, scope };
 }
 
@@ -109,7 +110,9 @@ export function createTicketCountMover(redis: Redis, keys: CountsKeys) {
       if (result === 1) return true;
       if (result === 0) return false;
     }
-    throw new Error(`counts for ticket ${recId} kept changing under 100 attempts; is a process looping on it?`);
+    throw new Error(
+      `counts for ticket ${recId} kept changing under 100 attempts; is a process looping on it?`,
+    );
   };
 }
 

@@ -9,8 +9,7 @@ const SCHOOL_YEAR_ID = /^SY(\d{4})(?:-(\d{2}))?$/;
  * Throws an error that shows the expected form.
  */
 export function parsePeriod(period: string, cfg: PeriodConfig): { year: number; month: number } {
-  const example =
-    cfg.period === 'month' ? '2026-11' : schoolYearId(2026, cfg.schoolYearStartMonth);
+  const example = cfg.period === 'month' ? '2026-11' : schoolYearId(2026, cfg.schoolYearStartMonth);
   const month = MONTH_ID.exec(period);
   const schoolYear = SCHOOL_YEAR_ID.exec(period);
   if (cfg.period === 'month' && month) {
@@ -19,7 +18,8 @@ export function parsePeriod(period: string, cfg: PeriodConfig): { year: number; 
   }
   if (cfg.period === 'school_year' && schoolYear) {
     const year = Number(schoolYear[1]);
-    if (schoolYearId(year, cfg.schoolYearStartMonth) === period) return { year, month: cfg.schoolYearStartMonth };
+    if (schoolYearId(year, cfg.schoolYearStartMonth) === period)
+      return { year, month: cfg.schoolYearStartMonth };
   }
   throw new RangeError(
     `period ${JSON.stringify(period)} is not a ${cfg.period === 'month' ? 'month' : 'school year'} id ` +

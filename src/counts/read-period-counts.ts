@@ -9,7 +9,11 @@ export function aggregateCounts(period: string, entries: Iterable<[string, numbe
   for (const [field, count] of entries) {
     if (!Number.isFinite(count) || count === 0) continue;
     const [school, category, scope] = field.split(SEP);
-    if (school === undefined || !isCategoryId(category) || !(SCOPE_IDS as readonly string[]).includes(scope ?? '')) {
+    if (
+      school === undefined ||
+      !isCategoryId(category) ||
+      !(SCOPE_IDS as readonly string[]).includes(scope ?? '')
+    ) {
       continue;
     }
     let row = bySchool.get(school);
@@ -27,7 +31,11 @@ export function aggregateCounts(period: string, entries: Iterable<[string, numbe
 }
 
 /** The period's counters as they are in Redis. */
-export async function readPeriodCounts(redis: Redis, keys: CountsKeys, period: string): Promise<SchoolCounts[]> {
+export async function readPeriodCounts(
+  redis: Redis,
+  keys: CountsKeys,
+  period: string,
+): Promise<SchoolCounts[]> {
   const hash = await redis.hgetall(keys.period(period));
   return aggregateCounts(
     period,
@@ -36,6 +44,10 @@ export async function readPeriodCounts(redis: Redis, keys: CountsKeys, period: s
 }
 
 /** The period's counters for a reader that has only Redis (the report command): no HEAT client needed. */
-export async function readSchoolCounts(redis: Redis, queuePrefix: string, period: string): Promise<SchoolCounts[]> {
+export async function readSchoolCounts(
+  redis: Redis,
+  queuePrefix: string,
+  period: string,
+): Promise<SchoolCounts[]> {
   return readPeriodCounts(redis, countsKeys(queuePrefix), period);
 }

@@ -1,7 +1,12 @@
 import { CATEGORY_IDS, isCategoryId, SCOPE_IDS, type ScopeId } from '../domain/index.js';
 import { odataDateLiteral } from '../heat/index.js';
 import type { CountsContext } from './counts-context.js';
-import { countField, decodeTicketState, type TicketCountState } from './move-ticket-count.js';
+import {
+  countField,
+  decodeTicketState,
+  encodeTicketState,
+  type TicketCountState,
+} from './move-ticket-count.js';
 import { periodOf } from './period-of.js';
 import { periodRange } from './period-range.js';
 import { readPeriodCounts } from './read-period-counts.js';
@@ -54,6 +59,7 @@ export interface ReconcileResult {
 const UNTAGGED_SAMPLE = 20;
 /** Lua calls sent side by side; each is one round trip, ioredis pipelines them on the connection. */
 const REDIS_CONCURRENCY = 64;
+const MGET_CHUNK = 1000;
 
 export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter) {
   const { redis, keys, heat, logger } = ctx;
@@ -69,7 +75,8 @@ export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter)
     // Bare timestamp literals: HEAT refuses datetime'...' (heat-api.md §6); parenthesised because HEAT
     // does not apply and-before-or precedence (heat-api.md §4).
     const filter =
-      `(CreatedDateTime ge ${odataDateLiteral(range.start)} and ` + `CreatedDateTime lt ${odataDateLiteral(range.end)})`;
+      `(CreatedDateTime ge ${odataDateLiteral(range.start)} and ` +
+      `CreatedDateTime lt ${odataDateLiteral(range.end)})`;
     const pages = heat.pages(ctx.heatConfig.incidentSet, {
       filter,
       select: ['RecId', 'IncidentNumber', 'CreatedDateTime', schoolField, ctx.tags.category, ctx.tags.scope],
@@ -102,7 +109,12 @@ export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter)
           invalidTags++;
           continue;
         }
-        truth.set(recId, { period, school: schoolNameOf(record[schoolField]), category, scope: scope as ScopeId });
+        truth.set(recId, {
+          period,
+          school: schoolNameOf(record[schoolField]),
+          category,
+          scope: scope as ScopeId,
+        });
       }
     }
     return { truth, untagged, untaggedSample, ticketsRead, invalidTags, outsidePeriod };
@@ -139,7 +151,9 @@ export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter)
         if (expected.size > 0) multi.hset(keys.period(period), Object.fromEntries(expected));
         if (await multi.exec()) return true;
       }
-      throw new Error(`counters of ${period} kept changing during reconcile; run it again when the queue is quieter`);
+      throw new Error(
+        `counters of ${period} kept changing during reconcile; run it again when the queue is quieter`,
+      );
     } finally {
       connection.disconnect();
     }
@@ -147,7 +161,9 @@ export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter)
 
   async function correctSchoolRecords(period: string, after: SchoolCounts[]) {
     const result = { schoolsWritten: 0, schoolsFailed: 0, unknownSchools: [] as string[] };
-    const byName = new Map(after.filter((row) => row.hasSchool).map((row) => [row.school.toLowerCase(), row]));
+    const byName = new Map(
+      after.filter((row) => row.hasSchool).map((row) => [row.school.toLowerCase(), row]),
+    );
     const records = await heat.list(ctx.heatConfig.schoolSet, { top: ctx.heatConfig.pageSize });
     const known = new Set<string>();
     await runWithConcurrency(records, 4, async (record) => {
@@ -192,7 +208,18 @@ export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter)
       dueMs: nowMs + ctx.counts.debounceSeconds * 1000,
       marksDirty: (state: TicketCountState) => state.period === current && state.school !== NO_SCHOOL,
     };
-    await runWithConcurrency([...read.truth], REDIS_CONCURRENCY, async ([recId, state]) => {
+    // Read the stored states in bulk and move only the tickets that differ (the mover re-checks each one
+    // atomically, so a record() racing with us is never overwritten by a stale read).
+    const entries = [...read.truth];
+    const differing: Array<[string, TicketCountState]> = [];
+    for (let i = 0; i < entries.length; i += MGET_CHUNK) {
+      const chunk = entries.slice(i, i + MGET_CHUNK);
+      const stored = await redis.mget(...chunk.map(([recId]) => keys.ticket(recId)));
+      chunk.forEach((entry, j) => {
+        if (stored[j] !== encodeTicketState(entry[1])) differing.push(entry);
+      });
+    }
+    await runWithConcurrency(differing, REDIS_CONCURRENCY, async ([recId, state]) => {
       if (await ctx.moveTicketCount(recId, state, moveOptions)) ticketsCorrected++;
     });
 
@@ -251,8 +278,8 @@ export function diffCounts(before: SchoolCounts[], after: SchoolCounts[]): Count
       ...SCOPE_IDS.map((s): [string, number, number] => [s, b.byScope[s], a.byScope[s]]),
       ...CATEGORY_IDS.map((c): [string, number, number] => [c, b.byCategory[c], a.byCategory[c]]),
     ];
-    for (const [column, x, y] of columns) if (x !== y) differences.push({ school, column, before: x, after: y });
+    for (const [column, x, y] of columns)
+      if (x !== y) differences.push({ school, column, before: x, after: y });
   }
   return differences;
 }
-

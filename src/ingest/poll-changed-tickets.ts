@@ -18,6 +18,8 @@ export interface PollSettings {
   overlapSeconds: number;
   /** Where to start when Redis holds no watermark. */
   startFrom?: string;
+  /** Our HEAT login (LastModBy of our writes): a version we wrote ourselves is never re-queued. */
+  account: string;
 }
 
 export interface PollResult {
@@ -59,7 +61,11 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
     const recIds = page.map((r) => String(r.RecId));
     const done = await deps.processed.getMany(recIds);
     const toEnqueue = page.filter((record, i) => {
-      const isEcho = done[i] !== null && done[i] === record.LastModDateTime;
+      // Our own write echoing back: the last change is ours (LastModBy), or we already finished this
+      // exact version (a worker may still be between its PATCH and marking it done).
+      const isEcho =
+        (typeof record.LastModBy === 'string' && record.LastModBy.toLowerCase() === settings.account.toLowerCase()) ||
+        (done[i] !== null && done[i] === record.LastModDateTime);
       if (isEcho) result.echoes += 1;
       return !isEcho;
     });

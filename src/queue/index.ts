@@ -2,7 +2,7 @@ export { ticketJobSchema, parseTicketJob } from './job-schemas.js';
 export type { TicketJob } from './job-schemas.js';
 export { createRedisConnection } from './create-redis-connection.js';
 export type { RedisRole } from './create-redis-connection.js';
-export { createTicketQueue, TICKETS_QUEUE } from './ticket-queue.js';
+export { createTicketQueue, TICKETS_QUEUE, QueueUnavailableError } from './ticket-queue.js';
 export type { TicketQueue, TicketQueueOptions, EnqueueInput, EnqueueResult } from './ticket-queue.js';
 export { createTicketWorker } from './ticket-worker.js';
 export type { TicketWorkerOptions, JobMeta } from './ticket-worker.js';

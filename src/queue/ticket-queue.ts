@@ -23,6 +23,14 @@ export interface EnqueueResult {
   deduplicated: boolean;
 }
 
+/** Redis is not reachable: the caller (a webhook) should answer 503 so that the sender retries. */
+export class QueueUnavailableError extends Error {
+  constructor(status: string) {
+    super(`Redis is not reachable (connection ${status}); the job was not queued`);
+    this.name = 'QueueUnavailableError';
+  }
+}
+
 export interface TicketQueue {
   readonly queue: Queue;
   enqueue(input: EnqueueInput, now?: Date): Promise<EnqueueResult>;
@@ -66,6 +74,9 @@ export function createTicketQueue(options: TicketQueueOptions): TicketQueue {
   return {
     queue,
     async enqueue(input, now = new Date()) {
+      // BullMQ's add waits for the connection to become ready; a producer must fail fast instead.
+      const conn = options.connection as { status?: string };
+      if (typeof conn.status === 'string' && conn.status !== 'ready') throw new QueueUnavailableError(conn.status);
       const job = toJob(input, now);
       // Informational only (metrics, the webhook's answer): a racing add may make it stale.
       const existing = await queue.getDeduplicationJobId(job.opts.deduplication.id);

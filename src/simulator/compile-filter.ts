@@ -1,5 +1,6 @@
 import type { EntitySetDef, FieldDef } from './entity-schemas.js';
-import { HeatError, INVALID_FILTER_MESSAGE, badRequest } from './heat-error.js';
+import type { HeatError} from './heat-error.js';
+import { INVALID_FILTER_MESSAGE, badRequest } from './heat-error.js';
 
 export type RecordPredicate = (record: Record<string, unknown>) => boolean;
 
@@ -30,7 +31,9 @@ function invalid(): HeatError {
 
 /** A bare date is UTC midnight; a timestamp without a zone is read as UTC too (documented choice). */
 export function parseDateLiteral(text: string): number {
-  const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(text);
+  const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(
+    text,
+  );
   if (!m) return Number.NaN;
   const [, day, hm, sec, frac, zone] = m;
   if (!hm) return Date.parse(`${day}T00:00:00Z`);
@@ -177,7 +180,7 @@ function comparison(field: FieldDef, op: string, literal: Token): RecordPredicat
       if (text !== 'true' && text !== 'false') throw invalid();
       const want = text === 'true';
       if (op !== 'eq' && op !== 'ne') throw invalid();
-      return (r) => (r[name] === true) === want === (op === 'eq');
+      return (r) => ((r[name] === true) === want) === (op === 'eq');
     }
   }
 }

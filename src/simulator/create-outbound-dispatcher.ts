@@ -37,7 +37,8 @@ export function createOutboundDispatcher(): OutboundDispatcher {
   return {
     rules: () => rules.map((r) => ({ ...r, on: [...r.on], headers: { ...r.headers } })),
     add(input) {
-      if (typeof input !== 'object' || input === null) throw new Error('body must be an object {url, on, headers, bodyTemplate}');
+      if (typeof input !== 'object' || input === null)
+        throw new Error('body must be an object {url, on, headers, bodyTemplate}');
       const body = input as Record<string, unknown>;
       if (typeof body.url !== 'string' || !/^https?:\/\//.test(body.url)) {
         throw new Error("'url' must be an http(s) URL, e.g. http://127.0.0.1:3000/webhooks/heat");
@@ -47,7 +48,11 @@ export function createOutboundDispatcher(): OutboundDispatcher {
         throw new Error("'on' must be a non-empty list of 'create' and/or 'update'");
       }
       const headers = body.headers ?? {};
-      if (typeof headers !== 'object' || headers === null || Object.values(headers).some((v) => typeof v !== 'string')) {
+      if (
+        typeof headers !== 'object' ||
+        headers === null ||
+        Object.values(headers).some((v) => typeof v !== 'string')
+      ) {
         throw new Error("'headers' must be an object of string values");
       }
       const bodyTemplate = body.bodyTemplate ?? DEFAULT_OUTBOUND_BODY;

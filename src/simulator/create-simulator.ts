@@ -5,7 +5,11 @@ import { compileFilter } from './compile-filter.js';
 import { compileOrderBy } from './compile-order-by.js';
 import { createOutboundDispatcher } from './create-outbound-dispatcher.js';
 import { createTenantStore, type TenantStore } from './create-tenant-store.js';
-import { DEFAULT_INCIDENT_CUSTOM_FIELDS, DEFAULT_ORGUNIT_CUSTOM_FIELDS, type EntitySetDef } from './entity-schemas.js';
+import {
+  DEFAULT_INCIDENT_CUSTOM_FIELDS,
+  DEFAULT_ORGUNIT_CUSTOM_FIELDS,
+  type EntitySetDef,
+} from './entity-schemas.js';
 import { parseOffsetMinutes } from './format-heat-date.js';
 import { HeatError, badRequest } from './heat-error.js';
 import type {
@@ -26,7 +30,12 @@ const API_PREFIXES = ['', '/HEAT'] as const;
 const unauthorized = (description = 'Invalid session key or session timed out'): HeatError =>
   new HeatError(401, 'ISM_4001', description, ['Authentication required']);
 const notFound = (...messages: string[]): HeatError =>
-  new HeatError(404, 'ISM_4004', 'Requested resource does not exist', messages.length ? messages : ['Invalid Path']);
+  new HeatError(
+    404,
+    'ISM_4004',
+    'Requested resource does not exist',
+    messages.length ? messages : ['Invalid Path'],
+  );
 const internalError = (message = 'Internal server error'): HeatError =>
   new HeatError(500, 'ISM_5000', 'Internal Server Error', [message]);
 
@@ -42,14 +51,21 @@ function validateFaults(input: unknown): Partial<SimulatorFaults> {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new SimRequestError(`fault '${key}' must be a number >= 0`);
     }
-    if (key === 'errorRate' && value > 1) throw new SimRequestError("fault 'errorRate' is a share between 0 and 1");
+    if (key === 'errorRate' && value > 1)
+      throw new SimRequestError("fault 'errorRate' is a share between 0 and 1");
     out[key as keyof SimulatorFaults] = value;
   }
   return out;
 }
 
 const firstValue = (v: unknown): string | undefined =>
-  Array.isArray(v) ? (v[0] === undefined ? undefined : String(v[0])) : v === undefined ? undefined : String(v);
+  Array.isArray(v)
+    ? v[0] === undefined
+      ? undefined
+      : String(v[0])
+    : v === undefined
+      ? undefined
+      : String(v);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,7 +79,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const tenant = options.tenant ?? 'maplevalley.saasit.example';
   const tenantOffset = options.tenantOffset ?? '-06:00';
   parseOffsetMinutes(tenantOffset); // fail fast on a malformed offset
-  const users: SimulatorUser[] = options.users ?? [{ username: keyAccount, password: 'sim-password', role: 'Admin' }];
+  const users: SimulatorUser[] = options.users ?? [
+    { username: keyAccount, password: 'sim-password', role: 'Admin' },
+  ];
   const emptyResult = options.emptyResult ?? 'empty-body';
   const now = options.now ?? ((): Date => new Date());
   const rate = options.rate ?? 0;
@@ -92,7 +110,12 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   let store = buildStore();
 
   const sessions = new Map<string, { user: string; lastUsed: number }>();
-  const emptyStats = (): Omit<SimulatorStats, 'outbound'> => ({ total: 0, byMethod: {}, byRoute: {}, byStatus: {} });
+  const emptyStats = (): Omit<SimulatorStats, 'outbound'> => ({
+    total: 0,
+    byMethod: {},
+    byRoute: {},
+    byStatus: {},
+  });
   let counters = emptyStats();
   const routeLabels = new WeakMap<FastifyRequest, string>();
 
@@ -136,7 +159,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/_sim/')) return json(reply, 404, { error: `no simulator endpoint ${request.method} ${request.url}` });
+    if (request.url.startsWith('/_sim/'))
+      return json(reply, 404, { error: `no simulator endpoint ${request.method} ${request.url}` });
     routeLabels.set(request, `${request.method} unknown`);
     return json(reply, 404, notFound().body());
   });
@@ -186,7 +210,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const login = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     routeLabels.set(request, 'POST login');
     await applyFaults(false);
-    const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+    const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
+      string,
+      unknown
+    >;
     const field = (name: string): string => {
       const entry = Object.entries(body).find(([k]) => k.toLowerCase() === name);
       return entry && entry[1] !== undefined && entry[1] !== null ? String(entry[1]) : '';
@@ -194,9 +221,15 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const host = String(request.headers.host ?? '').toLowerCase();
     const tenantGiven = field('tenant').toLowerCase();
     // The tenant is the host name; the host the client is talking to is accepted too.
-    const tenantOk = tenantGiven !== '' && [tenant.toLowerCase(), host, host.replace(/:\d+$/, '')].includes(tenantGiven);
+    const tenantOk =
+      tenantGiven !== '' && [tenant.toLowerCase(), host, host.replace(/:\d+$/, '')].includes(tenantGiven);
     const user = users.find((u) => u.username.toLowerCase() === field('username').toLowerCase());
-    if (!tenantOk || !user || user.password !== field('password') || user.role.toLowerCase() !== field('role').toLowerCase()) {
+    if (
+      !tenantOk ||
+      !user ||
+      user.password !== field('password') ||
+      user.role.toLowerCase() !== field('role').toLowerCase()
+    ) {
       throw badRequest(
         'Bad Request',
         'Unhandled system exception: Tenant Not Found or wrong Password or OpenID not Configured Properly.',
@@ -223,7 +256,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const skipText = firstValue(q.$skip);
     const top = topText === undefined ? DEFAULT_TOP : /^\d+$/.test(topText) ? Number(topText) : Number.NaN;
     const skip = skipText === undefined ? 0 : /^\d+$/.test(skipText) ? Number(skipText) : Number.NaN;
-    if (Number.isNaN(top) || Number.isNaN(skip) || top > MAX_TOP) throw badRequest('Invalid Request Payload', 'Invalid Request Payload');
+    if (Number.isNaN(top) || Number.isNaN(skip) || top > MAX_TOP)
+      throw badRequest('Invalid Request Payload', 'Invalid Request Payload');
     const selectText = firstValue(q.$select);
     if (selectText !== undefined && selectText.trim() === '') {
       throw internalError('The Select value cannot be empty. Provide a valid Select value and try again');
@@ -234,7 +268,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       if (selectText !== undefined) {
         select = selectText.split(',').map((name) => {
           const f = def.byLowerName.get(name.trim().toLowerCase());
-          if (!f) throw badRequest('Invalid Request Payload', `'${name.trim()}' is not a field of ${def.businessObject}`);
+          if (!f)
+            throw badRequest(
+              'Invalid Request Payload',
+              `'${name.trim()}' is not a field of ${def.businessObject}`,
+            );
           return f.name;
         });
       }
@@ -263,7 +301,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     return json(reply, 200, { '@odata.context': context, '@odata.count': total, value });
   };
 
-  const odata = async (request: FastifyRequest, reply: FastifyReply, prefix: string): Promise<FastifyReply> => {
+  const odata = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    prefix: string,
+  ): Promise<FastifyReply> => {
     const rawPath = request.url.split('?')[0] ?? '';
     let path: string;
     try {
@@ -283,7 +325,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const known = store.schemas.get(requested);
     const setName = known ? known.name : requested;
     const isCollectionGet = method === 'GET' && keyPart === undefined;
-    const routeName = method === 'GET' ? `GET ${setName} ${keyPart === undefined ? 'collection' : 'key'}` : `${method} ${setName}`;
+    const routeName =
+      method === 'GET'
+        ? `GET ${setName} ${keyPart === undefined ? 'collection' : 'key'}`
+        : `${method} ${setName}`;
     routeLabels.set(request, routeName);
     await applyFaults(isCollectionGet);
     const actor = authorize(request);
@@ -299,7 +344,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       if (method === 'GET') return collectionGet(request, reply, known, setName, prefix);
       if (method === 'POST') {
         const created = store.create(known.name, request.body, actor);
-        return json(reply, 201, { '@odata.context': `${contextBase(request, prefix)}${setName}/$entity`, ...created });
+        return json(reply, 201, {
+          '@odata.context': `${contextBase(request, prefix)}${setName}/$entity`,
+          ...created,
+        });
       }
       throw notFound();
     }
@@ -319,7 +367,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     if (method === 'PATCH' || method === 'PUT') {
       // PUT and PATCH take the same payload: only the fields given change (heat-api.md §9.2).
       const updated = store.update(known.name, key, request.body, actor);
-      return json(reply, 200, { '@odata.context': `${contextBase(request, prefix)}${setName}/$entity`, ...updated });
+      return json(reply, 200, {
+        '@odata.context': `${contextBase(request, prefix)}${setName}/$entity`,
+        ...updated,
+      });
     }
     throw notFound();
   };
@@ -350,7 +401,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   };
   const copy = (r: HeatRecord): HeatRecord => ({ ...r });
   const actAsPerson = (recId: string, login: string, fields: Record<string, unknown>): HeatRecord => {
-    if (typeof login !== 'string' || login.trim() === '') throw new SimRequestError("'login' is required: the person's LoginID");
+    if (typeof login !== 'string' || login.trim() === '')
+      throw new SimRequestError("'login' is required: the person's LoginID");
     return copy(store.update('incidents', recId, fields, login));
   };
   const createTickets = (count: number): HeatRecord[] => {
@@ -360,7 +412,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     return store.createSelfServiceTickets(count).map(copy);
   };
   const bodyObject = (body: unknown): Record<string, unknown> => {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SimRequestError('body must be a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new SimRequestError('body must be a JSON object');
     return body as Record<string, unknown>;
   };
 
@@ -381,7 +434,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       seed = body.seed as number;
     }
     if (body.tickets !== undefined) {
-      if (!Number.isInteger(body.tickets) || (body.tickets as number) < 0) throw new SimRequestError("'tickets' must be an integer >= 0");
+      if (!Number.isInteger(body.tickets) || (body.tickets as number) < 0)
+        throw new SimRequestError("'tickets' must be an integer >= 0");
       ticketCount = body.tickets as number;
     }
     store = buildStore();
@@ -390,14 +444,17 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   app.get('/_sim/truth', async (_req, reply) => json(reply, 200, store.truth()));
   app.post('/_sim/act-as-person', async (request, reply) => {
     const body = bodyObject(request.body);
-    if (typeof body.recId !== 'string') throw new SimRequestError("'recId' is required: the incident's RecId");
+    if (typeof body.recId !== 'string')
+      throw new SimRequestError("'recId' is required: the incident's RecId");
     return json(reply, 200, actAsPerson(body.recId, body.login as string, bodyObject(body.fields)));
   });
   app.post('/_sim/tickets', async (request, reply) => {
     const body = bodyObject(request.body);
     if (body.count !== undefined) {
       const created = createTickets(body.count as number);
-      return json(reply, 201, { created: created.map((r) => ({ RecId: r.RecId, IncidentNumber: r.IncidentNumber })) });
+      return json(reply, 201, {
+        created: created.map((r) => ({ RecId: r.RecId, IncidentNumber: r.IncidentNumber })),
+      });
     }
     const { expect, ...fields } = body;
     if (expect !== undefined && (!Array.isArray(expect) || expect.some((e) => typeof e !== 'string'))) {
@@ -429,7 +486,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       baseUrl = typeof actual === 'object' && actual ? `http://${shownHost}:${boundPort}` : address;
       if (rate > 0) {
-        rateTimer = setInterval(() => store.createSelfServiceTickets(1), Math.max(1, Math.round(60_000 / rate)));
+        rateTimer = setInterval(
+          () => store.createSelfServiceTickets(1),
+          Math.max(1, Math.round(60_000 / rate)),
+        );
         rateTimer.unref();
       }
       return baseUrl;

@@ -43,27 +43,76 @@ export interface TenantStore {
   onIncidentChange: ((change: IncidentChange, record: HeatRecord) => void) | null;
 }
 
-const STATUS_VALUES = ['Logged', 'Active', 'Waiting for Customer', 'Waiting for 3rd Party', 'Waiting for Resolution', 'Resolved', 'Closed'];
+const STATUS_VALUES = [
+  'Logged',
+  'Active',
+  'Waiting for Customer',
+  'Waiting for 3rd Party',
+  'Waiting for Resolution',
+  'Resolved',
+  'Closed',
+];
 const STATIC_LISTS: Record<Exclude<ValidationListName, 'Owner' | 'OwnerTeam'>, readonly string[]> = {
   Status: STATUS_VALUES,
   Priority: ['1', '2', '3', '4', '5'],
   Urgency: ['Low', 'Medium', 'High'],
   Impact: ['Low', 'Medium', 'High'],
   Category: [
-    'Hardware', 'Printer', 'Computer', 'Projector', 'Network', 'Software', 'Microsoft Office', 'Account Access',
-    'Password Reset', 'Telephone', 'Website', 'Student Information System', 'Gradebook', 'Email', 'Other',
+    'Hardware',
+    'Printer',
+    'Computer',
+    'Projector',
+    'Network',
+    'Software',
+    'Microsoft Office',
+    'Account Access',
+    'Password Reset',
+    'Telephone',
+    'Website',
+    'Student Information System',
+    'Gradebook',
+    'Email',
+    'Other',
   ],
   Service: [
-    'Desktop Service', 'Printing Service', 'Classroom Technology', 'Network Service', 'Software Service',
-    'Account Service', 'Telephone Service', 'Web Service', 'Student Information Service', 'Business Applications',
-    'Email Service', 'General Service',
+    'Desktop Service',
+    'Printing Service',
+    'Classroom Technology',
+    'Network Service',
+    'Software Service',
+    'Account Service',
+    'Telephone Service',
+    'Web Service',
+    'Student Information Service',
+    'Business Applications',
+    'Email Service',
+    'General Service',
   ],
   // heat-api.md §7: measured Source values.
-  Source: ['AutoTicket', 'Chat', 'Email', 'Fax', 'Instant Message', 'Network Monitor', 'Phone', 'Self Service', 'Voice Mail', 'Walk-In'],
+  Source: [
+    'AutoTicket',
+    'Chat',
+    'Email',
+    'Fax',
+    'Instant Message',
+    'Network Monitor',
+    'Phone',
+    'Self Service',
+    'Voice Mail',
+    'Walk-In',
+  ],
   // heat-api.md §9.4: stock journal note categories and sources.
   JournalCategory: [
-    'Called Customer', 'Customer Complaint', 'Customer Feedback', 'Customer Follow-up', 'Customer Notes',
-    'E-mailed Customer', 'Left Voice Mail', 'Memo', 'Resolution Communication', 'Status Update',
+    'Called Customer',
+    'Customer Complaint',
+    'Customer Feedback',
+    'Customer Follow-up',
+    'Customer Notes',
+    'E-mailed Customer',
+    'Left Voice Mail',
+    'Memo',
+    'Resolution Communication',
+    'Status Update',
   ],
   JournalSource: ['E-mail', 'Other', 'Phone/Fax', 'Self Service', 'Voice Mail'],
 };
@@ -121,7 +170,10 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
   // ---- validation lists
   const staticLists = new Map<string, Map<string, ListRow>>();
   for (const [name, values] of Object.entries(STATIC_LISTS)) {
-    staticLists.set(name, new Map(values.map((value) => [value.toLowerCase(), { value, recId: rng.recId() }])));
+    staticLists.set(
+      name,
+      new Map(values.map((value) => [value.toLowerCase(), { value, recId: rng.recId() }])),
+    );
   }
   const lookup = (list: ValidationListName, value: string): ListRow | undefined => {
     const key = value.toLowerCase();
@@ -139,7 +191,9 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
   const employeeByLogin = (loginLower: string): HeatRecord | undefined => employeeIndex.get(loginLower);
   const teamMembers = new Map<string, Set<string>>();
   const teamEmail = (team: string): string | null => {
-    const t = setData('standarduserteams').list.find((r) => String(r.Team).toLowerCase() === team.toLowerCase());
+    const t = setData('standarduserteams').list.find(
+      (r) => String(r.Team).toLowerCase() === team.toLowerCase(),
+    );
     return t ? (t.TeamEmail as string | null) : null;
   };
 
@@ -233,8 +287,12 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     isCreate: boolean,
   ): { next: HeatRecord; touched: Set<string> } => {
     if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
-      if (body === undefined || body === null || body === '') throw badRequest('Bad Request', 'Message body cannot be empty');
-      throw badRequest('Invalid Business Object.', `The message body must be a JSON object of ${set.businessObject} fields`);
+      if (body === undefined || body === null || body === '')
+        throw badRequest('Bad Request', 'Message body cannot be empty');
+      throw badRequest(
+        'Invalid Business Object.',
+        `The message body must be a JSON object of ${set.businessObject} fields`,
+      );
     }
     const entries = Object.entries(body as Record<string, unknown>).filter(([k]) => !k.startsWith('@odata.'));
     if (entries.length === 0) throw badRequest('Bad Request', 'Message body cannot be empty');
@@ -250,7 +308,10 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
         );
       }
       if (field.system) continue;
-      if (field.name.endsWith('_Valid') && set.byLowerName.get(field.name.slice(0, -6).toLowerCase())?.validatedBy) {
+      if (
+        field.name.endsWith('_Valid') &&
+        set.byLowerName.get(field.name.slice(0, -6).toLowerCase())?.validatedBy
+      ) {
         // HEAT resolves X_Valid from the display value (heat-api.md §8); a client-sent twin is not trusted.
         continue;
       }
@@ -279,14 +340,23 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     return { next, touched };
   };
 
-  const deriveIncident = (next: HeatRecord, touched: Set<string>, actor: string, nowMs: number, isCreate: boolean): void => {
+  const deriveIncident = (
+    next: HeatRecord,
+    touched: Set<string>,
+    actor: string,
+    nowMs: number,
+    isCreate: boolean,
+  ): void => {
     if (touched.has('Owner') || touched.has('OwnerTeam')) {
       const owner = next.Owner;
       if (!isEmpty(owner)) {
         const team = String(next.OwnerTeam ?? '').toLowerCase();
         // Owner cascades from OwnerTeam: a login valid alone is refused under the wrong team (heat-api.md §8).
         if (!teamMembers.get(team)?.has(String(owner).toLowerCase())) {
-          throw badRequest('Bad Request', `'${String(owner)}' is not in the validation list of validated field Incident.Owner`);
+          throw badRequest(
+            'Bad Request',
+            `'${String(owner)}' is not in the validation list of validated field Incident.Owner`,
+          );
         }
         const emp = employeeByLogin(String(owner).toLowerCase());
         next.OwnerEmail = emp ? (emp.PrimaryEmail as string) : null;
@@ -313,7 +383,10 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
       next.LoginId = emp.LoginID;
       if (isEmpty(next.OrganizationUnitID)) next.OrganizationUnitID = emp.OrganizationUnitID;
     }
-    if ((touched.has('OrganizationUnitID') || touched.has('ProfileLink_RecID')) && !isEmpty(next.OrganizationUnitID)) {
+    if (
+      (touched.has('OrganizationUnitID') || touched.has('ProfileLink_RecID')) &&
+      !isEmpty(next.OrganizationUnitID)
+    ) {
       const ou = orgUnitByName(String(next.OrganizationUnitID));
       next.OrgUnitLink_RecID = ou ? ou.RecId : null;
       next.OrgUnitLink = ou ? ou.RecId : null;
@@ -334,17 +407,22 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
         next.ResolvedBy = actor;
       }
     }
-    if (touched.has('Subject') || isCreate) next.SocialTextHeader = `Incident ${String(next.IncidentNumber)}: ${String(next.Subject ?? '')}`;
+    if (touched.has('Subject') || isCreate)
+      next.SocialTextHeader = `Incident ${String(next.IncidentNumber)}: ${String(next.Subject ?? '')}`;
     if (options.enforceRequiredFields) {
       const status = String(next.Status ?? '');
       const required: string[] = [];
       if (status && status !== 'Logged') required.push('Category', 'Owner', 'OwnerTeam');
-      if (status === 'Resolved' || status === 'Closed') required.push('CauseCode', 'Resolution', 'Symptom', 'ProfileLink_RecID');
+      if (status === 'Resolved' || status === 'Closed')
+        required.push('CauseCode', 'Resolution', 'Symptom', 'ProfileLink_RecID');
       const missing = required.filter((f) => isEmpty(next[f]));
       if (missing.length > 0) {
         throw badRequest(
           'Bad Request',
-          ...missing.map((f) => `Required field Incident.${f === 'ProfileLink_RecID' ? 'Customer' : f} value must be provided.`),
+          ...missing.map(
+            (f) =>
+              `Required field Incident.${f === 'ProfileLink_RecID' ? 'Customer' : f} value must be provided.`,
+          ),
         );
       }
     }
@@ -407,7 +485,10 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
       if (!isEmpty(parentId)) {
         const parent = setData('incidents').byId.get(String(parentId).toUpperCase());
         if (!parent) {
-          throw badRequest('Invalid Request', `Record '${String(parentId)}' cannot be found in the related business object 'Incident#'`);
+          throw badRequest(
+            'Invalid Request',
+            `Record '${String(parentId)}' cannot be found in the related business object 'Incident#'`,
+          );
         }
         next.ParentLink_RecID = parent.RecId;
         next.ParentLink = parent.RecId;
@@ -442,7 +523,10 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     const def = resolveWriteSet(set);
     const current = setData(set).byId.get(recId.toUpperCase());
     if (!current) {
-      throw badRequest('Bad Request', `Record '${recId}' cannot be found in the business object '${def.businessObject}'`);
+      throw badRequest(
+        'Bad Request',
+        `Record '${recId}' cannot be found in the business object '${def.businessObject}'`,
+      );
     }
     const nowMs = options.now().getTime();
     const { next, touched } = applyFields(def, current, body, false);
@@ -493,13 +577,19 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
       const techs = people.techniciansBySchool.get(draft.school) ?? [];
       const withTechs = status !== 'Logged' && techs.length > 0 && rng.chance(0.25);
       const ownerTeam = withTechs ? 'School Technicians' : 'ITS Service Desk';
-      const owner = status === 'Logged' ? null : withTechs ? rng.pick(techs).login : rng.pick(people.deskStaff).login;
+      const owner =
+        status === 'Logged' ? null : withTechs ? rng.pick(techs).login : rng.pick(people.deskStaff).login;
       const lastModMs = Math.min(seedNow - 1000, createdMs + rng.between(0, 3 * DAY_MS));
       const fields: Record<string, unknown> = { ...draft.fields, Status: status, OwnerTeam: ownerTeam };
       if (owner) fields.Owner = owner;
       if (status === 'Resolved' || status === 'Closed') {
         fields.CauseCode = rng.pick(['Resolved', 'Hardware Replaced', 'User Training', 'Configuration']);
-        fields.Resolution = rng.pick(['Fixed on site.', 'Replaced the part.', 'Explained to the user.', 'Done.']);
+        fields.Resolution = rng.pick([
+          'Fixed on site.',
+          'Replaced the part.',
+          'Explained to the user.',
+          'Done.',
+        ]);
       }
       const base = blankRecord(incidentsDef, UNSET_HEAT_DATE);
       base.IncidentNumber = nextIncidentNumber;

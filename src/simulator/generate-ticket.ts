@@ -12,25 +12,92 @@ export interface TicketDraft {
   templateId: string;
 }
 
-const ROOMS = ['Room {roomNo}', 'rm {roomNo}', 'room {roomNo}', 'the library', 'the computer lab', 'Lab B', 'the front office', 'portable {n}', 'the gym'];
-const DEVICES = ['my laptop', 'the Chromebook', 'my Dell laptop', 'the teacher desktop', 'the HP ProBook', 'a student laptop'];
+const ROOMS = [
+  'Room {roomNo}',
+  'rm {roomNo}',
+  'room {roomNo}',
+  'the library',
+  'the computer lab',
+  'Lab B',
+  'the front office',
+  'portable {n}',
+  'the gym',
+];
+const DEVICES = [
+  'my laptop',
+  'the Chromebook',
+  'my Dell laptop',
+  'the teacher desktop',
+  'the HP ProBook',
+  'a student laptop',
+];
 const PRINTERS = ['HP LaserJet', 'Xerox copier', 'Brother printer', 'color printer', 'library printer'];
-const APPS = ['Adobe Acrobat', 'Google Chrome', 'SMART Notebook', 'Lexia', 'Zoom', 'Read&Write', 'Minecraft Education', 'GeoGebra', 'Audacity', 'Microsoft Teams'];
+const APPS = [
+  'Adobe Acrobat',
+  'Google Chrome',
+  'SMART Notebook',
+  'Lexia',
+  'Zoom',
+  'Read&Write',
+  'Minecraft Education',
+  'GeoGebra',
+  'Audacity',
+  'Microsoft Teams',
+];
 const BIZAPPS = ['Skyward', 'PowerSchool', 'Infinite Campus', 'the student information system', 'Synergy'];
-const EVENTS = ['open house', 'back to school night', 'science fair', 'spring concert', 'book fair', 'parent conferences'];
-const WEBPAGES = ['athletics page', 'staff directory', 'counseling page', 'bell schedule page', 'enrollment page'];
+const EVENTS = [
+  'open house',
+  'back to school night',
+  'science fair',
+  'spring concert',
+  'book fair',
+  'parent conferences',
+];
+const WEBPAGES = [
+  'athletics page',
+  'staff directory',
+  'counseling page',
+  'bell schedule page',
+  'enrollment page',
+];
 const PERIODS = ['Q1', 'Q2', 'Q3', 'Semester 1', 'second quarter', 'the first trimester'];
 const GRADES = ['3rd grade', '5th period', '6th grade math', 'Algebra I', 'English 10'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 const GREETINGS = ['Hi,', 'Hello IT,', 'Good morning,', 'Hi there,', '', ''];
-const EXTRAS = ['Thanks for your help.', 'This is urgent, I have a class at 10.', 'It has been like this since Monday.', '', '', ''];
+const EXTRAS = [
+  'Thanks for your help.',
+  'This is urgent, I have a class at 10.',
+  'It has been like this since Monday.',
+  '',
+  '',
+  '',
+];
 const CLOSINGS = ['Thanks,', 'Thank you!', 'Thank you,', ''];
 const DISCLAIMER =
   'CONFIDENTIALITY NOTICE: This e-mail and any attachments may contain confidential student records protected by FERPA. ' +
   'If you are not the intended recipient, please notify the sender and delete this message.';
-const SOURCES: Array<[string, number]> = [['Self Service', 75], ['Email', 12], ['Phone', 8], ['Walk-In', 5]];
-const LEVELS: Array<[string, number]> = [['Low', 45], ['Medium', 40], ['High', 15]];
+const SOURCES: Array<[string, number]> = [
+  ['Self Service', 75],
+  ['Email', 12],
+  ['Phone', 8],
+  ['Walk-In', 5],
+];
+const LEVELS: Array<[string, number]> = [
+  ['Low', 45],
+  ['Medium', 40],
+  ['High', 15],
+];
 
 function weighted<T>(rng: Rng, items: ReadonlyArray<readonly [T, number]>): T {
   const total = items.reduce((sum, [, w]) => sum + w, 0);
@@ -152,7 +219,10 @@ function composeBody(template: TicketTemplate, requester: Person, school: string
 function templateFor(rng: Rng): TicketTemplate {
   const category = weighted(rng, Object.entries(CATEGORY_WEIGHTS) as Array<[CategoryId, number]>);
   const candidates = TICKET_TEMPLATES.filter((t) => t.expect[0] === category);
-  return weighted(rng, candidates.map((t) => [t, t.weight ?? 1] as const));
+  return weighted(
+    rng,
+    candidates.map((t) => [t, t.weight ?? 1] as const),
+  );
 }
 
 /**

@@ -37,16 +37,88 @@ export const TEAM_NAMES: readonly string[] = [
 export const EMAIL_DOMAIN = 'maplevalley.k12.example';
 
 const FIRST_NAMES = [
-  'Maria', 'James', 'Linda', 'Robert', 'Patricia', 'Michael', 'Jennifer', 'David', 'Elizabeth', 'William',
-  'Susan', 'Carlos', 'Karen', 'Daniel', 'Nancy', 'Jose', 'Lisa', 'Thomas', 'Angela', 'Kevin', 'Rosa', 'Brian',
-  'Michelle', 'Luis', 'Sandra', 'Mark', 'Ana', 'Steven', 'Donna', 'Paul', 'Emily', 'Andrew', 'Jessica',
-  'Anthony', 'Sarah', 'Kenneth', 'Laura', 'Eric', 'Monica', 'Tyler',
+  'Maria',
+  'James',
+  'Linda',
+  'Robert',
+  'Patricia',
+  'Michael',
+  'Jennifer',
+  'David',
+  'Elizabeth',
+  'William',
+  'Susan',
+  'Carlos',
+  'Karen',
+  'Daniel',
+  'Nancy',
+  'Jose',
+  'Lisa',
+  'Thomas',
+  'Angela',
+  'Kevin',
+  'Rosa',
+  'Brian',
+  'Michelle',
+  'Luis',
+  'Sandra',
+  'Mark',
+  'Ana',
+  'Steven',
+  'Donna',
+  'Paul',
+  'Emily',
+  'Andrew',
+  'Jessica',
+  'Anthony',
+  'Sarah',
+  'Kenneth',
+  'Laura',
+  'Eric',
+  'Monica',
+  'Tyler',
 ];
 const LAST_NAMES = [
-  'Garcia', 'Smith', 'Johnson', 'Martinez', 'Brown', 'Davis', 'Lopez', 'Wilson', 'Anderson', 'Thomas',
-  'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark',
-  'Ramirez', 'Lewis', 'Robinson', 'Walker', 'Young', 'Allen', 'King', 'Wright', 'Scott', 'Torres', 'Nguyen',
-  'Hill', 'Flores', 'Green', 'Adams', 'Nelson', 'Baker', 'Hall', 'Rivera',
+  'Garcia',
+  'Smith',
+  'Johnson',
+  'Martinez',
+  'Brown',
+  'Davis',
+  'Lopez',
+  'Wilson',
+  'Anderson',
+  'Thomas',
+  'Taylor',
+  'Moore',
+  'Jackson',
+  'Martin',
+  'Lee',
+  'Perez',
+  'Thompson',
+  'White',
+  'Harris',
+  'Sanchez',
+  'Clark',
+  'Ramirez',
+  'Lewis',
+  'Robinson',
+  'Walker',
+  'Young',
+  'Allen',
+  'King',
+  'Wright',
+  'Scott',
+  'Torres',
+  'Nguyen',
+  'Hill',
+  'Flores',
+  'Green',
+  'Adams',
+  'Nelson',
+  'Baker',
+  'Hall',
+  'Rivera',
 ];
 
 export interface Person {
@@ -120,16 +192,20 @@ export function seedPeople(rng: Rng, keyAccount: string): SeedPeople {
     requestersBySchool.set(school, requesters);
     const techCount = school.includes('High School') ? 2 : 1;
     const techs: Person[] = [];
-    for (let i = 0; i < techCount; i += 1) techs.push(addPerson('School Technician', school, 'School Technicians'));
+    for (let i = 0; i < techCount; i += 1)
+      techs.push(addPerson('School Technician', school, 'School Technicians'));
     techniciansBySchool.set(school, techs);
     addPerson('Registrar', school, 'Gradebook Managers');
   }
   const deskStaff: Person[] = [];
-  for (let i = 0; i < 5; i += 1) deskStaff.push(addPerson('Service Desk Analyst', 'ITS Department', 'ITS Service Desk'));
+  for (let i = 0; i < 5; i += 1)
+    deskStaff.push(addPerson('Service Desk Analyst', 'ITS Department', 'ITS Service Desk'));
   for (let i = 0; i < 3; i += 1) addPerson('Telecom Specialist', 'ITS Department', 'Telecommunications');
   for (let i = 0; i < 2; i += 1) addPerson('Web Developer', 'ITS Department', 'Web Services');
-  for (let i = 0; i < 3; i += 1) addPerson('Application Analyst', 'ITS Department', 'ITS Application Support');
-  for (let i = 0; i < 3; i += 1) addPerson('Administrative Assistant', 'District Office', 'School Administration');
+  for (let i = 0; i < 3; i += 1)
+    addPerson('Application Analyst', 'ITS Department', 'ITS Application Support');
+  for (let i = 0; i < 3; i += 1)
+    addPerson('Administrative Assistant', 'District Office', 'School Administration');
   for (let i = 0; i < 2; i += 1) addPerson('Network Engineer', 'ITS Department', 'Network Operations');
   addPerson('Maintenance Lead', 'District Office', 'Facilities Maintenance');
 

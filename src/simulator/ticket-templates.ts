@@ -38,7 +38,12 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'hw-printer-offline',
     expect: ['hardware'],
-    subjects: ['Printer not printing in {room}', 'printer offline', 'printr not working', '{room} printer jammed again'],
+    subjects: [
+      'Printer not printing in {room}',
+      'printer offline',
+      'printr not working',
+      '{room} printer jammed again',
+    ],
     bodies: [
       'The {printer} in {room} shows offline and nothing prints. I already turned it off and on.',
       'Printer keeps jamming on the second tray. It has a paper jam light even with no paper inside.',
@@ -51,7 +56,10 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'hw-printer-phone-signature',
     expect: ['hardware'],
-    subjects: ['printer printing blank pages - call me at ext {ext}', 'Front office printer prints blank pages'],
+    subjects: [
+      'printer printing blank pages - call me at ext {ext}',
+      'Front office printer prints blank pages',
+    ],
     bodies: [
       'The front office printer prints blank pages since this morning. Please call me at extension {ext} when you are on your way so I can unlock the office.',
       'Our copier/printer in the workroom feeds paper but the pages come out blank. You can reach me on my cell {phone}.',
@@ -64,7 +72,12 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'hw-projector',
     expect: ['hardware'],
-    subjects: ['Projector won\'t turn on', 'projecter no display', 'Projector in {room}', 'no picture on projector'],
+    subjects: [
+      "Projector won't turn on",
+      'projecter no display',
+      'Projector in {room}',
+      'no picture on projector',
+    ],
     bodies: [
       'The projector in {room} will not display my laptop. The lamp light is blinking orange.',
       'Projector turns on but says no signal. I tried the HDMI cable and the VGA cable.',
@@ -77,7 +90,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'hw-board',
     expect: ['hardware'],
-    subjects: ['Smart board not responding', 'interactive board pen not working', 'Promethean board touch broken'],
+    subjects: [
+      'Smart board not responding',
+      'interactive board pen not working',
+      'Promethean board touch broken',
+    ],
     bodies: [
       'The interactive board in {room} shows the picture but touch and the pen do nothing.',
       'Smart board needs to be calibrated again, the pen writes two inches away from where I touch.',
@@ -88,7 +105,12 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'hw-laptop',
     expect: ['hardware'],
-    subjects: ['Laptop won\'t power on', 'laptop screen cracked', '{device} not charging', 'computer wont start'],
+    subjects: [
+      "Laptop won't power on",
+      'laptop screen cracked',
+      '{device} not charging',
+      'computer wont start',
+    ],
     bodies: [
       'My {device} will not turn on at all, even after charging overnight.',
       'A student dropped {device} and the screen is cracked. Can it be repaired or replaced?',
@@ -123,7 +145,12 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'hw-peripherals',
     expect: ['hardware'],
-    subjects: ['Keyboard and mouse not working', 'document camera broken', 'monitor flickering', 'speakers no sound'],
+    subjects: [
+      'Keyboard and mouse not working',
+      'document camera broken',
+      'monitor flickering',
+      'speakers no sound',
+    ],
     bodies: [
       'The keyboard and mouse on the front desk computer stopped working. I tried another USB port.',
       'The document camera in {room} shows a purple picture on the projector.',
@@ -137,7 +164,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'hw-lab-web-page',
     expect: ['hardware', 'software_access'],
-    subjects: ['school web page won\'t load on lab computers', 'internet not loading in computer lab', 'lab computers cant open websites'],
+    subjects: [
+      "school web page won't load on lab computers",
+      'internet not loading in computer lab',
+      'lab computers cant open websites',
+    ],
     bodies: [
       'None of the computers in {room} can load our school web page or any other site. The teacher station works.',
       'In the lab the browser just spins when students open a web page. It started after the weekend.',
@@ -162,7 +193,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'sw-install-powerpoint',
     expect: ['software_access'],
-    subjects: ['install PowerPoint on room {roomNo} laptops', 'Need PowerPoint installed', 'powerpoint missing on student laptops'],
+    subjects: [
+      'install PowerPoint on room {roomNo} laptops',
+      'Need PowerPoint installed',
+      'powerpoint missing on student laptops',
+    ],
     bodies: [
       'Please install PowerPoint on the {n} laptops in {room}. Students need it for their projects next week.',
       'PowerPoint is missing on the student laptops in cart {roomNo}. Could you install it before Monday?',
@@ -186,7 +221,7 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'sw-login',
     expect: ['software_access'],
-    subjects: ['can\'t log in to computer', 'locked out', 'password expired cant sign in', 'login issue'],
+    subjects: ["can't log in to computer", 'locked out', 'password expired cant sign in', 'login issue'],
     bodies: [
       'I cannot log in to my computer. It says my password is incorrect but I just changed it.',
       'My account is locked out after too many tries. I need to sign in to take attendance.',
@@ -199,7 +234,7 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'sw-app-wont-open',
     expect: ['software_access'],
-    subjects: ['{app} won\'t open', '{app} keeps crashing', '{app} error on startup'],
+    subjects: ["{app} won't open", '{app} keeps crashing', '{app} error on startup'],
     bodies: [
       '{app} closes right after I open it. I restarted the computer and it still happens.',
       'When I start {app} I get an error that a component is missing and it will not open.',
@@ -222,7 +257,7 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'sw-gradebook-page-access',
     expect: ['software_access'],
-    subjects: ['gradebook page won\'t load on my computer', 'cant open gradebook on my laptop'],
+    subjects: ["gradebook page won't load on my computer", 'cant open gradebook on my laptop'],
     bodies: [
       'When I click the gradebook link the page stays blank on my computer. It works on my phone, so I think it is the browser on my laptop.',
       'The gradebook website will not load in Chrome on my classroom computer. I get a certificate error.',
@@ -234,7 +269,7 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'sw-app-login',
     expect: ['software_access'],
-    subjects: ['Can\'t log into {bizapp}', '{bizapp} login error', 'password reset for {bizapp}'],
+    subjects: ["Can't log into {bizapp}", '{bizapp} login error', 'password reset for {bizapp}'],
     bodies: [
       'I cannot log into {bizapp}. It says invalid username or password, and the reset link never arrives.',
       'My {bizapp} account is locked. Please unlock it so I can sign in.',
@@ -283,7 +318,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'tel-extension',
     expect: ['telephone'],
-    subjects: ['move my extension to room {roomNo}', 'new extension needed', 'extension {ext} rings wrong room'],
+    subjects: [
+      'move my extension to room {roomNo}',
+      'new extension needed',
+      'extension {ext} rings wrong room',
+    ],
     bodies: [
       'I moved to {room}. Please move my extension {ext} to the phone in my new room.',
       'Our new counselor needs an extension set up before Monday.',
@@ -326,7 +365,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'web-calendar',
     expect: ['website'],
-    subjects: ['update the school website calendar', 'add {event} to website calendar', 'website calendar wrong date'],
+    subjects: [
+      'update the school website calendar',
+      'add {event} to website calendar',
+      'website calendar wrong date',
+    ],
     bodies: [
       'Please add the {event} on {date} to the calendar on our school website.',
       'The school website calendar still shows the old date for the {event}. It moved to {date}.',
@@ -338,7 +381,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'web-page-update',
     expect: ['website'],
-    subjects: ['update {webpage} on school site', 'post the lunch menu on the website', 'broken link on our homepage'],
+    subjects: [
+      'update {webpage} on school site',
+      'post the lunch menu on the website',
+      'broken link on our homepage',
+    ],
     bodies: [
       'The {webpage} on our school site is out of date. Please update it with the attached information.',
       'Can you post the new lunch menu on the school website for next month?',
@@ -351,7 +398,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'web-account',
     expect: ['website'],
-    subjects: ['need a web account to edit my class page', 'create a page for the PTA', 'teacher page on website'],
+    subjects: [
+      'need a web account to edit my class page',
+      'create a page for the PTA',
+      'teacher page on website',
+    ],
     bodies: [
       'I would like an account on the school web site so I can edit my class page.',
       'The PTA would like its own page on our school website with meeting dates and minutes.',
@@ -363,7 +414,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'office-powerpoint',
     expect: ['office_development'],
-    subjects: ['make a PowerPoint for open house', 'need slides for {event}', 'presentation for staff meeting'],
+    subjects: [
+      'make a PowerPoint for open house',
+      'need slides for {event}',
+      'presentation for staff meeting',
+    ],
     bodies: [
       'Can someone make a PowerPoint presentation for our open house on {date}? About ten slides with school photos.',
       'I need a slideshow for the {event} with the student awards and music.',
@@ -375,7 +430,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'office-spreadsheet',
     expect: ['office_development'],
-    subjects: ['need a spreadsheet to track field trip money', 'Excel formula help / macro', 'build a spreadsheet for club dues'],
+    subjects: [
+      'need a spreadsheet to track field trip money',
+      'Excel formula help / macro',
+      'build a spreadsheet for club dues',
+    ],
     bodies: [
       'Could you build a spreadsheet that adds up field trip payments by homeroom and shows who still owes?',
       'I need an Excel macro that calculates club dues and prints a receipt for each student.',
@@ -412,7 +471,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'app-report',
     expect: ['application_support'],
-    subjects: ['How do I run the attendance report in {bizapp}?', '{bizapp} report numbers wrong', 'enrollment report question'],
+    subjects: [
+      'How do I run the attendance report in {bizapp}?',
+      '{bizapp} report numbers wrong',
+      'enrollment report question',
+    ],
     bodies: [
       'How do I run the daily attendance report in {bizapp}? The menu changed after the update.',
       'The enrollment report in {bizapp} shows 20 fewer students than our count.',
@@ -424,7 +487,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'app-data',
     expect: ['application_support'],
-    subjects: ['wrong bus route for a student in {bizapp}', 'lunch balances not updating', 'schedule change not showing'],
+    subjects: [
+      'wrong bus route for a student in {bizapp}',
+      'lunch balances not updating',
+      'schedule change not showing',
+    ],
     bodies: [
       'A student shows the wrong bus route in {bizapp}; the parent called twice.',
       'Lunch balances in the cafeteria system did not update after parents paid online.',
@@ -437,7 +504,12 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'app-howto',
     expect: ['application_support'],
-    subjects: ['how to approve sub requests in Frontline', 'Destiny: check in books in batch', 'SchoolMessenger call-out to parents', 'print class rosters'],
+    subjects: [
+      'how to approve sub requests in Frontline',
+      'Destiny: check in books in batch',
+      'SchoolMessenger call-out to parents',
+      'print class rosters',
+    ],
     bodies: [
       'How do I approve substitute requests in Frontline Absence Management as the new secretary?',
       'Is there a way to check in a whole cart of library books at once in Destiny?',
@@ -452,10 +524,10 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'gb-grade-change',
     expect: ['gradebook_admin'],
-    subjects: ['change a student\'s grade', 'grade change request', 'need grade corrected for {period}'],
+    subjects: ["change a student's grade", 'grade change request', 'need grade corrected for {period}'],
     bodies: [
       'I need a grade changed for a student in my {grade} class for {period}. The teacher of record is on leave.',
-      'A student\'s final grade for {period} was entered wrong and the gradebook is locked. Please change it to a B.',
+      "A student's final grade for {period} was entered wrong and the gradebook is locked. Please change it to a B.",
     ],
     categories: ['Gradebook', 'Student Information System'],
     service: 'Student Information Service',
@@ -487,7 +559,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'gb-access',
     expect: ['gradebook_admin'],
-    subjects: ['need access to grades for new teacher', 'long-term sub needs gradebook access', 'grade access'],
+    subjects: [
+      'need access to grades for new teacher',
+      'long-term sub needs gradebook access',
+      'grade access',
+    ],
     bodies: [
       'Our new teacher needs access to grades for her sections in the gradebook.',
       'The long-term substitute in {room} needs access to the gradebook for {period}.',
@@ -499,7 +575,11 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'gb-setup',
     expect: ['gradebook_admin'],
-    subjects: ['gradebook weights wrong', 'report cards show wrong grade', 'lock the gradebook for final grades'],
+    subjects: [
+      'gradebook weights wrong',
+      'report cards show wrong grade',
+      'lock the gradebook for final grades',
+    ],
     bodies: [
       'The category weights in my gradebook are wrong and the report card grades are off for {period}.',
       'Report cards printed with the wrong grade for three students; the gradebook needs correcting.',
@@ -511,7 +591,9 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
     id: 'gb-spanish',
     expect: ['gradebook_admin'],
     subjects: ['cambiar una calificación', 'cambio de calificación'],
-    bodies: ['Necesito cambiar una calificación de un estudiante del periodo {period}. La maestra está de licencia.'],
+    bodies: [
+      'Necesito cambiar una calificación de un estudiante del periodo {period}. La maestra está de licencia.',
+    ],
     categories: ['Gradebook'],
     service: 'Student Information Service',
     spanish: true,
@@ -520,8 +602,22 @@ export const TICKET_TEMPLATES: readonly TicketTemplate[] = [
   {
     id: 'vague',
     expect: ['unclassified'],
-    subjects: ['help', 'Issue', 'please call me', 'not working', 'question', 'urgent!!', 'problem in my room'],
-    bodies: ['Please call me when you get a chance.', 'It is not working again.', 'Can someone come by?', 'See subject.', ''],
+    subjects: [
+      'help',
+      'Issue',
+      'please call me',
+      'not working',
+      'question',
+      'urgent!!',
+      'problem in my room',
+    ],
+    bodies: [
+      'Please call me when you get a chance.',
+      'It is not working again.',
+      'Can someone come by?',
+      'See subject.',
+      '',
+    ],
     categories: ['Other'],
     service: 'General Service',
     weight: 2,

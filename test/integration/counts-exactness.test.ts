@@ -51,7 +51,8 @@ function compact(rows: SchoolCounts[]): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const row of rows) {
     const cells: Record<string, number> = { total: row.total };
-    for (const [k, v] of [...Object.entries(row.byScope), ...Object.entries(row.byCategory)]) if (v) cells[k] = v;
+    for (const [k, v] of [...Object.entries(row.byScope), ...Object.entries(row.byCategory)])
+      if (v) cells[k] = v;
     out[row.school] = cells;
   }
   return out;
@@ -84,7 +85,8 @@ describe('counting is exact', () => {
     };
     const first = await counts.record(input);
     expect(first).toEqual({ changed: true, period: '2026-11' });
-    for (let i = 0; i < 4; i++) expect(await counts.record(input)).toEqual({ changed: false, period: '2026-11' });
+    for (let i = 0; i < 4; i++)
+      expect(await counts.record(input)).toEqual({ changed: false, period: '2026-11' });
     expect(compact(await counts.snapshot('2026-11'))).toEqual({
       'Lincoln Elementary': { total: 1, in_scope: 1, hardware: 1 },
     });
@@ -92,10 +94,22 @@ describe('counting is exact', () => {
 
   it('moves a reclassified ticket from its old category, school and period to the new ones', async () => {
     const counts = serviceOn(connect(), newPrefix());
-    const base = { recId: recId(2), school: 'Lincoln Elementary', createdDateTime: '2026-11-03T09:00:00-06:00' };
+    const base = {
+      recId: recId(2),
+      school: 'Lincoln Elementary',
+      createdDateTime: '2026-11-03T09:00:00-06:00',
+    };
     await counts.record({ ...base, decision: decision('hardware') });
-    await counts.record({ recId: recId(3), school: 'Lincoln Elementary', createdDateTime: base.createdDateTime, decision: decision('hardware') });
-    expect(await counts.record({ ...base, decision: decision('telephone') })).toEqual({ changed: true, period: '2026-11' });
+    await counts.record({
+      recId: recId(3),
+      school: 'Lincoln Elementary',
+      createdDateTime: base.createdDateTime,
+      decision: decision('hardware'),
+    });
+    expect(await counts.record({ ...base, decision: decision('telephone') })).toEqual({
+      changed: true,
+      period: '2026-11',
+    });
     expect(compact(await counts.snapshot('2026-11'))).toEqual({
       'Lincoln Elementary': { total: 2, in_scope: 1, out_of_scope: 1, hardware: 1, telephone: 1 },
     });
@@ -107,7 +121,11 @@ describe('counting is exact', () => {
       'Lincoln Elementary': { total: 1, in_scope: 1, hardware: 1 },
     });
     // CreatedDateTime corrected into October: the ticket leaves November.
-    await counts.record({ ...base, createdDateTime: '2026-10-31T23:59:00-05:00', decision: decision('website') });
+    await counts.record({
+      ...base,
+      createdDateTime: '2026-10-31T23:59:00-05:00',
+      decision: decision('website'),
+    });
     expect(compact(await counts.snapshot('2026-11'))).toEqual({
       'Lincoln Elementary': { total: 1, in_scope: 1, hardware: 1 },
     });
@@ -138,16 +156,36 @@ describe('counting is exact', () => {
 
   it('counts tickets without a school under "(no school)" and skips tickets without a creation date', async () => {
     const counts = serviceOn(connect(), newPrefix());
-    await counts.record({ recId: recId(6), school: null, createdDateTime: '2026-11-02T10:00:00Z', decision: decision('unclassified') });
-    await counts.record({ recId: recId(7), school: '  ', createdDateTime: '2026-11-02T10:00:00Z', decision: decision('hardware') });
+    await counts.record({
+      recId: recId(6),
+      school: null,
+      createdDateTime: '2026-11-02T10:00:00Z',
+      decision: decision('unclassified'),
+    });
+    await counts.record({
+      recId: recId(7),
+      school: '  ',
+      createdDateTime: '2026-11-02T10:00:00Z',
+      decision: decision('hardware'),
+    });
     expect(
-      await counts.record({ recId: recId(8), school: 'X', createdDateTime: '0001-01-01T00:00:00Z', decision: decision('hardware') }),
+      await counts.record({
+        recId: recId(8),
+        school: 'X',
+        createdDateTime: '0001-01-01T00:00:00Z',
+        decision: decision('hardware'),
+      }),
     ).toEqual({ changed: false, period: null });
     const rows = await counts.snapshot('2026-11');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ school: NO_SCHOOL, hasSchool: false, total: 2 });
     await expect(
-      counts.record({ recId: recId(9), school: 'X', createdDateTime: '2026-11-02T10:00:00Z', decision: { category: 'nonsense' as CategoryId, scope: 'in_scope' } }),
+      counts.record({
+        recId: recId(9),
+        school: 'X',
+        createdDateTime: '2026-11-02T10:00:00Z',
+        decision: { category: 'nonsense' as CategoryId, scope: 'in_scope' },
+      }),
     ).rejects.toThrow(/not policy ids/);
   });
 
@@ -197,7 +235,12 @@ describe('counting is exact', () => {
     expect(total).toBe(3);
     // Whatever order they landed in, settling each ticket leaves exactly the settled counts.
     for (const id of ids) {
-      await workerB.record({ recId: id, school: 'Lincoln Elementary', createdDateTime: '2026-11-20T15:00:00Z', decision: decision('telephone') });
+      await workerB.record({
+        recId: id,
+        school: 'Lincoln Elementary',
+        createdDateTime: '2026-11-20T15:00:00Z',
+        decision: decision('telephone'),
+      });
     }
     expect(compact(await workerA.snapshot('2026-11'))).toEqual({
       'Lincoln Elementary': { total: 3, out_of_scope: 3, telephone: 3 },

@@ -2,8 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { serviceConfigSchema } from '../../src/config/index.js';
-import { createCountsService, periodOf, type CountsService } from '../../src/counts/index.js';
-import { CATEGORY_IDS, CATEGORY_SCOPES, isCategoryId, type CategoryId, type HeatRecord } from '../../src/domain/index.js';
+import { COUNTS_QUEUE, createCountsService, periodOf, type CountsService } from '../../src/counts/index.js';
+import { Queue } from 'bullmq';
+import {
+  CATEGORY_IDS,
+  CATEGORY_SCOPES,
+  isCategoryId,
+  type CategoryId,
+  type HeatRecord,
+} from '../../src/domain/index.js';
 import { createHeatClient, HeatApiError, type HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
@@ -24,7 +31,12 @@ interface Fixture {
 const open: Fixture[] = [];
 
 async function start(
-  options: { tickets?: number; debounceSeconds?: number; wrapHeat?: (h: HeatClient) => HeatClient } = {},
+  options: {
+    tickets?: number;
+    debounceSeconds?: number;
+    wrapHeat?: (h: HeatClient) => HeatClient;
+    writerTickMs?: number;
+  } = {},
 ): Promise<Fixture> {
   const sim = createSimulator({ seed: 5, tickets: options.tickets ?? 320, now: () => NOW });
   const url = await sim.listen(0, '127.0.0.1');
@@ -53,6 +65,7 @@ async function start(
     logger: createSilentLogger(),
     config,
     now: () => clock.now,
+    ...(options.writerTickMs ? { writerTickMs: options.writerTickMs } : {}),
   });
   const fx = { sim, heat, redis, prefix, clock, counts, config };
   open.push(fx);
@@ -86,7 +99,9 @@ function schoolRecord(sim: Simulator, name: string): HeatRecord {
 function ticketsOf(sim: Simulator, period: string, config: Fixture['config']): HeatRecord[] {
   return sim
     .list('incidents')
-    .filter((t) => typeof t.CreatedDateTime === 'string' && periodOf(t.CreatedDateTime, config.counts) === period);
+    .filter(
+      (t) => typeof t.CreatedDateTime === 'string' && periodOf(t.CreatedDateTime, config.counts) === period,
+    );
 }
 
 describe('write-back to HEAT school records', () => {
@@ -131,7 +146,12 @@ describe('write-back to HEAT school records', () => {
     // Nothing changed since: no write, even when forced.
     expect(await counts.flush({ force: true })).toEqual({ written: 0, skipped: 0, failed: 0 });
     // A duplicate job changes nothing and schedules nothing.
-    await counts.record({ recId: `A${'0'.repeat(31)}`, school, createdDateTime: '2026-11-10T15:00:00Z', decision: { category: 'hardware', scope: 'in_scope' } });
+    await counts.record({
+      recId: `A${'0'.repeat(31)}`,
+      school,
+      createdDateTime: '2026-11-10T15:00:00Z',
+      decision: { category: 'hardware', scope: 'in_scope' },
+    });
     clock.now = new Date(clock.now.getTime() + 120_000);
     expect(await counts.flush()).toEqual({ written: 0, skipped: 0, failed: 0 });
     expect(schoolPatches(sim)).toBe(1);
@@ -141,8 +161,18 @@ describe('write-back to HEAT school records', () => {
     const { sim, counts, clock } = await start({ tickets: 20, debounceSeconds: 0 });
     const school = String(sim.list('organizationalunits')[1]?.Name);
     sim.resetStats();
-    await counts.record({ recId: 'B'.repeat(32), school, createdDateTime: '2026-10-10T15:00:00Z', decision: { category: 'website', scope: 'out_of_scope' } });
-    await counts.record({ recId: 'C'.repeat(32), school: null, createdDateTime: '2026-11-10T15:00:00Z', decision: { category: 'website', scope: 'out_of_scope' } });
+    await counts.record({
+      recId: 'B'.repeat(32),
+      school,
+      createdDateTime: '2026-10-10T15:00:00Z',
+      decision: { category: 'website', scope: 'out_of_scope' },
+    });
+    await counts.record({
+      recId: 'C'.repeat(32),
+      school: null,
+      createdDateTime: '2026-11-10T15:00:00Z',
+      decision: { category: 'website', scope: 'out_of_scope' },
+    });
     clock.now = new Date(NOW.getTime() + 1000);
     expect(await counts.flush({ force: true })).toEqual({ written: 0, skipped: 0, failed: 0 });
     expect(sim.stats().total).toBe(0);
@@ -158,7 +188,13 @@ describe('write-back to HEAT school records', () => {
         list: (set, q) => heat.list(set, q),
         update: async (set, recId, fields) => {
           if (recId === refusedRecId) {
-            throw new HeatApiError({ status: 400, code: 'ISM_4000', messages: ['refused for the test'], method: 'PATCH', path: `/${set}` });
+            throw new HeatApiError({
+              status: 400,
+              code: 'ISM_4000',
+              messages: ['refused for the test'],
+              method: 'PATCH',
+              path: `/${set}`,
+            });
           }
           return heat.update(set, recId, fields);
         },
@@ -167,7 +203,12 @@ describe('write-back to HEAT school records', () => {
     const [a, b, c] = sim.list('organizationalunits');
     refusedRecId = String(b?.RecId);
     for (const [i, name] of [a?.Name, b?.Name, c?.Name, 'Nowhere Academy'].entries()) {
-      await counts.record({ recId: `D${String(i).padStart(31, '0')}`, school: String(name), createdDateTime: '2026-11-10T15:00:00Z', decision: { category: 'hardware', scope: 'in_scope' } });
+      await counts.record({
+        recId: `D${String(i).padStart(31, '0')}`,
+        school: String(name),
+        createdDateTime: '2026-11-10T15:00:00Z',
+        decision: { category: 'hardware', scope: 'in_scope' },
+      });
     }
     clock.now = new Date(NOW.getTime() + 1000);
     expect(await counts.flush()).toEqual({ written: 2, skipped: 1, failed: 1 });
@@ -179,7 +220,10 @@ describe('write-back to HEAT school records', () => {
 
 describe('reconcile', () => {
   it('after the counters are wiped, restores the same numbers from the tickets own tags', async () => {
-    const { sim, heat, counts, redis, prefix, config, clock } = await start({ tickets: 320, debounceSeconds: 0 });
+    const { sim, heat, counts, redis, prefix, config, clock } = await start({
+      tickets: 320,
+      debounceSeconds: 0,
+    });
     // Tag every seeded ticket as the worker would (its intended category), through the HEAT client,
     // and count it; leave three November tickets untagged.
     const truth = new Map(sim.truth().map((t) => [t.RecId, t.expect[0]]));
@@ -233,9 +277,15 @@ describe('reconcile', () => {
     expect(result.differences.every((d) => d.before === 0 && d.after > 0)).toBe(true);
     // Reads only: one page per 100 tickets of the period, plus the school list.
     expect(sim.stats().byMethod.PATCH ?? 0).toBe(idleSchools.length);
-    expect(sim.list('organizationalunits').filter((r) => counted.has(String(r.Name)))).toEqual(busySchoolsBefore);
+    expect(sim.list('organizationalunits').filter((r) => counted.has(String(r.Name)))).toEqual(
+      busySchoolsBefore,
+    );
     for (const idle of idleSchools) {
-      expect(schoolRecord(sim, String(idle.Name))).toMatchObject({ SBT_InScopeCount: 0, SBT_Count_hardware: 0, SBT_CountPeriod: PERIOD });
+      expect(schoolRecord(sim, String(idle.Name))).toMatchObject({
+        SBT_InScopeCount: 0,
+        SBT_Count_hardware: 0,
+        SBT_CountPeriod: PERIOD,
+      });
     }
 
     // A past period is restored too (its school records are not touched).
@@ -249,7 +299,10 @@ describe('reconcile', () => {
     expect(again.ticketsCorrected).toBe(0);
 
     // A person re-tags a ticket in HEAT (no job ran): reconcile moves it and corrects the school record.
-    const moved = november.find((t) => !untagged.has(String(t.RecId)) && truth.get(String(t.RecId)) !== 'telephone' && t.OrganizationUnitID);
+    const moved = november.find(
+      (t) =>
+        !untagged.has(String(t.RecId)) && truth.get(String(t.RecId)) !== 'telephone' && t.OrganizationUnitID,
+    );
     const school = String(moved?.OrganizationUnitID);
     const oldCategory = truth.get(String(moved?.RecId)) as CategoryId;
     sim.actAsPerson(String(moved?.RecId), 'mlopez', { SBT_Category: 'telephone', SBT_Scope: 'out_of_scope' });
@@ -257,7 +310,12 @@ describe('reconcile', () => {
     clock.now = new Date(NOW.getTime() + 5000);
     const fixed = await counts.reconcile(PERIOD);
     expect(fixed.ticketsCorrected).toBe(1);
-    expect(fixed.differences).toContainEqual({ school, column: 'telephone', before: phonesBefore, after: phonesBefore + 1 });
+    expect(fixed.differences).toContainEqual({
+      school,
+      column: 'telephone',
+      before: phonesBefore,
+      after: phonesBefore + 1,
+    });
     expect(fixed.differences).toContainEqual(expect.objectContaining({ school, column: oldCategory }));
     expect(fixed.schoolsWritten).toBe(1);
     expect(schoolRecord(sim, school).SBT_Count_telephone).toBe(phonesBefore + 1);
@@ -267,12 +325,25 @@ describe('reconcile', () => {
     const { sim, heat, counts, redis, prefix, config } = await start({ tickets: 60, debounceSeconds: 0 });
     const november = ticketsOf(sim, PERIOD, config);
     for (const ticket of november) {
-      await heat.update('incidents', String(ticket.RecId), { SBT_Category: 'hardware', SBT_Scope: 'in_scope' });
-      await counts.record({ recId: String(ticket.RecId), school: String(ticket.OrganizationUnitID), createdDateTime: String(ticket.CreatedDateTime), decision: { category: 'hardware', scope: 'in_scope' } });
+      await heat.update('incidents', String(ticket.RecId), {
+        SBT_Category: 'hardware',
+        SBT_Scope: 'in_scope',
+      });
+      await counts.record({
+        recId: String(ticket.RecId),
+        school: String(ticket.OrganizationUnitID),
+        createdDateTime: String(ticket.CreatedDateTime),
+        decision: { category: 'hardware', scope: 'in_scope' },
+      });
     }
     const good = await counts.snapshot(PERIOD);
     // A ticket Redis counted in November that HEAT does not have (deleted, or a wrong date).
-    await counts.record({ recId: 'E'.repeat(32), school: String(november[0]?.OrganizationUnitID), createdDateTime: '2026-11-02T12:00:00Z', decision: { category: 'website', scope: 'out_of_scope' } });
+    await counts.record({
+      recId: 'E'.repeat(32),
+      school: String(november[0]?.OrganizationUnitID),
+      createdDateTime: '2026-11-02T12:00:00Z',
+      decision: { category: 'website', scope: 'out_of_scope' },
+    });
     // Damage the period's hash directly.
     const hashKey = `${prefix}:counts:p:${PERIOD}`;
     const [field] = Object.keys(await redis.hgetall(hashKey));
@@ -281,5 +352,49 @@ describe('reconcile', () => {
     expect(result.ticketsRemoved).toBe(1);
     expect(result.countersRebuilt).toBe(true);
     expect(await counts.snapshot(PERIOD)).toEqual(good);
+  });
+});
+
+describe('start / stop', () => {
+  it('runs the debounced writer in the background and schedules the nightly reconcile in the district zone', async () => {
+    const { sim, counts, redis, prefix, config } = await start({
+      tickets: 20,
+      debounceSeconds: 0,
+      writerTickMs: 50,
+    });
+    await counts.start();
+    const connection = redis.duplicate({ maxRetriesPerRequest: null });
+    const queue = new Queue(COUNTS_QUEUE, { connection, prefix });
+    try {
+      const schedulers = await queue.getJobSchedulers();
+      expect(schedulers).toHaveLength(1);
+      expect(schedulers[0]).toMatchObject({ pattern: config.counts.reconcileCron, tz: 'America/Chicago' });
+      const school = String(sim.list('organizationalunits')[2]?.Name);
+      sim.resetStats();
+      await counts.record({
+        recId: 'F'.repeat(32),
+        school,
+        createdDateTime: '2026-11-10T15:00:00Z',
+        decision: { category: 'telephone', scope: 'out_of_scope' },
+      });
+      const deadline = Date.now() + 5000;
+      while (schoolPatches(sim) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      expect(schoolRecord(sim, school).SBT_Count_telephone).toBe(1);
+    } finally {
+      await counts.stop();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
+    // Stopped: later changes wait in Redis for the next process.
+    sim.resetStats();
+    await counts.record({
+      recId: 'F'.repeat(32),
+      school: 'Lincoln Elementary',
+      createdDateTime: '2026-11-10T15:00:00Z',
+      decision: { category: 'telephone', scope: 'out_of_scope' },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sim.stats().total).toBe(0);
   });
 });

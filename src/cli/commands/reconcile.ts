@@ -24,7 +24,9 @@ export function describeReconcile(result: ReconcileResult): string {
       : `  school records: not touched (they show the current period only)`,
   ];
   if (result.untagged > 0) {
-    lines.push(`  untagged (not yet classified; not counted): ${result.untaggedSample.join(', ')}${result.untagged > result.untaggedSample.length ? ', ...' : ''}`);
+    lines.push(
+      `  untagged (not yet classified; not counted): ${result.untaggedSample.join(', ')}${result.untagged > result.untaggedSample.length ? ', ...' : ''}`,
+    );
   }
   if (result.unknownSchools.length > 0) {
     lines.push(`  schools with no record in HEAT (not written): ${result.unknownSchools.join(', ')}`);
@@ -52,7 +54,10 @@ export function registerReconcileCommand(program: Command, ctx: CliContext): voi
   program
     .command('reconcile')
     .description("recount a period from the tickets' tags in HEAT; correct Redis and the school records")
-    .option('--period <period>', 'period id, e.g. 2026-11 (month) or SY2026-27 (school year); default: the current one')
+    .option(
+      '--period <period>',
+      'period id, e.g. 2026-11 (month) or SY2026-27 (school year); default: the current one',
+    )
     .option('--json', 'print the result as JSON')
     .option('--config <dir>', 'config folder')
     .action(async (opts: ReconcileOptions) => {
@@ -80,7 +85,13 @@ export function registerReconcileCommand(program: Command, ctx: CliContext): voi
       }
       const redis = connectForCommand(url);
       try {
-        const counts = createCountsService({ redis, heat, logger, config: service, fields: config.routing.fields });
+        const counts = createCountsService({
+          redis,
+          heat,
+          logger,
+          config: service,
+          fields: config.routing.fields,
+        });
         const result = await counts.reconcile(period);
         ctx.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : describeReconcile(result));
         if (result.schoolsFailed > 0) process.exitCode = 1;

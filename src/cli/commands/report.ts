@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { formatReport, parsePeriod, periodOf, readSchoolCounts, REPORT_FORMATS, type ReportFormat } from '../../counts/index.js';
+import {
+  formatReport,
+  parsePeriod,
+  periodOf,
+  readSchoolCounts,
+  REPORT_FORMATS,
+  type ReportFormat,
+} from '../../counts/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 
@@ -27,12 +34,17 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
   program
     .command('report')
     .description('print per-school counts for a period (schools as rows, by out-of-scope share)')
-    .option('--period <period>', 'period id, e.g. 2026-11 (month) or SY2026-27 (school year); default: the current one')
+    .option(
+      '--period <period>',
+      'period id, e.g. 2026-11 (month) or SY2026-27 (school year); default: the current one',
+    )
     .option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`, 'table')
     .option('--config <dir>', 'config folder')
     .action(async (opts: ReportOptions) => {
       if (!(REPORT_FORMATS as readonly string[]).includes(opts.format)) {
-        ctx.stderr.write(`--format: "${opts.format}" is not a format. Fix: use one of ${REPORT_FORMATS.join(', ')}\n`);
+        ctx.stderr.write(
+          `--format: "${opts.format}" is not a format. Fix: use one of ${REPORT_FORMATS.join(', ')}\n`,
+        );
         process.exitCode = 2;
         return;
       }
@@ -53,12 +65,16 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
       try {
         const rows = await readSchoolCounts(redis, config.service.queue.prefix, period);
         if (opts.format === 'table' && rows.length === 0) {
-          ctx.stdout.write(`No tickets counted in ${period}. If Redis was emptied, run: sbt-router reconcile --period ${period}\n`);
+          ctx.stdout.write(
+            `No tickets counted in ${period}. If Redis was emptied, run: sbt-router reconcile --period ${period}\n`,
+          );
         } else {
           ctx.stdout.write(formatReport(rows, opts.format as ReportFormat));
         }
       } catch (err) {
-        ctx.stderr.write(`report failed: ${(err as Error).message}. Fix: check that REDIS_URL points at the service's Redis\n`);
+        ctx.stderr.write(
+          `report failed: ${(err as Error).message}. Fix: check that REDIS_URL points at the service's Redis\n`,
+        );
         process.exitCode = 1;
       } finally {
         redis.disconnect();

@@ -12,7 +12,11 @@ interface SimulatorCommandOptions {
   apiKey?: string;
 }
 
-function parseNonNegativeInt(ctx: CliContext, flag: string, value: string | undefined): number | undefined | null {
+function parseNonNegativeInt(
+  ctx: CliContext,
+  flag: string,
+  value: string | undefined,
+): number | undefined | null {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) {
     ctx.stderr.write(`sbt-router simulator: ${flag} must be a whole number >= 0 (got '${value}')\n`);

@@ -45,7 +45,9 @@ describe('formatReport', () => {
     const text = formatReport(rows(), 'table');
     const lines = text.trim().split('\n');
     expect(lines[0]).toBe('Period 2026-11: 3 schools, 20 tickets; sorted by out-of-scope share');
-    expect(lines[1]).toMatch(/^School\s+Total\s+in_scope\s+out_of_scope\s+restricted\s+needs_review\s+Out share\s+hardware/);
+    expect(lines[1]).toMatch(
+      /^School\s+Total\s+in_scope\s+out_of_scope\s+restricted\s+needs_review\s+Out share\s+hardware/,
+    );
     const order = lines.slice(3, 7).map((l) => l.split(/\s{2,}/)[0]);
     expect(order).toEqual(['Jefferson High School', 'Lincoln Elementary', 'Smith, "Annex"', NO_SCHOOL]);
     expect(lines[3]).toMatch(/75\.0%/);
@@ -70,8 +72,15 @@ describe('formatReport', () => {
   });
 
   it('json: the rows, sorted, with writtenToHeat', () => {
-    const parsed = JSON.parse(formatReport(rows(), 'json')) as Array<SchoolCounts & { writtenToHeat: boolean }>;
-    expect(parsed.map((r) => r.school)).toEqual(['Jefferson High School', 'Lincoln Elementary', 'Smith, "Annex"', NO_SCHOOL]);
+    const parsed = JSON.parse(formatReport(rows(), 'json')) as Array<
+      SchoolCounts & { writtenToHeat: boolean }
+    >;
+    expect(parsed.map((r) => r.school)).toEqual([
+      'Jefferson High School',
+      'Lincoln Elementary',
+      'Smith, "Annex"',
+      NO_SCHOOL,
+    ]);
     expect(parsed[3]?.writtenToHeat).toBe(false);
     expect(parsed[0]?.byCategory.website).toBe(3);
   });

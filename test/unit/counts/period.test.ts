@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parsePeriod, periodOf, periodRange, type PeriodConfig } from '../../../src/counts/index.js';
 
 const month: PeriodConfig = { period: 'month', schoolYearStartMonth: 8, timeZone: 'America/Chicago' };
-const schoolYear: PeriodConfig = { period: 'school_year', schoolYearStartMonth: 8, timeZone: 'America/Chicago' };
+const schoolYear: PeriodConfig = {
+  period: 'school_year',
+  schoolYearStartMonth: 8,
+  timeZone: 'America/Chicago',
+};
 
 describe('periodOf (month)', () => {
   it('puts 23:59 on the last day of the month in Chicago in that month, although UTC is already next month', () => {

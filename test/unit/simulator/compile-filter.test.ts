@@ -3,19 +3,52 @@ import { compileFilter } from '../../../src/simulator/compile-filter.js';
 import { buildEntitySchemas } from '../../../src/simulator/entity-schemas.js';
 import { HeatError } from '../../../src/simulator/heat-error.js';
 
-const incidents = buildEntitySchemas({ incidents: ['SBT_Scope', 'SBT_Confidence'], organizationalunits: [] }).get(
-  'incidents',
-)!;
+const incidents = buildEntitySchemas({
+  incidents: ['SBT_Scope', 'SBT_Confidence'],
+  organizationalunits: [],
+}).get('incidents')!;
 
 const rows: Array<Record<string, unknown>> = [
-  { RecId: 'A', IncidentNumber: 1, Status: 'Logged', Owner: null, OwnerTeam: 'ITS Service Desk', LastModDateTime: '2026-01-01T05:59:59-06:00', IsVIP: false, SBT_Scope: null, SBT_Confidence: 0.9 },
-  { RecId: 'B', IncidentNumber: 2, Status: 'Active', Owner: 'jdoe', OwnerTeam: 'School Technicians', LastModDateTime: '2026-01-01T00:00:00-06:00', IsVIP: true, SBT_Scope: 'in_scope', SBT_Confidence: 0.4 },
-  { RecId: 'C', IncidentNumber: 3, Status: 'Closed', Owner: '', OwnerTeam: 'Telecommunications', LastModDateTime: '2026-11-01T10:00:00.500Z', IsVIP: false, SBT_Scope: 'out_of_scope', SBT_Confidence: null },
+  {
+    RecId: 'A',
+    IncidentNumber: 1,
+    Status: 'Logged',
+    Owner: null,
+    OwnerTeam: 'ITS Service Desk',
+    LastModDateTime: '2026-01-01T05:59:59-06:00',
+    IsVIP: false,
+    SBT_Scope: null,
+    SBT_Confidence: 0.9,
+  },
+  {
+    RecId: 'B',
+    IncidentNumber: 2,
+    Status: 'Active',
+    Owner: 'jdoe',
+    OwnerTeam: 'School Technicians',
+    LastModDateTime: '2026-01-01T00:00:00-06:00',
+    IsVIP: true,
+    SBT_Scope: 'in_scope',
+    SBT_Confidence: 0.4,
+  },
+  {
+    RecId: 'C',
+    IncidentNumber: 3,
+    Status: 'Closed',
+    Owner: '',
+    OwnerTeam: 'Telecommunications',
+    LastModDateTime: '2026-11-01T10:00:00.500Z',
+    IsVIP: false,
+    SBT_Scope: 'out_of_scope',
+    SBT_Confidence: null,
+  },
 ];
 
 function ids(filter: string): string[] {
   const compiled = compileFilter(filter, incidents);
-  return rows.filter((r) => (compiled.predicate ? compiled.predicate(r) : true)).map((r) => r.RecId as string);
+  return rows
+    .filter((r) => (compiled.predicate ? compiled.predicate(r) : true))
+    .map((r) => r.RecId as string);
 }
 
 function heatErrorOf(filter: string): HeatError {
@@ -96,7 +129,7 @@ describe('compileFilter', () => {
     }
   });
 
-  it('rejects unknown fields, bad values and unsupported syntax with HEAT\'s 400', () => {
+  it("rejects unknown fields, bad values and unsupported syntax with HEAT's 400", () => {
     for (const f of [
       "NoSuchField eq 'x'",
       'Status eq Active',
@@ -114,7 +147,9 @@ describe('compileFilter', () => {
       const error = heatErrorOf(f);
       expect(error.status, f).toBe(400);
       expect(error.body().code).toBe('ISM_4000');
-      expect(error.body().message).toEqual(['Invalid Filter Value. Provide a valid Filter value and try again']);
+      expect(error.body().message).toEqual([
+        'Invalid Filter Value. Provide a valid Filter value and try again',
+      ]);
     }
   });
 

@@ -4,13 +4,16 @@ import { formatHeatDate } from '../../../src/simulator/format-heat-date.js';
 
 describe('renderBodyTemplate', () => {
   it('JSON-escapes quoted placeholders and writes bare ones as JSON values', () => {
-    const out = renderBodyTemplate('{"RecId":"{{RecId}}","IncidentNumber":{{IncidentNumber}},"S":"{{Subject}}","O":{{Owner}},"T":{{Team}}}', {
-      RecId: 'ABC',
-      IncidentNumber: 10042,
-      Subject: 'He said "hi"\nbye \\ ok',
-      Owner: null,
-      Team: 'Web "Services"',
-    });
+    const out = renderBodyTemplate(
+      '{"RecId":"{{RecId}}","IncidentNumber":{{IncidentNumber}},"S":"{{Subject}}","O":{{Owner}},"T":{{Team}}}',
+      {
+        RecId: 'ABC',
+        IncidentNumber: 10042,
+        Subject: 'He said "hi"\nbye \\ ok',
+        Owner: null,
+        Team: 'Web "Services"',
+      },
+    );
     expect(JSON.parse(out)).toEqual({
       RecId: 'ABC',
       IncidentNumber: 10042,

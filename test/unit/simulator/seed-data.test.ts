@@ -26,7 +26,8 @@ describe('seeded tenant', () => {
     expect(truth.length).toBe(incidents.length);
     const intended = new Map<string, number>();
     for (const t of truth) intended.set(t.expect[0]!, (intended.get(t.expect[0]!) ?? 0) + 1);
-    for (const category of CATEGORY_IDS) expect(intended.get(category) ?? 0, category).toBeGreaterThanOrEqual(5);
+    for (const category of CATEGORY_IDS)
+      expect(intended.get(category) ?? 0, category).toBeGreaterThanOrEqual(5);
     const byId = new Map(incidents.map((r) => [r.RecId, r]));
     for (const t of truth) {
       expect(byId.get(t.RecId)?.IncidentNumber).toBe(t.IncidentNumber);
@@ -41,12 +42,24 @@ describe('seeded tenant', () => {
     const schools = sim.list('organizationalunits').filter((o) => o.OrgUnitType === 'School');
     expect(schools.length).toBeGreaterThanOrEqual(12);
     const teams = sim.list('standarduserteams').map((t) => t.Team);
-    for (const team of ['ITS Service Desk', 'School Technicians', 'Telecommunications', 'Web Services', 'ITS Application Support', 'Gradebook Managers', 'School Administration', 'Network Operations']) {
+    for (const team of [
+      'ITS Service Desk',
+      'School Technicians',
+      'Telecommunications',
+      'Web Services',
+      'ITS Application Support',
+      'Gradebook Managers',
+      'School Administration',
+      'Network Operations',
+    ]) {
       expect(teams).toContain(team);
     }
     const employees = sim.list('employees');
     for (const school of schools) {
-      expect(employees.some((e) => e.OrganizationUnitID === school.Name && e.Team === 'School Technicians'), String(school.Name)).toBe(true);
+      expect(
+        employees.some((e) => e.OrganizationUnitID === school.Name && e.Team === 'School Technicians'),
+        String(school.Name),
+      ).toBe(true);
     }
     expect(employees.some((e) => e.LoginID === 'sbt-router')).toBe(true);
   });
@@ -82,7 +95,12 @@ describe('seeded tenant', () => {
     expect(intake / incidents.length).toBeGreaterThan(0.6);
     const techOwned = incidents.filter((r) => r.OwnerTeam === 'School Technicians');
     expect(techOwned.length).toBeGreaterThan(0);
-    const techs = new Set(sim.list('employees').filter((e) => e.Team === 'School Technicians').map((e) => e.LoginID));
+    const techs = new Set(
+      sim
+        .list('employees')
+        .filter((e) => e.Team === 'School Technicians')
+        .map((e) => e.LoginID),
+    );
     for (const r of techOwned) expect(techs.has(r.Owner)).toBe(true);
     const statuses = new Set(incidents.map((r) => r.Status));
     for (const s of ['Logged', 'Active', 'Resolved', 'Closed']) expect(statuses).toContain(s);
@@ -94,7 +112,11 @@ describe('seeded tenant', () => {
     }
     const closed = incidents.filter((r) => r.Status === 'Closed');
     expect(closed.every((r) => r.ReadOnly === true && r.IsInFinalState === false)).toBe(true);
-    expect(incidents.filter((r) => r.Status === 'Logged').every((r) => r.ClosedDateTime === '0001-01-01T00:00:00Z')).toBe(true);
+    expect(
+      incidents
+        .filter((r) => r.Status === 'Logged')
+        .every((r) => r.ClosedDateTime === '0001-01-01T00:00:00Z'),
+    ).toBe(true);
   });
 
   it('spreads CreatedDateTime over the 90 days before now, some right at a month boundary, numbers in order', () => {
@@ -108,7 +130,9 @@ describe('seeded tenant', () => {
       expect(created[i]!).toBeGreaterThanOrEqual(created[i - 1]!);
     }
     // Tenant offset -06:00: a month starts at T00:00:00-06:00 local.
-    const nearBoundary = incidents.filter((r) => /-(01T00:0[0-4]|(28|29|30|31)T23:5\d)/.test(String(r.CreatedDateTime)));
+    const nearBoundary = incidents.filter((r) =>
+      /-(01T00:0[0-4]|(28|29|30|31)T23:5\d)/.test(String(r.CreatedDateTime)),
+    );
     expect(nearBoundary.length).toBeGreaterThan(0);
     expect(String(incidents[0]!.CreatedDateTime)).toMatch(/-06:00$/);
   });
@@ -118,7 +142,11 @@ describe('seeded tenant', () => {
     expect(small.list('incidents')).toHaveLength(40);
     const created = small.createTickets(3);
     expect(created.map((r) => r.IncidentNumber)).toEqual([10041, 10042, 10043]);
-    expect(created.every((r) => r.Status === 'Logged' && r.OwnerTeam === 'ITS Service Desk' && r.Source === 'Self Service')).toBe(true);
+    expect(
+      created.every(
+        (r) => r.Status === 'Logged' && r.OwnerTeam === 'ITS Service Desk' && r.Source === 'Self Service',
+      ),
+    ).toBe(true);
     expect(small.truth().filter((t) => created.some((c) => c.RecId === t.RecId))).toHaveLength(3);
   });
 });

@@ -1,0 +1,48 @@
+import type { LoadedConfig } from '../config/index.js';
+import { createHttpServer, type HttpServer } from '../http/index.js';
+import type { Service } from '../main.js';
+import { createReadinessCheck, type Logger } from '../observability/index.js';
+
+/** Builds and starts the HTTP face (webhook, health, readiness, metrics) of a running service. */
+export async function startHttpForService(
+  service: Service,
+  config: LoadedConfig,
+  logger: Logger,
+  listen: { port?: number; host?: string } = {},
+): Promise<HttpServer & { url: string }> {
+  const http = config.service.http;
+  const incidentSet = config.service.heat.incidentSet;
+  const readiness = createReadinessCheck({
+    pingRedis: async () => (await service.producer.ping()) === 'PONG',
+    heatLastSuccessAt: () => service.heat.lastSuccessAt(),
+    queueProgress: () => service.queueProgress(),
+    staleHeatMs: http.heatStaleMinutes * 60_000,
+    stuckAfterMs: Math.max(config.service.worker.lockDurationMs * 2, 60_000),
+  });
+  const server = createHttpServer({
+    logger: logger.child({ module: 'http' }),
+    metrics: service.metrics,
+    config: {
+      bodyLimitBytes: http.webhookBodyLimitBytes,
+      signatureWindowSeconds: http.signatureWindowSeconds,
+      ...(config.env.WEBHOOK_TOKEN ? { webhookToken: config.env.WEBHOOK_TOKEN } : {}),
+      ...(config.env.WEBHOOK_HMAC_SECRET ? { hmacSecret: config.env.WEBHOOK_HMAC_SECRET } : {}),
+      ...(config.env.ADMIN_TOKEN ? { adminToken: config.env.ADMIN_TOKEN } : {}),
+    },
+    enqueueTicket: (input) => service.queue.enqueue(input),
+    async resolveIncidentNumber(incidentNumber) {
+      const rows = await service.heat.list(incidentSet, {
+        filter: `IncidentNumber eq ${incidentNumber}`,
+        select: ['RecId'],
+        top: 1,
+      });
+      const recId = rows[0]?.RecId;
+      return typeof recId === 'string' ? recId : null;
+    },
+    readiness,
+    ...(config.env.ADMIN_TOKEN ? { bullBoardQueues: [service.queue.queue] } : {}),
+  });
+  const url = await server.listen(listen.port ?? http.port, listen.host ?? http.host);
+  logger.info('HTTP server listening', { event: 'http_listening', url });
+  return Object.assign(server, { url });
+}
