@@ -133,7 +133,7 @@ export function compilePolicy(
     if (!safeRegex(folded, { limit: SAFE_REGEX_LIMIT })) {
       problem(
         key,
-        `${where}: the pattern can backtrack catastrophically and could hang the worker (nested or overlapping repetition such as (a+)+ or (a|a)*)`,
+        `${where}: the pattern can backtrack catastrophically and could hang the worker (nested repetition such as (a+)+)`,
         'rewrite it without a repeated group inside a repetition, or use terms and phrases instead',
       );
       return null;

@@ -83,7 +83,7 @@ export const serviceConfigSchema = z
         /** 1-12; the month a school year starts (period "school_year"). */
         schoolYearStartMonth: z.number().int().min(1).max(12).default(8),
         timeZone: z.string().min(1).default('America/Chicago'),
-        debounceSeconds: z.number().int().min(0).max(86_400).default(60),
+        debounceSeconds: z.number().int().min(0).max(86_400).default(900),
         /** Incident field that names the school, and the school-object field it matches. */
         schoolField: z.string().min(1).default('OrganizationUnitID'),
         schoolKeyField: z.string().min(1).default('Name'),

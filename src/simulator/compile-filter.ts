@@ -1,5 +1,5 @@
 import type { EntitySetDef, FieldDef } from './entity-schemas.js';
-import type { HeatError} from './heat-error.js';
+import type { HeatError } from './heat-error.js';
 import { INVALID_FILTER_MESSAGE, badRequest } from './heat-error.js';
 
 export type RecordPredicate = (record: Record<string, unknown>) => boolean;
@@ -122,10 +122,19 @@ function compareOp(op: string, cmp: number): boolean {
   }
 }
 
+// Polls filter and sort 10,000 records on LastModDateTime; parsing each string once keeps a page cheap.
+const parsedDates = new Map<string, number>();
+
 /** Turns a record's date value into an instant (NaN when absent). */
 export function dateValueOf(value: unknown): number {
   if (typeof value !== 'string' || value === '') return Number.NaN;
-  return Date.parse(value);
+  let ms = parsedDates.get(value);
+  if (ms === undefined) {
+    if (parsedDates.size > 200_000) parsedDates.clear();
+    ms = Date.parse(value);
+    parsedDates.set(value, ms);
+  }
+  return ms;
 }
 
 function comparison(field: FieldDef, op: string, literal: Token): RecordPredicate {

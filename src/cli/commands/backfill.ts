@@ -105,7 +105,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
           );
         }
         const drained = await svc.waitForIdle(opts.timeout * 1000);
-        if (svc.counts) await svc.counts.flush();
+        if (svc.counts) await svc.counts.flush({ force: true });
         out(`backfill since ${opts.since}: ${enqueued} tickets queued; ${JSON.stringify({ ...summarise(outcomes), failed })}`);
         out(`HEAT calls: ${svc.heat.stats().calls}`);
         if (!drained) {

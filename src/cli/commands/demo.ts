@@ -66,7 +66,7 @@ export async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<numbe
     await service.waitForIdle(10_000);
     const callsAfterEcho = sim.stats();
     const patchesInEcho = (callsAfterEcho.byMethod.PATCH ?? 0) - (callsAfterBacklog.byMethod.PATCH ?? 0);
-    if (service.counts) await service.counts.flush();
+    if (service.counts) await service.counts.flush({ force: true });
 
     printSchoolTable(out, sim.list('incidents'), config.routing.fields.category);
     printDecisions(out, outcomes, sim);
