@@ -79,6 +79,11 @@ export async function processTicket(job: TicketJob, meta: JobMeta, deps: Process
     throw err;
   }
 
+  // Remember the version we left the ticket at before anything else can fail: its echo (poll or
+  // webhook) then costs nothing, and a retry of this job still re-reads and re-counts idempotently.
+  const leftAt = result.lastModDateTime ?? (typeof ticket.LastModDateTime === 'string' ? ticket.LastModDateTime : null);
+  if (!deps.dryRun && leftAt) await deps.processed.mark(job.recId, leftAt);
+
   let counted = false;
   const school = typeof ticket[service.counts.schoolField] === 'string' ? (ticket[service.counts.schoolField] as string) : null;
   if (!deps.dryRun && deps.counts && service.counts.enabled) {
@@ -90,8 +95,6 @@ export async function processTicket(job: TicketJob, meta: JobMeta, deps: Process
     });
     counted = recorded.changed;
   }
-  const leftAt = result.lastModDateTime ?? (typeof ticket.LastModDateTime === 'string' ? ticket.LastModDateTime : null);
-  if (!deps.dryRun && leftAt) await deps.processed.mark(job.recId, leftAt);
 
   const outcome: ProcessOutcome = {
     recId: job.recId,

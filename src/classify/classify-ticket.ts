@@ -1,4 +1,13 @@
-import { CATEGORY_IDS, CATEGORY_SCOPES, type CategoryId, type CategoryScore, type Decision, type HeatRecord, type Match, type Reason } from '../domain/index.js';
+import {
+  CATEGORY_IDS,
+  CATEGORY_SCOPES,
+  type CategoryId,
+  type CategoryScore,
+  type Decision,
+  type HeatRecord,
+  type Match,
+  type Reason,
+} from '../domain/index.js';
 import type { CompiledPolicy, CompiledRule } from './compile-policy.js';
 import { foldText } from './normalise-text.js';
 
@@ -122,7 +131,9 @@ export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Deci
 
   // Higher score, then higher rule priority, then the order of CATEGORY_IDS: deterministic.
   const better = (a: number, b: number): boolean =>
-    scores[a]! > scores[b]! || (scores[a] === scores[b] && (topPriority[a]! > topPriority[b]! || (topPriority[a] === topPriority[b] && a < b)));
+    scores[a]! > scores[b]! ||
+    (scores[a] === scores[b] &&
+      (topPriority[a]! > topPriority[b]! || (topPriority[a] === topPriority[b] && a < b)));
 
   let best = -1;
   let bestRestricted = -1;
@@ -130,18 +141,24 @@ export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Deci
     if (fired[c] === 0) continue;
     if (best === -1 || better(c, best)) best = c;
     // The restricted guarantee: a restricted category that reaches the threshold wins, whatever else scored.
-    if (policy.restricted.has(CATEGORY_IDS[c]!) && scores[c]! >= policy.threshold && (bestRestricted === -1 || better(c, bestRestricted))) {
+    if (
+      policy.restricted.has(CATEGORY_IDS[c]!) &&
+      scores[c]! >= policy.threshold &&
+      (bestRestricted === -1 || better(c, bestRestricted))
+    ) {
       bestRestricted = c;
     }
   }
-  const winnerIndex = bestRestricted !== -1 ? bestRestricted : best !== -1 && scores[best]! >= policy.threshold ? best : -1;
+  const winnerIndex =
+    bestRestricted !== -1 ? bestRestricted : best !== -1 && scores[best]! >= policy.threshold ? best : -1;
 
   let runnerIndex = -1;
   for (let c = 0; c < CATEGORY_IDS.length; c++) {
     if (fired[c] === 0 || c === winnerIndex) continue;
     if (runnerIndex === -1 || better(c, runnerIndex)) runnerIndex = c;
   }
-  const runnerUp: CategoryScore | null = runnerIndex === -1 ? null : { category: CATEGORY_IDS[runnerIndex]!, score: round3(scores[runnerIndex]!) };
+  const runnerUp: CategoryScore | null =
+    runnerIndex === -1 ? null : { category: CATEGORY_IDS[runnerIndex]!, score: round3(scores[runnerIndex]!) };
 
   let category: CategoryId;
   let ruleId: string;
@@ -161,7 +178,9 @@ export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Deci
       if (
         strongest === null ||
         r.weight > strongest.weight ||
-        (r.weight === strongest.weight && (r.priority > strongest.priority || (r.priority === strongest.priority && r.order < strongest.order)))
+        (r.weight === strongest.weight &&
+          (r.priority > strongest.priority ||
+            (r.priority === strongest.priority && r.order < strongest.order)))
       ) {
         strongest = r;
       }
@@ -184,10 +203,12 @@ export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Deci
         const s = slot[id]!;
         if (s === 0) continue;
         const kind = policy.items[id]!.kind;
-        if (matches.length < MAX_MATCHES_PER_REASON) matches.push({ field: hitField[s - 1]!, kind, value: hitValue[s - 1]! });
+        if (matches.length < MAX_MATCHES_PER_REASON)
+          matches.push({ field: hitField[s - 1]!, kind, value: hitValue[s - 1]! });
       }
       for (const test of rule.fieldTests) {
-        if (matches.length < MAX_MATCHES_PER_REASON) matches.push({ field: test.field, kind: test.kind, value: test.shown });
+        if (matches.length < MAX_MATCHES_PER_REASON)
+          matches.push({ field: test.field, kind: test.kind, value: test.shown });
       }
       return { ruleId: rule.id, category: rule.category, weight: rule.weight, matches };
     });

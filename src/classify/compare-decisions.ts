@@ -27,8 +27,14 @@ export interface DecisionComparison {
 }
 
 /** Compares two policies' decisions on the same tickets (for `replay`): counts per category and the tickets that change category. */
-export function compareDecisions(tickets: readonly HeatRecord[], before: CompiledPolicy, after: CompiledPolicy): DecisionComparison {
-  const counts = new Map<CategoryId, { before: number; after: number }>(CATEGORY_IDS.map((c) => [c, { before: 0, after: 0 }]));
+export function compareDecisions(
+  tickets: readonly HeatRecord[],
+  before: CompiledPolicy,
+  after: CompiledPolicy,
+): DecisionComparison {
+  const counts = new Map<CategoryId, { before: number; after: number }>(
+    CATEGORY_IDS.map((c) => [c, { before: 0, after: 0 }]),
+  );
   const changes: DecisionChange[] = [];
   tickets.forEach((ticket, index) => {
     const a: Decision = classifyTicket(ticket, before);

@@ -1,5 +1,10 @@
 import safeRegex from 'safe-regex2';
-import { ConfigError, type CategorySettings, type ConfigProblem, type RoutingPolicyConfig } from '../config/index.js';
+import {
+  ConfigError,
+  type CategorySettings,
+  type ConfigProblem,
+  type RoutingPolicyConfig,
+} from '../config/index.js';
 import { CATEGORY_IDS, CATEGORY_SCOPES, type CategoryId } from '../domain/index.js';
 import { createTextNormaliser, foldText, tokeniseText, type TextNormaliser } from './normalise-text.js';
 
@@ -120,14 +125,22 @@ export function compilePolicy(
     // Accents are folded out of ticket text, so fold them out of the pattern too (case is handled by "i").
     const folded = pattern.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
     if (folded.length > MAX_PATTERN_LENGTH) {
-      problem(key, `${where}: the pattern is longer than ${MAX_PATTERN_LENGTH} characters`, 'shorten it or split it into several patterns or phrases');
+      problem(
+        key,
+        `${where}: the pattern is longer than ${MAX_PATTERN_LENGTH} characters`,
+        'shorten it or split it into several patterns or phrases',
+      );
       return null;
     }
     let re: RegExp;
     try {
       re = new RegExp(folded, 'i');
     } catch (err) {
-      problem(key, `${where}: not a valid regular expression (${(err as Error).message})`, 'correct the pattern syntax (JavaScript regular expressions; escape "." "(" "[" with a backslash)');
+      problem(
+        key,
+        `${where}: not a valid regular expression (${(err as Error).message})`,
+        'correct the pattern syntax (JavaScript regular expressions; escape "." "(" "[" with a backslash)',
+      );
       return null;
     }
     if (!safeRegex(folded, { limit: SAFE_REGEX_LIMIT })) {
@@ -152,7 +165,11 @@ export function compilePolicy(
     const members = [key, ...equivalents];
     const keys = members.map((m) => toTokens(m).join(' '));
     if (keys.some((k) => k === '')) {
-      problem(`synonyms.${key}`, 'a synonym has no letters or digits', 'use words (punctuation is ignored when matching)');
+      problem(
+        `synonyms.${key}`,
+        'a synonym has no letters or digits',
+        'use words (punctuation is ignored when matching)',
+      );
       continue;
     }
     for (const k of keys) {
@@ -179,7 +196,11 @@ export function compilePolicy(
     const addWords = (kind: 'term' | 'phrase', value: string, key: string): void => {
       const stems = toTokens(value);
       if (stems.length === 0) {
-        problem(key, `"${value}" has no letters or digits, so it can never match`, 'use a word, or a pattern for punctuation');
+        problem(
+          key,
+          `"${value}" has no letters or digits, so it can never match`,
+          'use a word, or a pattern for punctuation',
+        );
         return;
       }
       const id = items.length;
@@ -218,19 +239,37 @@ export function compilePolicy(
   const categoriesWithRules = new Set<CategoryId>();
   config.rules.forEach((rule, index) => {
     const base = `rules[${index}]`;
-    if (ids.has(rule.id)) problem(`${base}.id`, `duplicate rule id "${rule.id}"`, 'give every rule its own id (reports and HEAT fields name rules by id)');
+    if (ids.has(rule.id))
+      problem(
+        `${base}.id`,
+        `duplicate rule id "${rule.id}"`,
+        'give every rule its own id (reports and HEAT fields name rules by id)',
+      );
     ids.add(rule.id);
     if (rule.category === 'unclassified') {
-      problem(`${base}.category`, 'rules cannot target "unclassified" (it is what remains when no rule reaches the threshold)', 'pick one of the other categories, or lower the weight of competing rules');
+      problem(
+        `${base}.category`,
+        'rules cannot target "unclassified" (it is what remains when no rule reaches the threshold)',
+        'pick one of the other categories, or lower the weight of competing rules',
+      );
       return;
     }
     if (!config.categories[rule.category]) {
-      problem(`${base}.category`, `category "${rule.category}" is not defined in the categories section`, `add categories.${rule.category} (displayName, destination) or use a defined category`);
+      problem(
+        `${base}.category`,
+        `category "${rule.category}" is not defined in the categories section`,
+        `add categories.${rule.category} (displayName, destination) or use a defined category`,
+      );
     }
     if (!rule.enabled) return;
-    const hasPositive = rule.any !== undefined || rule.all !== undefined || rule.equals !== undefined || rule.in !== undefined;
+    const hasPositive =
+      rule.any !== undefined || rule.all !== undefined || rule.equals !== undefined || rule.in !== undefined;
     if (!hasPositive) {
-      problem(base, 'the rule has no any/all/equals/in condition, so it would fire on every ticket (or never)', 'add an "any" list of terms or phrases, or an equals/in field test');
+      problem(
+        base,
+        'the rule has no any/all/equals/in condition, so it would fire on every ticket (or never)',
+        'add an "any" list of terms or phrases, or an equals/in field test',
+      );
       return;
     }
     const ruleFields = rule.fields ?? config.normalise.textFields;
@@ -256,13 +295,19 @@ export function compilePolicy(
         }
       }
     }
-    const forbidden = rule.none !== undefined ? addItems(matcherParts(rule.none), ruleFields, `${base}.none`) : [];
+    const forbidden =
+      rule.none !== undefined ? addItems(matcherParts(rule.none), ruleFields, `${base}.none`) : [];
     const fieldTests: FieldTest[] = [];
     for (const [field, value] of Object.entries(rule.equals ?? {})) {
       fieldTests.push({ field, kind: 'equals', values: new Set([foldText(value).trim()]), shown: value });
     }
     for (const [field, values] of Object.entries(rule.in ?? {})) {
-      fieldTests.push({ field, kind: 'in', values: new Set(values.map((v) => foldText(v).trim())), shown: values.join(' | ') });
+      fieldTests.push({
+        field,
+        kind: 'in',
+        values: new Set(values.map((v) => foldText(v).trim())),
+        shown: values.join(' | '),
+      });
     }
     if (requirements.some((r) => r.length === 0)) return; // its items were reported above
     if (rule.weight > 0) categoriesWithRules.add(rule.category);
@@ -286,11 +331,19 @@ export function compilePolicy(
   }
   for (const id of restricted) {
     if (!categoriesWithRules.has(id)) {
-      problem('rules', `restricted category "${id}" has no enabled rule with a positive weight, so its tickets would never be caught`, `add at least one rule with category: ${id}`);
+      problem(
+        'rules',
+        `restricted category "${id}" has no enabled rule with a positive weight, so its tickets would never be caught`,
+        `add at least one rule with category: ${id}`,
+      );
     }
   }
   if (rules.length === 0 && problems.length === 0) {
-    problem('rules', 'the policy has no enabled rules, so every ticket would be unclassified', 'add rules (see docs/policy.md)');
+    problem(
+      'rules',
+      'the policy has no enabled rules, so every ticket would be unclassified',
+      'add rules (see docs/policy.md)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 

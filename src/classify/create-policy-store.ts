@@ -7,7 +7,11 @@ export interface PolicyStore {
    * Compiles a candidate policy and makes it current only when it compiles; on ConfigError the good
    * policy stays in place and the error is returned (issue 3: a policy that fails to load never replaces a good one).
    */
-  tryReplace(config: RoutingPolicyConfig, policyVersion: string, source?: { file: string }): { ok: true } | { ok: false; error: ConfigError };
+  tryReplace(
+    config: RoutingPolicyConfig,
+    policyVersion: string,
+    source?: { file: string },
+  ): { ok: true } | { ok: false; error: ConfigError };
 }
 
 export function createPolicyStore(initial: CompiledPolicy): PolicyStore {

@@ -1,4 +1,10 @@
-import { CATEGORY_IDS, type CategoryId, type Decision, type HeatRecord, type Reason } from '../domain/index.js';
+import {
+  CATEGORY_IDS,
+  type CategoryId,
+  type Decision,
+  type HeatRecord,
+  type Reason,
+} from '../domain/index.js';
 import { classifyTicket } from './classify-ticket.js';
 import type { CompiledPolicy } from './compile-policy.js';
 
@@ -97,7 +103,14 @@ export function evaluateCorpus(tickets: readonly LabelledTicket[], policy: Compi
     const support = CATEGORY_IDS.reduce((n, p) => n + confusion[category][p], 0);
     const predicted = CATEGORY_IDS.reduce((n, e) => n + confusion[e][category], 0);
     const tp = confusion[category][category];
-    return { category, support, predicted, truePositives: tp, precision: ratio(tp, predicted), recall: ratio(tp, support) };
+    return {
+      category,
+      support,
+      predicted,
+      truePositives: tp,
+      precision: ratio(tp, predicted),
+      recall: ratio(tp, support),
+    };
   });
 
   return {

@@ -37,7 +37,14 @@ const BLOCK_TAG = /<(?:br|hr)\b[^>]*>|<\/?(?:p|div)\b[^>]*>/gi;
 const BLOCKQUOTE_OPEN = /<blockquote\b[^>]*>/gi;
 const ANY_TAG = /<[^>]*>/g;
 const ENTITY = /&(?:#(\d{1,6})|#x([0-9a-f]{1,6})|([a-z]+));/gi;
-const NAMED_ENTITIES: Readonly<Record<string, string>> = { nbsp: ' ', amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  nbsp: ' ',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+};
 
 function simpleHtmlToText(html: string): string {
   return html
@@ -50,7 +57,8 @@ function simpleHtmlToText(html: string): string {
       return NAMED_ENTITIES[(name ?? '').toLowerCase()] ?? m;
     });
 }
-const NON_ASCII = /[^\x00-\x7f]/;
+// Any character outside printable ASCII and whitespace may carry an accent.
+const NON_ASCII = /[^\t\n\r\x20-\x7e]/;
 const COMBINING_MARKS = /[\u0300-\u036f]/g;
 const WORD = /[a-z0-9]+/g;
 const EMPTY: NormalisedText = Object.freeze({ folded: '', tokens: Object.freeze([]) as unknown as string[] });
@@ -139,6 +147,10 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
  * Normalises one text: HTML to text, e-mail noise stripped (when `body`), case and accents folded,
  * words stemmed. For tools and tests; classifyTicket uses the policy's compiled normaliser.
  */
-export function normaliseText(text: string, settings: NormaliseSettings, options: { body?: boolean } = {}): NormalisedText {
+export function normaliseText(
+  text: string,
+  settings: NormaliseSettings,
+  options: { body?: boolean } = {},
+): NormalisedText {
   return createTextNormaliser(settings).normalise(text, options.body ?? true);
 }

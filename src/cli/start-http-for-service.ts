@@ -29,7 +29,15 @@ export async function startHttpForService(
       ...(config.env.WEBHOOK_HMAC_SECRET ? { hmacSecret: config.env.WEBHOOK_HMAC_SECRET } : {}),
       ...(config.env.ADMIN_TOKEN ? { adminToken: config.env.ADMIN_TOKEN } : {}),
     },
-    enqueueTicket: (input) => service.queue.enqueue(input),
+    async enqueueTicket(input) {
+      // A business rule fires on our own writes too: drop that echo here, as the poller does, when the
+      // rule's body says who saved the record or which version it is.
+      const ours = input.lastModBy?.toLowerCase() === config.service.heat.account.toLowerCase();
+      const done = input.lastModDateTime ? (await service.processed.getMany([input.recId]))[0] : null;
+      if (ours || (done && done === input.lastModDateTime)) return { jobId: '', deduplicated: true };
+      const { lastModBy: _by, ...job } = input;
+      return service.queue.enqueue(job);
+    },
     async resolveIncidentNumber(incidentNumber) {
       const rows = await service.heat.list(incidentSet, {
         filter: `IncidentNumber eq ${incidentNumber}`,

@@ -1,7 +1,7 @@
 /** Which ticket a webhook names; nothing else of the body is kept (no ticket text ever reaches a job). */
 export type WebhookTarget =
-  | { kind: 'recId'; recId: string; lastModDateTime?: string }
-  | { kind: 'incidentNumber'; incidentNumber: number; lastModDateTime?: string };
+  | { kind: 'recId'; recId: string; lastModDateTime?: string; lastModBy?: string }
+  | { kind: 'incidentNumber'; incidentNumber: number; lastModDateTime?: string; lastModBy?: string };
 
 export type WebhookPayloadResult = { ok: true; target: WebhookTarget } | { ok: false; problem: string };
 
@@ -9,7 +9,7 @@ const RECID = /^[0-9A-Fa-f]{32}$/;
 
 /**
  * Reads the raw body of a HEAT webhook: `{"RecId": "..."}`, `{"IncidentNumber": 123}` or a whole
- * incident record (only RecId, IncidentNumber and LastModDateTime are read from it). RecId wins when
+ * incident record (only RecId, IncidentNumber, LastModDateTime and LastModBy are read from it). RecId wins when
  * both are present, so that the route does not need to call HEAT. Key names match case-insensitively
  * because HEAT field names do (heat-api.md §5) and admins type them by hand in the rule's body.
  */
@@ -28,7 +28,14 @@ export function parseWebhookPayload(rawBody: Buffer): WebhookPayloadResult {
   const recId = field(fields, 'RecId');
   const incidentNumber = field(fields, 'IncidentNumber');
   const lastModDateTime = readLastMod(field(fields, 'LastModDateTime'));
-  const withLastMod = lastModDateTime === undefined ? {} : { lastModDateTime };
+  const lastModByRaw = field(fields, 'LastModBy');
+  // Who saved the record: lets the service drop the echo of its own write without reading HEAT.
+  const lastModBy =
+    typeof lastModByRaw === 'string' && lastModByRaw.length > 0 && lastModByRaw.length <= 100 ? lastModByRaw : undefined;
+  const withLastMod = {
+    ...(lastModDateTime === undefined ? {} : { lastModDateTime }),
+    ...(lastModBy === undefined ? {} : { lastModBy }),
+  };
 
   if (recId !== undefined && recId !== null && recId !== '') {
     if (typeof recId !== 'string' || !RECID.test(recId.trim())) {

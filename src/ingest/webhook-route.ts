@@ -15,6 +15,8 @@ export interface EnqueueTicketInput {
   recId: string;
   source: 'webhook';
   lastModDateTime?: string;
+  /** LastModBy from the rule's body, when it sends one (the service drops echoes of its own writes). */
+  lastModBy?: string;
 }
 
 export interface EnqueueTicketResult {
@@ -151,6 +153,7 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
           recId,
           source: 'webhook',
           ...(target.lastModDateTime === undefined ? {} : { lastModDateTime: target.lastModDateTime }),
+          ...(target.lastModBy === undefined ? {} : { lastModBy: target.lastModBy }),
         }),
         upstreamTimeoutMs,
         'enqueue',

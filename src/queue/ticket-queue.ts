@@ -31,6 +31,28 @@ export class QueueUnavailableError extends Error {
   }
 }
 
+const READY_WAIT_MS = 1_000;
+
+/** Waits briefly for a connection that is still opening; refuses at once one that is down. */
+async function ensureReady(connection: unknown): Promise<void> {
+  const conn = connection as { status?: string; once?: (e: string, f: () => void) => void; off?: (e: string, f: () => void) => void };
+  if (typeof conn.status !== 'string' || conn.status === 'ready') return;
+  if (conn.status !== 'wait' && conn.status !== 'connecting' && conn.status !== 'connect') {
+    throw new QueueUnavailableError(conn.status);
+  }
+  await new Promise<void>((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      conn.off?.('ready', onReady);
+      reject(new QueueUnavailableError(conn.status ?? 'unknown'));
+    }, READY_WAIT_MS);
+    conn.once?.('ready', onReady);
+  });
+}
+
 export interface TicketQueue {
   readonly queue: Queue;
   enqueue(input: EnqueueInput, now?: Date): Promise<EnqueueResult>;
@@ -75,8 +97,7 @@ export function createTicketQueue(options: TicketQueueOptions): TicketQueue {
     queue,
     async enqueue(input, now = new Date()) {
       // BullMQ's add waits for the connection to become ready; a producer must fail fast instead.
-      const conn = options.connection as { status?: string };
-      if (typeof conn.status === 'string' && conn.status !== 'ready') throw new QueueUnavailableError(conn.status);
+      await ensureReady(options.connection);
       const job = toJob(input, now);
       // Informational only (metrics, the webhook's answer): a racing add may make it stale.
       const existing = await queue.getDeduplicationJobId(job.opts.deduplication.id);

@@ -78,7 +78,11 @@ export function createOutboundDispatcher(): OutboundDispatcher {
         counts.sent += 1;
         const p = fetch(rule.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...rule.headers },
+          // Header names are case-insensitive: the rule's own Content-Type replaces the default.
+          headers: {
+            'content-type': 'application/json',
+            ...Object.fromEntries(Object.entries(rule.headers).map(([k, v]) => [k.toLowerCase(), v])),
+          },
           body: payload,
           signal: AbortSignal.timeout(OUTBOUND_TIMEOUT_MS),
         })

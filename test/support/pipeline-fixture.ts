@@ -19,12 +19,20 @@ type ServiceOverrides = Partial<{
 /** A simulator on a free port plus the real service wired to it and to the test run's Redis. */
 export async function startPipeline(
   redisUrl: string,
-  options: { sim?: SimulatorOptions; service?: ServiceOverrides; serviceOptions?: Partial<ServiceOptions> } = {},
+  options: {
+    sim?: SimulatorOptions;
+    service?: ServiceOverrides;
+    serviceOptions?: Partial<ServiceOptions>;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<PipelineFixture> {
   const sim = createSimulator({ seed: 11, tickets: 300, ...options.sim });
   const url = await sim.listen(0, '127.0.0.1');
   const prefix = `{t${randomBytes(4).toString('hex')}}`;
-  const base = loadConfig({ dir: 'config', env: { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: redisUrl } });
+  const base = loadConfig({
+    dir: 'config',
+    env: { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: redisUrl, ...options.env },
+  });
   const service: Record<string, unknown> = { ...base.service };
   const overrides: Record<string, unknown> = {
     queue: { prefix },

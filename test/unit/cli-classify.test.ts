@@ -21,7 +21,15 @@ async function run(args: string[]): Promise<{ out: string; err: string; code: nu
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   const ctx: CliContext = { stdout, stderr, env: {} };
   const program = new Command().exitOverride();
-  for (const register of [registerClassifyCommand, registerExplainCommand, registerEvaluateCommand, registerReplayCommand, registerConfigCheckCommand, registerEvalRealCommand]) register(program, ctx);
+  for (const register of [
+    registerClassifyCommand,
+    registerExplainCommand,
+    registerEvaluateCommand,
+    registerReplayCommand,
+    registerConfigCheckCommand,
+    registerEvalRealCommand,
+  ])
+    register(program, ctx);
   process.exitCode = 0;
   await program.parseAsync(['node', 'sbt-router', ...args]);
   const code = Number(process.exitCode ?? 0);
@@ -46,15 +54,35 @@ describe('sbt-router classify', () => {
       [
         JSON.stringify({ RecId: 'A', IncidentNumber: 1, Subject: 'My voicemail is full', Unknown: 1 }),
         '{not json',
-        JSON.stringify({ RecId: 'B', IncidentNumber: 2, Subject: 'Please change the grade for a student, the grading period is closed' }),
+        JSON.stringify({
+          RecId: 'B',
+          IncidentNumber: 2,
+          Subject: 'Please change the grade for a student, the grading period is closed',
+        }),
         '[1,2]',
       ].join('\n'),
     );
     const { out, code } = await run(['classify', file]);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatchObject({ RecId: 'A', IncidentNumber: 1, category: 'telephone', scope: 'out_of_scope' });
-    expect(Object.keys(lines[0]!)).toEqual(['RecId', 'IncidentNumber', 'category', 'scope', 'ruleId', 'confidence', 'reasons']);
+    expect(lines[0]).toMatchObject({
+      RecId: 'A',
+      IncidentNumber: 1,
+      category: 'telephone',
+      scope: 'out_of_scope',
+    });
+    expect(Object.keys(lines[0]!)).toEqual([
+      'RecId',
+      'IncidentNumber',
+      'category',
+      'scope',
+      'ruleId',
+      'confidence',
+      'reasons',
+    ]);
     expect(lines[1]).toMatchObject({ line: 2 });
     expect(String(lines[1]!['error'])).toMatch(/JSON/);
     expect(lines[2]).toMatchObject({ RecId: 'B', category: 'gradebook_admin', scope: 'restricted' });
@@ -63,7 +91,10 @@ describe('sbt-router classify', () => {
   });
 
   it('exits 0 when every line is read', async () => {
-    const { code, out } = await run(['classify', tmp('ok.jsonl', JSON.stringify({ RecId: 'A', Subject: 'printer jammed' }))]);
+    const { code, out } = await run([
+      'classify',
+      tmp('ok.jsonl', JSON.stringify({ RecId: 'A', Subject: 'printer jammed' })),
+    ]);
     expect(code).toBe(0);
     expect(JSON.parse(out)).toMatchObject({ category: 'hardware' });
   });
@@ -71,24 +102,47 @@ describe('sbt-router classify', () => {
 
 describe('sbt-router explain', () => {
   it('prints the decision, scores and reasons for people', async () => {
-    const { out } = await run(['explain', tmp('in.jsonl', JSON.stringify({ IncidentNumber: 7, Subject: 'Desk phone has no dial tone', Category: 'Hardware' }))]);
+    const { out } = await run([
+      'explain',
+      tmp(
+        'in.jsonl',
+        JSON.stringify({ IncidentNumber: 7, Subject: 'Desk phone has no dial tone', Category: 'Hardware' }),
+      ),
+    ]);
     expect(out).toMatch(/Incident 7: telephone \(out_of_scope\), rule tel-devices/);
     expect(out).toMatch(/runner-up hardware 1/);
-    expect(out).toMatch(/\+5 telephone by tel-devices: phrase "desk phone" in Subject, phrase "(no )?dial tone" in Subject/);
+    expect(out).toMatch(
+      /\+5 telephone by tel-devices: phrase "desk phone" in Subject, phrase "(no )?dial tone" in Subject/,
+    );
     expect(out).toMatch(/\+1 hardware by hw-category: in "Hardware/);
   });
 });
 
 describe('sbt-router evaluate', () => {
   it('meets the issue thresholds on the corpus and prints the figures', async () => {
-    const { out, code } = await run(['evaluate', 'test/fixtures/labelled-tickets.jsonl', '--min-accuracy', '0.95', '--min-restricted-recall', '1', '--min-restricted-precision', '0.95']);
+    const { out, code } = await run([
+      'evaluate',
+      'test/fixtures/labelled-tickets.jsonl',
+      '--min-accuracy',
+      '0.95',
+      '--min-restricted-recall',
+      '1',
+      '--min-restricted-precision',
+      '0.95',
+    ]);
     expect(out).toMatch(/accuracy \d+\.\d%/);
     expect(out).toMatch(/confusion/);
     expect(code).toBe(0);
   });
 
   it('exits 1 when a threshold is not met and lists the misses', async () => {
-    const file = tmp('l.jsonl', [JSON.stringify({ RecId: 'X', Subject: 'printer jammed', expect: ['telephone'] }), JSON.stringify({ RecId: 'Y', Subject: 'voicemail', expect: ['telephone'] })].join('\n'));
+    const file = tmp(
+      'l.jsonl',
+      [
+        JSON.stringify({ RecId: 'X', Subject: 'printer jammed', expect: ['telephone'] }),
+        JSON.stringify({ RecId: 'Y', Subject: 'voicemail', expect: ['telephone'] }),
+      ].join('\n'),
+    );
     const { out, err, code } = await run(['evaluate', file, '--min-accuracy', '0.9']);
     expect(code).toBe(1);
     expect(err).toMatch(/accuracy 50\.0% < 90\.0%/);
@@ -101,14 +155,24 @@ describe('sbt-router replay', () => {
     const before = mkdtempSync(join(tmpdir(), 'sbt-before-'));
     const after = mkdtempSync(join(tmpdir(), 'sbt-after-'));
     copyFileSync('config/routing.yaml', join(before, 'routing.yaml'));
-    // The admin's edit: "walkie-talkie" becomes a telephone word.
-    const edited = readFileSync('config/routing.yaml', 'utf8').replace('any: [voicemail, intercom,', 'any: [walkie-talkie, voicemail, intercom,');
-    expect(edited).not.toBe(readFileSync('config/routing.yaml', 'utf8'));
+    // The admin's edit: a new rule makes "walkie-talkie" a telephone word.
+    const original = readFileSync('config/routing.yaml', 'utf8');
+    const edited = original.replace(
+      'rules:\n',
+      () => 'rules:\n  - id: tel-walkie\n    category: telephone\n    weight: 5\n    any: [walkie-talkie]\n',
+    );
+    expect(edited).not.toBe(original);
     writeFileSync(join(after, 'routing.yaml'), edited);
-    const file = tmp('t.jsonl', [JSON.stringify({ IncidentNumber: 11, Subject: 'walkie-talkie for recess duty' }), JSON.stringify({ IncidentNumber: 12, Subject: 'printer jammed' })].join('\n'));
+    const file = tmp(
+      't.jsonl',
+      [
+        JSON.stringify({ IncidentNumber: 11, Subject: 'walkie-talkie for recess duty' }),
+        JSON.stringify({ IncidentNumber: 12, Subject: 'printer jammed' }),
+      ].join('\n'),
+    );
     const { out } = await run(['replay', '--config', before, '--against', after, file]);
     expect(out).toMatch(/1 of 2 tickets change category/);
-    expect(out).toMatch(/11: unclassified \(threshold\) -> telephone \(tel-devices\)/);
+    expect(out).toMatch(/11: unclassified \(threshold\) -> telephone \(tel-walkie\)/);
     expect(out).toMatch(/telephone\s+0\s+1\s+\+1/);
   });
 });
@@ -122,11 +186,16 @@ describe('sbt-router config check', () => {
 
   it('names the file, rule and fix of an unsafe pattern (exit 1)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sbt-bad-'));
-    const text = readFileSync('config/routing.yaml', 'utf8').replace('rules:\n', () => "rules:\n  - id: evil\n    category: hardware\n    any: { patterns: ['(a+)+$'] }\n");
+    const text = readFileSync('config/routing.yaml', 'utf8').replace(
+      'rules:\n',
+      () => "rules:\n  - id: evil\n    category: hardware\n    any: { patterns: ['(a+)+$'] }\n",
+    );
     writeFileSync(join(dir, 'routing.yaml'), text);
     const { out, code } = await run(['config', 'check', dir]);
     expect(code).toBe(1);
-    expect(out).toContain(`${join(dir, 'routing.yaml')}: rules[0].any.patterns[0]: pattern: the pattern can backtrack catastrophically`);
+    expect(out).toContain(
+      `${join(dir, 'routing.yaml')}: rules[0].any.patterns[0]: pattern: the pattern can backtrack catastrophically`,
+    );
     expect(out).toMatch(/fix: rewrite it/);
   });
 });

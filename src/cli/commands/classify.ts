@@ -11,7 +11,10 @@ import type { CliContext } from '../cli-context.js';
 export type JsonLine = { line: number; record: HeatRecord } | { line: number; error: string };
 
 /** Reads JSON Lines from a file, or from stdin when the path is missing or "-". Blank lines are skipped. */
-export async function* readJsonLines(file: string | undefined, stdin: Readable = process.stdin): AsyncGenerator<JsonLine> {
+export async function* readJsonLines(
+  file: string | undefined,
+  stdin: Readable = process.stdin,
+): AsyncGenerator<JsonLine> {
   const input = file === undefined || file === '-' ? stdin : createReadStream(file, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
@@ -51,7 +54,9 @@ export function loadPolicy(ctx: CliContext, dir: string | undefined): CompiledPo
 export function registerClassifyCommand(program: Command, ctx: CliContext): void {
   program
     .command('classify')
-    .description('classify HEAT incidents given as JSON Lines (stdin when FILE is missing or "-"); one JSON line out per line in')
+    .description(
+      'classify HEAT incidents given as JSON Lines (stdin when FILE is missing or "-"); one JSON line out per line in',
+    )
     .argument('[file]', 'JSON Lines file, one HEAT incident per line')
     .option('--config <dir>', 'config folder (default: SBT_CONFIG_DIR or the shipped config/)')
     .action(async (file: string | undefined, opts: { config?: string }) => {

@@ -11,7 +11,8 @@ export function destinationTeams(cfg: LoadedConfig): Map<string, string> {
   const teams = new Map<string, string>();
   teams.set(cfg.routing.teams.intake, 'teams.intake');
   teams.set(cfg.routing.teams.technicians, 'teams.technicians');
-  for (const [school, team] of Object.entries(cfg.routing.teams.perSchool)) teams.set(team, `teams.perSchool.${school}`);
+  for (const [school, team] of Object.entries(cfg.routing.teams.perSchool))
+    teams.set(team, `teams.perSchool.${school}`);
   for (const [id, settings] of Object.entries(cfg.routing.categories)) {
     if (settings?.destination) teams.set(settings.destination, `categories.${id}.destination`);
   }
@@ -19,22 +20,30 @@ export function destinationTeams(cfg: LoadedConfig): Map<string, string> {
 }
 
 function printProblems(ctx: CliContext, problems: readonly ConfigProblem[]): void {
-  for (const p of problems) ctx.stdout.write(`${p.file}: ${p.key || '(top level)'}: ${p.problem}\n  fix: ${p.fix}\n`);
+  for (const p of problems)
+    ctx.stdout.write(`${p.file}: ${p.key || '(top level)'}: ${p.problem}\n  fix: ${p.fix}\n`);
 }
 
 export function registerConfigCheckCommand(program: Command, ctx: CliContext): void {
-  const config = program.commands.find((c) => c.name() === 'config') ?? program.command('config').description('configuration tools');
+  const config =
+    program.commands.find((c) => c.name() === 'config') ??
+    program.command('config').description('configuration tools');
   config
     .command('check')
     .description('validate service.yaml and routing.yaml (and, with --live, the destination teams in HEAT)')
     .argument('[dir]', 'config folder (default: SBT_CONFIG_DIR or the shipped config/)')
-    .option('--live', "also read the tenant's teams (standarduserteams) and list destinations HEAT does not know")
+    .option(
+      '--live',
+      "also read the tenant's teams (standarduserteams) and list destinations HEAT does not know",
+    )
     .action(async (dir: string | undefined, opts: { live?: boolean }) => {
       let cfg: LoadedConfig;
       try {
         cfg = loadConfig({ dir, env: ctx.env });
         const policy = compilePolicy(cfg.routing, cfg.policyVersion, { file: join(cfg.dir, 'routing.yaml') });
-        ctx.stdout.write(`config ${cfg.dir}: OK (policy ${policy.policyVersion}, ${policy.rules.length} rules, threshold ${policy.threshold})\n`);
+        ctx.stdout.write(
+          `config ${cfg.dir}: OK (policy ${policy.policyVersion}, ${policy.rules.length} rules, threshold ${policy.threshold})\n`,
+        );
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         printProblems(ctx, err.problems);
@@ -45,7 +54,9 @@ export function registerConfigCheckCommand(program: Command, ctx: CliContext): v
       if (!opts.live) return;
       let client;
       try {
-        client = createHeatClient(heatClientConfigFrom(cfg.service, cfg.env), { logger: createSilentLogger() });
+        client = createHeatClient(heatClientConfigFrom(cfg.service, cfg.env), {
+          logger: createSilentLogger(),
+        });
       } catch (err) {
         if (err instanceof ConfigError) {
           printProblems(ctx, err.problems);
@@ -59,12 +70,23 @@ export function registerConfigCheckCommand(program: Command, ctx: CliContext): v
       try {
         // heat-api.md: teams are the `standarduserteams` business object, identified by the field `Team`.
         const rows = await client.list('standarduserteams', { select: ['Team'] });
-        const known = new Set(rows.map((r) => String(r['Team'] ?? '').trim().toLowerCase()));
+        const known = new Set(
+          rows.map((r) =>
+            String(r['Team'] ?? '')
+              .trim()
+              .toLowerCase(),
+          ),
+        );
         const routingFile = join(cfg.dir, 'routing.yaml');
         const missing: ConfigProblem[] = [];
         for (const [team, key] of destinationTeams(cfg)) {
           if (!known.has(team.trim().toLowerCase())) {
-            missing.push({ file: routingFile, key, problem: `team "${team}" does not exist in HEAT (standarduserteams)`, fix: 'create the team in HEAT or correct the name (spelling and spaces must match the Team field)' });
+            missing.push({
+              file: routingFile,
+              key,
+              problem: `team "${team}" does not exist in HEAT (standarduserteams)`,
+              fix: 'create the team in HEAT or correct the name (spelling and spaces must match the Team field)',
+            });
           }
         }
         if (missing.length > 0) {

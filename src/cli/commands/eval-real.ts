@@ -4,7 +4,13 @@ import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { classifyTicket, type CompiledPolicy } from '../../classify/index.js';
 import { defaultConfigDir } from '../../config/index.js';
-import { CATEGORY_IDS, SCOPE_IDS, type CategoryId, type HeatRecord, type ScopeId } from '../../domain/index.js';
+import {
+  CATEGORY_IDS,
+  SCOPE_IDS,
+  type CategoryId,
+  type HeatRecord,
+  type ScopeId,
+} from '../../domain/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadPolicy } from './classify.js';
 
@@ -75,7 +81,13 @@ export function evaluateRealDatasets(dir: string, policy: CompiledPolicy): Group
   for (const spec of DATASETS) {
     const path = join(dir, spec.file);
     if (!existsSync(path)) continue;
-    const rows = parse(readFileSync(path, 'utf8'), { columns: true, bom: true, skip_empty_lines: true, relax_quotes: true, relax_column_count: true }) as Record<string, string>[];
+    const rows = parse(readFileSync(path, 'utf8'), {
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      relax_quotes: true,
+      relax_column_count: true,
+    }) as Record<string, string>[];
     const groups = new Map<string, GroupFigures>();
     const all = emptyFigures(spec.name, 'all');
     for (const row of rows) {
@@ -98,9 +110,13 @@ export function evaluateRealDatasets(dir: string, policy: CompiledPolicy): Group
 const pct = (n: number, d: number): string => (d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)}%`);
 
 export function formatRealFigures(figures: readonly GroupFigures[]): string {
-  const lines = ['dataset / group                                tickets  in scope  out of scope  restricted  needs review  top out-of-scope categories'];
+  const lines = [
+    'dataset / group                                tickets  in scope  out of scope  restricted  needs review  top out-of-scope categories',
+  ];
   for (const f of figures) {
-    const oos = CATEGORY_IDS.filter((c) => c !== 'hardware' && c !== 'software_access' && c !== 'unclassified' && f.categories[c] > 0)
+    const oos = CATEGORY_IDS.filter(
+      (c) => c !== 'hardware' && c !== 'software_access' && c !== 'unclassified' && f.categories[c] > 0,
+    )
       .sort((a, b) => f.categories[b] - f.categories[a])
       .slice(0, 3)
       .map((c) => `${c} ${pct(f.categories[c], f.tickets)}`)
@@ -115,7 +131,9 @@ export function formatRealFigures(figures: readonly GroupFigures[]): string {
 export function registerEvalRealCommand(program: Command, ctx: CliContext): void {
   program
     .command('eval-real')
-    .description('run the policy over the real help-desk datasets (aggregate figures only; the data is evaluation-only)')
+    .description(
+      'run the policy over the real help-desk datasets (aggregate figures only; the data is evaluation-only)',
+    )
     .option('--datasets <dir>', 'datasets folder (default: ../shared/datasets from the project root)')
     .option('--config <dir>', 'config folder')
     .option('--json', 'print the figures as JSON')

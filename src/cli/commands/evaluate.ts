@@ -26,15 +26,25 @@ export function formatEvaluation(report: EvaluationReport): string {
   );
   out.push('', 'category              precision  recall  support');
   for (const c of report.perCategory) {
-    out.push(`${c.category.padEnd(20)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${String(c.support).padStart(7)}`);
+    out.push(
+      `${c.category.padEnd(20)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}  ${String(c.support).padStart(7)}`,
+    );
   }
   out.push('', `confusion (rows expected, columns decided)`);
   out.push(`${''.padEnd(20)}${CATEGORY_IDS.map((c) => SHORT[c]!.padStart(5)).join('')}`);
-  for (const e of CATEGORY_IDS) out.push(`${e.padEnd(20)}${CATEGORY_IDS.map((p) => String(report.confusion[e][p]).padStart(5)).join('')}`);
+  for (const e of CATEGORY_IDS)
+    out.push(
+      `${e.padEnd(20)}${CATEGORY_IDS.map((p) => String(report.confusion[e][p]).padStart(5)).join('')}`,
+    );
   out.push('', `misses (${report.misses.length})`);
   for (const m of report.misses) {
-    out.push(`  #${m.index + 1} ${String(m.incidentNumber ?? m.recId ?? '?')}: expected ${m.expect.join('|')}, decided ${m.got} (rule ${m.ruleId}, confidence ${m.confidence})`);
-    for (const r of m.reasons) out.push(`      ${r.weight} ${r.category} by ${r.ruleId}: ${r.matches.map((x) => `${x.kind} "${x.value}" in ${x.field}`).join(', ')}`);
+    out.push(
+      `  #${m.index + 1} ${String(m.incidentNumber ?? m.recId ?? '?')}: expected ${m.expect.join('|')}, decided ${m.got} (rule ${m.ruleId}, confidence ${m.confidence})`,
+    );
+    for (const r of m.reasons)
+      out.push(
+        `      ${r.weight} ${r.category} by ${r.ruleId}: ${r.matches.map((x) => `${x.kind} "${x.value}" in ${x.field}`).join(', ')}`,
+      );
   }
   return out.join('\n');
 }
@@ -50,19 +60,25 @@ interface EvaluateOptions {
 function fraction(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`${name} must be a fraction between 0 and 1 (e.g. 0.95), got "${value}"`);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new Error(`${name} must be a fraction between 0 and 1 (e.g. 0.95), got "${value}"`);
   return n;
 }
 
 export function registerEvaluateCommand(program: Command, ctx: CliContext): void {
   program
     .command('evaluate')
-    .description('measure the policy on labelled tickets (each with an "expect" list of acceptable category ids)')
+    .description(
+      'measure the policy on labelled tickets (each with an "expect" list of acceptable category ids)',
+    )
     .argument('<labelled>', 'JSON Lines file of labelled HEAT incidents')
     .option('--config <dir>', 'config folder')
     .option('--min-accuracy <fraction>', 'exit 1 when accuracy is below this (e.g. 0.95)')
     .option('--min-restricted-recall <fraction>', 'exit 1 when restricted recall is below this (e.g. 1)')
-    .option('--min-restricted-precision <fraction>', 'exit 1 when restricted precision is below this (e.g. 0.95)')
+    .option(
+      '--min-restricted-precision <fraction>',
+      'exit 1 when restricted precision is below this (e.g. 0.95)',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: EvaluateOptions) => {
       const minAccuracy = fraction('--min-accuracy', opts.minAccuracy);
@@ -80,7 +96,9 @@ export function registerEvaluateCommand(program: Command, ctx: CliContext): void
         }
         const expect = item.record['expect'];
         if (!Array.isArray(expect) || expect.length === 0 || !expect.every(isCategoryId)) {
-          ctx.stderr.write(`line ${item.line}: "expect" must be a non-empty list of category ids (${CATEGORY_IDS.join(', ')})\n`);
+          ctx.stderr.write(
+            `line ${item.line}: "expect" must be a non-empty list of category ids (${CATEGORY_IDS.join(', ')})\n`,
+          );
           bad++;
           continue;
         }
@@ -90,9 +108,12 @@ export function registerEvaluateCommand(program: Command, ctx: CliContext): void
       ctx.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatEvaluation(report)}\n`);
       const failures: string[] = [];
       if (bad > 0) failures.push(`${bad} line(s) could not be read`);
-      if (minAccuracy !== undefined && report.accuracy < minAccuracy) failures.push(`accuracy ${pct(report.accuracy)} < ${pct(minAccuracy)}`);
-      if (minRecall !== undefined && (report.restrictedRecall ?? 0) < minRecall) failures.push(`restricted recall ${pct(report.restrictedRecall)} < ${pct(minRecall)}`);
-      if (minPrecision !== undefined && (report.restrictedPrecision ?? 1) < minPrecision) failures.push(`restricted precision ${pct(report.restrictedPrecision)} < ${pct(minPrecision)}`);
+      if (minAccuracy !== undefined && report.accuracy < minAccuracy)
+        failures.push(`accuracy ${pct(report.accuracy)} < ${pct(minAccuracy)}`);
+      if (minRecall !== undefined && (report.restrictedRecall ?? 0) < minRecall)
+        failures.push(`restricted recall ${pct(report.restrictedRecall)} < ${pct(minRecall)}`);
+      if (minPrecision !== undefined && (report.restrictedPrecision ?? 1) < minPrecision)
+        failures.push(`restricted precision ${pct(report.restrictedPrecision)} < ${pct(minPrecision)}`);
       if (failures.length > 0) {
         ctx.stderr.write(`evaluate: thresholds not met: ${failures.join('; ')}\n`);
         process.exitCode = 1;

@@ -35,7 +35,9 @@ export function registerExplainCommand(program: Command, ctx: CliContext): void 
           ctx.stdout.write(`Line ${item.line}: ${item.error}\n\n`);
           continue;
         }
-        ctx.stdout.write(`${formatDecision(item.record, classifyTicket(item.record, policy), policy.threshold)}\n\n`);
+        ctx.stdout.write(
+          `${formatDecision(item.record, classifyTicket(item.record, policy), policy.threshold)}\n\n`,
+        );
       }
       if (failed) process.exitCode = 1;
     });

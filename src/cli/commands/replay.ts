@@ -7,7 +7,9 @@ import { loadPolicy, readJsonLines } from './classify.js';
 export function registerReplayCommand(program: Command, ctx: CliContext): void {
   program
     .command('replay')
-    .description('run two policies over the same tickets and print what would change (before an edit goes live)')
+    .description(
+      'run two policies over the same tickets and print what would change (before an edit goes live)',
+    )
     .argument('<file>', 'JSON Lines file of HEAT incidents, or "-" for stdin')
     .requiredOption('--config <dir>', 'the config folder in use now')
     .requiredOption('--against <dir>', 'the edited config folder to compare with')
@@ -26,10 +28,16 @@ export function registerReplayCommand(program: Command, ctx: CliContext): void {
         tickets.push(item.record);
       }
       const cmp = compareDecisions(tickets, before, after);
-      const out = [`policy ${before.policyVersion} -> ${after.policyVersion}: ${cmp.changed} of ${cmp.total} tickets change category`, '', 'category              before  after  change'];
+      const out = [
+        `policy ${before.policyVersion} -> ${after.policyVersion}: ${cmp.changed} of ${cmp.total} tickets change category`,
+        '',
+        'category              before  after  change',
+      ];
       for (const m of cmp.moves) {
         if (m.before === 0 && m.after === 0) continue;
-        out.push(`${m.category.padEnd(20)}  ${String(m.before).padStart(6)}  ${String(m.after).padStart(5)}  ${(m.delta > 0 ? `+${m.delta}` : String(m.delta)).padStart(6)}`);
+        out.push(
+          `${m.category.padEnd(20)}  ${String(m.before).padStart(6)}  ${String(m.after).padStart(5)}  ${(m.delta > 0 ? `+${m.delta}` : String(m.delta)).padStart(6)}`,
+        );
       }
       const limit = Math.max(0, Number.parseInt(opts.limit, 10) || 0);
       if (cmp.changes.length > 0) out.push('', 'tickets that change');

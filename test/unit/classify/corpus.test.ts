@@ -21,8 +21,14 @@ describe('the default policy on the labelled corpus (issue 3 thresholds)', () =>
       [
         `corpus: ${report.total} tickets, accuracy ${pct(report.accuracy)} (${report.correct}/${report.total})`,
         `restricted recall ${pct(report.restrictedRecall)} (${report.restrictedSupport}), precision ${pct(report.restrictedPrecision)} (${report.restrictedPredicted})`,
-        ...report.perCategory.map((c) => `  ${c.category.padEnd(20)} precision ${pct(c.precision).padStart(6)} recall ${pct(c.recall).padStart(6)} (n=${c.support})`),
-        ...report.misses.map((m) => `  miss #${m.index} ${String(m.incidentNumber)}: expected ${m.expect.join('|')}, got ${m.got} (${m.ruleId})`),
+        ...report.perCategory.map(
+          (c) =>
+            `  ${c.category.padEnd(20)} precision ${pct(c.precision).padStart(6)} recall ${pct(c.recall).padStart(6)} (n=${c.support})`,
+        ),
+        ...report.misses.map(
+          (m) =>
+            `  miss #${m.index} ${String(m.incidentNumber)}: expected ${m.expect.join('|')}, got ${m.got} (${m.ruleId})`,
+        ),
       ].join('\n'),
     );
     expect(report.total).toBe(corpus.length);

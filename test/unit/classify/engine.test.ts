@@ -40,7 +40,10 @@ const gradebookRule = { id: 'gb', category: 'gradebook_admin', weight: 2, any: [
 
 describe('rule language', () => {
   it('rejects unknown keys in a rule, naming the key', () => {
-    const r = routingPolicySchema.safeParse({ categories, rules: [{ id: 'a', category: 'hardware', anyy: ['x'] }] });
+    const r = routingPolicySchema.safeParse({
+      categories,
+      rules: [{ id: 'a', category: 'hardware', anyy: ['x'] }],
+    });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toContain('anyy');
   });
@@ -49,7 +52,13 @@ describe('rule language', () => {
     const p = compilePolicy(
       policyOf([
         gradebookRule,
-        { id: 'web', category: 'website', weight: 3, all: [['website'], ['update', 'add']], none: ["won't load"] },
+        {
+          id: 'web',
+          category: 'website',
+          weight: 3,
+          all: [['website'], ['update', 'add']],
+          none: ["won't load"],
+        },
       ]),
       'v',
     );
@@ -59,7 +68,13 @@ describe('rule language', () => {
   });
 
   it('"all" as one matcher needs every item', () => {
-    const p = compilePolicy(policyOf([gradebookRule, { id: 'hw', category: 'hardware', weight: 2, all: { terms: ['printer', 'jam'] } }]), 'v');
+    const p = compilePolicy(
+      policyOf([
+        gradebookRule,
+        { id: 'hw', category: 'hardware', weight: 2, all: { terms: ['printer', 'jam'] } },
+      ]),
+      'v',
+    );
     expect(classifyTicket({ Symptom: 'printer jammed' }, p).category).toBe('hardware');
     expect(classifyTicket({ Symptom: 'printer' }, p).category).toBe('unclassified');
   });
@@ -80,14 +95,22 @@ describe('rule language', () => {
   });
 
   it('searches only the fields a matcher names (custom fields too)', () => {
-    const p = compilePolicy(policyOf([gradebookRule, { id: 'c', category: 'hardware', weight: 2, any: { terms: ['lab'], fields: ['RoomType'] } }]), 'v');
+    const p = compilePolicy(
+      policyOf([
+        gradebookRule,
+        { id: 'c', category: 'hardware', weight: 2, any: { terms: ['lab'], fields: ['RoomType'] } },
+      ]),
+      'v',
+    );
     expect(classifyTicket({ RoomType: 'Computer lab' }, p).category).toBe('hardware');
     expect(classifyTicket({ Subject: 'lab' }, p).category).toBe('unclassified');
   });
 
   it('expands synonyms both ways at compile time (Spanish)', () => {
     const p = compilePolicy(
-      policyOf([gradebookRule, { id: 'p', category: 'hardware', weight: 2, any: ['printer'] }], { synonyms: { printer: ['impresora'] } }),
+      policyOf([gradebookRule, { id: 'p', category: 'hardware', weight: 2, any: ['printer'] }], {
+        synonyms: { printer: ['impresora'] },
+      }),
       'v',
     );
     const d = classifyTicket({ Subject: 'La impresora no imprime' }, p);
@@ -114,7 +137,13 @@ describe('the restricted guarantee', () => {
   it('a restricted category at threshold wins over any higher score and any rule order', () => {
     const p = compilePolicy(
       policyOf([
-        { id: 'admin-override', category: 'hardware', weight: 100, priority: 99, any: ['gradebook', 'computer'] },
+        {
+          id: 'admin-override',
+          category: 'hardware',
+          weight: 100,
+          priority: 99,
+          any: ['gradebook', 'computer'],
+        },
         { id: 'gb', category: 'gradebook_admin', weight: 2, any: ['change grades'] },
       ]),
       'v',
@@ -128,17 +157,37 @@ describe('the restricted guarantee', () => {
   });
 
   it('below threshold a restricted category does not win', () => {
-    const p = compilePolicy(policyOf([{ id: 'gb', category: 'gradebook_admin', weight: 1, any: ['grades'] }, { id: 'h', category: 'hardware', weight: 2, any: ['printer'] }]), 'v');
+    const p = compilePolicy(
+      policyOf([
+        { id: 'gb', category: 'gradebook_admin', weight: 1, any: ['grades'] },
+        { id: 'h', category: 'hardware', weight: 2, any: ['printer'] },
+      ]),
+      'v',
+    );
     expect(classifyTicket({ Subject: 'grades printer' }, p).category).toBe('hardware');
   });
 });
 
 describe('decisions explain themselves', () => {
-  const p = compilePolicy(policyOf([gradebookRule, { id: 'hw', category: 'hardware', weight: 3, any: ['printer'] }, { id: 'sw', category: 'software_access', weight: 1, any: ['driver'] }]), 'v9');
+  const p = compilePolicy(
+    policyOf([
+      gradebookRule,
+      { id: 'hw', category: 'hardware', weight: 3, any: ['printer'] },
+      { id: 'sw', category: 'software_access', weight: 1, any: ['driver'] },
+    ]),
+    'v9',
+  );
 
   it('gives rules, matches with field, winner, runner-up and confidence by the documented formula', () => {
     const d = classifyTicket({ Subject: 'Printer driver', Symptom: 'Secret student name Jane Doe' }, p);
-    expect(d).toMatchObject({ category: 'hardware', scope: 'in_scope', ruleId: 'hw', policyVersion: 'v9', winner: { category: 'hardware', score: 3 }, runnerUp: { category: 'software_access', score: 1 } });
+    expect(d).toMatchObject({
+      category: 'hardware',
+      scope: 'in_scope',
+      ruleId: 'hw',
+      policyVersion: 'v9',
+      winner: { category: 'hardware', score: 3 },
+      runnerUp: { category: 'software_access', score: 1 },
+    });
     expect(d.confidence).toBe(confidenceOf(3, 1, 2));
     expect(d.confidence).toBeCloseTo(((3 - 1) / 3) * (3 / (3 + 2)), 3);
     expect(d.reasons.map((r) => r.ruleId)).toEqual(['hw', 'sw']);
@@ -148,7 +197,12 @@ describe('decisions explain themselves', () => {
 
   it('is unclassified with ruleId "threshold" when nothing reaches the threshold', () => {
     const d = classifyTicket({ Subject: 'driver' }, p);
-    expect(d).toMatchObject({ category: 'unclassified', scope: 'needs_review', ruleId: 'threshold', runnerUp: { category: 'software_access', score: 1 } });
+    expect(d).toMatchObject({
+      category: 'unclassified',
+      scope: 'needs_review',
+      ruleId: 'threshold',
+      runnerUp: { category: 'software_access', score: 1 },
+    });
     expect(d.confidence).toBe(0.5);
     expect(classifyTicket({ Subject: 'hello' }, p).confidence).toBe(1);
   });
@@ -156,19 +210,30 @@ describe('decisions explain themselves', () => {
 
 describe('compilePolicy refuses unsafe or broken policies with file, key and fix', () => {
   it('rejects a pattern that can backtrack catastrophically', () => {
-    const err = compileError(policyOf([gradebookRule, { id: 'evil', category: 'hardware', any: { patterns: ['(a+)+$'] } }]));
+    const err = compileError(
+      policyOf([gradebookRule, { id: 'evil', category: 'hardware', any: { patterns: ['(a+)+$'] } }]),
+    );
     expect(err.problems[0]).toMatchObject({ file: 'routing.yaml', key: 'rules[1].any.patterns[0]' });
     expect(err.problems[0]!.problem).toMatch(/backtrack/);
     expect(err.problems[0]!.fix).toMatch(/rewrite/);
   });
 
   it('rejects an invalid regular expression and an unsafe noise pattern', () => {
-    const err = compileError(policyOf([gradebookRule, { id: 'bad', category: 'hardware', any: { patterns: ['(unclosed'] } }], { normalise: { cutAt: ['(x*)*y'] } }));
+    const err = compileError(
+      policyOf([gradebookRule, { id: 'bad', category: 'hardware', any: { patterns: ['(unclosed'] } }], {
+        normalise: { cutAt: ['(x*)*y'] },
+      }),
+    );
     expect(err.problems.map((p) => p.key).sort()).toEqual(['normalise.cutAt[0]', 'rules[1].any.patterns[0]']);
   });
 
   it('caps pattern length in the schema', () => {
-    expect(routingPolicySchema.safeParse({ categories, rules: [{ id: 'x', category: 'hardware', any: { patterns: ['a'.repeat(201)] } }] }).success).toBe(false);
+    expect(
+      routingPolicySchema.safeParse({
+        categories,
+        rules: [{ id: 'x', category: 'hardware', any: { patterns: ['a'.repeat(201)] } }],
+      }).success,
+    ).toBe(false);
   });
 
   it('rejects duplicate ids, rules for "unclassified" and rules without a positive condition', () => {
@@ -184,14 +249,19 @@ describe('compilePolicy refuses unsafe or broken policies with file, key and fix
   });
 
   it('rejects a restricted category without rules and an empty policy', () => {
-    expect(compileError(policyOf([{ id: 'h', category: 'hardware', any: ['x'] }])).message).toMatch(/restricted category "gradebook_admin" has no enabled rule/);
+    expect(compileError(policyOf([{ id: 'h', category: 'hardware', any: ['x'] }])).message).toMatch(
+      /restricted category "gradebook_admin" has no enabled rule/,
+    );
     expect(compileError(policyOf([])).problems.length).toBeGreaterThan(0);
   });
 
   it('a policy that fails to compile never replaces the good one', () => {
     const good = compilePolicy(policyOf([gradebookRule]), 'good');
     const store = createPolicyStore(good);
-    const result = store.tryReplace(policyOf([gradebookRule, { id: 'evil', category: 'hardware', any: { patterns: ['(x+)+b'] } }]), 'bad');
+    const result = store.tryReplace(
+      policyOf([gradebookRule, { id: 'evil', category: 'hardware', any: { patterns: ['(x+)+b'] } }]),
+      'bad',
+    );
     expect(result.ok).toBe(false);
     expect(store.current().policyVersion).toBe('good');
     expect(store.tryReplace(policyOf([gradebookRule]), 'next')).toEqual({ ok: true });
@@ -202,23 +272,36 @@ describe('compilePolicy refuses unsafe or broken policies with file, key and fix
 describe('normaliseText', () => {
   const settings = routingPolicySchema.parse({
     categories,
-    normalise: { cutAt: ['^on .{1,120}wrote:?$', '^sent from my ', '^confidentiality notice'], dropLines: ['^>', '^phone\\b.{0,5}\\d'], forwardAt: ['^-{2,} ?forwarded message ?-{2,}'] },
+    normalise: {
+      cutAt: ['^on .{1,120}wrote:?$', '^sent from my ', '^confidentiality notice'],
+      dropLines: ['^>', '^phone\\b.{0,5}\\d'],
+      forwardAt: ['^-{2,} ?forwarded message ?-{2,}'],
+    },
   }).normalise;
 
   it('turns HTML into text, folds case and accents, stems words', () => {
-    const n = normaliseText('<p>La <b>Impresión</b> &amp; Printers</p><table><tr><td>Calificación</td></tr></table>', settings);
+    const n = normaliseText(
+      '<p>La <b>Impresión</b> &amp; Printers</p><table><tr><td>Calificación</td></tr></table>',
+      settings,
+    );
     expect(n.folded).toContain('la impresion & printers');
     expect(n.tokens).toEqual(expect.arrayContaining(['impresion', 'printer', 'calificacion']));
   });
 
   it('strips quoted replies, phone lines of signatures, disclaimers and "Sent from my iPhone"', () => {
-    const n = normaliseText('Projector broken\nPhone: 555-1234\nSent from my iPhone\nOn Mon, Bob wrote:\n> grades', settings);
+    const n = normaliseText(
+      'Projector broken\nPhone: 555-1234\nSent from my iPhone\nOn Mon, Bob wrote:\n> grades',
+      settings,
+    );
     expect(n.folded).toBe('projector broken');
     expect(normaliseText('Hi\nCONFIDENTIALITY NOTICE: student records', settings).folded).toBe('hi');
   });
 
   it('keeps a forwarded request whose note above is empty, dropping its headers', () => {
-    const n = normaliseText('---------- Forwarded message ---------\nFrom: A\nSubject: x\nPlease fix the printer', settings);
+    const n = normaliseText(
+      '---------- Forwarded message ---------\nFrom: A\nSubject: x\nPlease fix the printer',
+      settings,
+    );
     expect(n.folded).toBe('please fix the printer');
   });
 
@@ -231,7 +314,10 @@ describe('normaliseText', () => {
 });
 
 describe('evaluateCorpus and compareDecisions', () => {
-  const p = compilePolicy(policyOf([gradebookRule, { id: 'hw', category: 'hardware', weight: 2, any: ['printer'] }]), 'a');
+  const p = compilePolicy(
+    policyOf([gradebookRule, { id: 'hw', category: 'hardware', weight: 2, any: ['printer'] }]),
+    'a',
+  );
   const tickets = [
     { RecId: '1', Subject: 'printer', expect: ['hardware'] },
     { RecId: '2', Subject: 'change grades', expect: ['gradebook_admin'] },
@@ -245,17 +331,42 @@ describe('evaluateCorpus and compareDecisions', () => {
     expect(r.restrictedRecall).toBe(1);
     expect(r.restrictedPrecision).toBe(1);
     expect(r.confusion.telephone.unclassified).toBe(1);
-    expect(r.perCategory.find((c) => c.category === 'hardware')).toMatchObject({ support: 2, predicted: 2, precision: 1, recall: 1 });
-    expect(r.perCategory.find((c) => c.category === 'telephone')).toMatchObject({ recall: 0, precision: null });
+    expect(r.perCategory.find((c) => c.category === 'hardware')).toMatchObject({
+      support: 2,
+      predicted: 2,
+      precision: 1,
+      recall: 1,
+    });
+    expect(r.perCategory.find((c) => c.category === 'telephone')).toMatchObject({
+      recall: 0,
+      precision: null,
+    });
     expect(r.misses).toHaveLength(1);
     expect(r.misses[0]).toMatchObject({ recId: '3', got: 'unclassified', ruleId: 'threshold' });
   });
 
   it('shows what an edit changes', () => {
-    const q = compilePolicy(policyOf([gradebookRule, { id: 'hw', category: 'hardware', weight: 2, any: ['printer'] }, { id: 'tel', category: 'telephone', weight: 2, any: ['voicemail'] }]), 'b');
+    const q = compilePolicy(
+      policyOf([
+        gradebookRule,
+        { id: 'hw', category: 'hardware', weight: 2, any: ['printer'] },
+        { id: 'tel', category: 'telephone', weight: 2, any: ['voicemail'] },
+      ]),
+      'b',
+    );
     const c = compareDecisions(tickets, p, q);
     expect(c.changed).toBe(1);
-    expect(c.changes[0]).toMatchObject({ recId: '3', before: { category: 'unclassified' }, after: { category: 'telephone', ruleId: 'tel' }, scopeChanged: true });
-    expect(c.moves.find((m) => m.category === 'telephone')).toEqual({ category: 'telephone', before: 0, after: 1, delta: 1 });
+    expect(c.changes[0]).toMatchObject({
+      recId: '3',
+      before: { category: 'unclassified' },
+      after: { category: 'telephone', ruleId: 'tel' },
+      scopeChanged: true,
+    });
+    expect(c.moves.find((m) => m.category === 'telephone')).toEqual({
+      category: 'telephone',
+      before: 0,
+      after: 1,
+      delta: 1,
+    });
   });
 });

@@ -17,7 +17,15 @@ describe('the default policy on the fine lines of the briefing', () => {
   });
 
   it('files a phone under Hardware as telephone: the requester category is a weak signal', () => {
-    const d = classifyTicket({ RecId: 'x', Category: 'Hardware', Subject: 'Handset cord', Symptom: 'The cord of my desk phone is broken.' }, policy);
+    const d = classifyTicket(
+      {
+        RecId: 'x',
+        Category: 'Hardware',
+        Subject: 'Handset cord',
+        Symptom: 'The cord of my desk phone is broken.',
+      },
+      policy,
+    );
     expect(d.category).toBe('telephone');
     expect(d.runnerUp?.category).toBe('hardware');
   });
@@ -27,7 +35,8 @@ describe('the default policy on the fine lines of the briefing', () => {
       {
         RecId: 'x',
         Subject: 'Laptop will not charge',
-        Symptom: 'My laptop charger stopped working.\n\nMaria Lopez\nAssistant Principal\nPhone: (555) 201-3344\nExt. 2231\nFax: 555-201-3345',
+        Symptom:
+          'My laptop charger stopped working.\n\nMaria Lopez\nAssistant Principal\nPhone: (555) 201-3344\nExt. 2231\nFax: 555-201-3345',
       },
       policy,
     );
@@ -55,7 +64,8 @@ describe('the default policy on the fine lines of the briefing', () => {
       {
         RecId: 'x',
         Subject: 'RE: ticket',
-        Symptom: 'The printer is still jammed.\n\nOn Mon, Mar 3, 2025 at 9:14 AM Help Desk <hd@district.org> wrote:\n> Can you update the grades on the website?',
+        Symptom:
+          'The printer is still jammed.\n\nOn Mon, Mar 3, 2025 at 9:14 AM Help Desk <hd@district.org> wrote:\n> Can you update the grades on the website?',
       },
       policy,
     );
@@ -63,7 +73,14 @@ describe('the default policy on the fine lines of the briefing', () => {
   });
 
   it('ignores "Sent from my iPhone" (a phone word that is not a telephone ticket)', () => {
-    const d = classifyTicket({ RecId: 'x', Subject: 'Chromebook cracked screen', Symptom: 'Student chromebook screen is cracked.\n\nSent from my iPhone' }, policy);
+    const d = classifyTicket(
+      {
+        RecId: 'x',
+        Subject: 'Chromebook cracked screen',
+        Symptom: 'Student chromebook screen is cracked.\n\nSent from my iPhone',
+      },
+      policy,
+    );
     expect(d.category).toBe('hardware');
   });
 });
