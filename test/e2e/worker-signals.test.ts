@@ -1,0 +1,92 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { makeConfigDir, startCli, waitFor } from '../support/cli-process.js';
+
+const redisUrl = inject('redisUrl');
+
+const SERVICE = `poll:
+  intervalSeconds: 1
+  startFrom: '2000-01-01T00:00:00Z'
+worker:
+  concurrency: 1
+  shutdownDeadlineMs: 15000
+http:
+  enabled: false
+`;
+
+describe('the worker process and its signals', () => {
+  let sim: Simulator | undefined;
+  const kills: Array<() => void> = [];
+  afterEach(async () => {
+    for (const k of kills) k();
+    await sim?.close();
+  });
+
+  it('SIGTERM in the middle of a job lets the job finish, then exits 0', async () => {
+    // Every HEAT call takes 700 ms, so the job is certainly active when the signal arrives.
+    sim = createSimulator({ seed: 51, tickets: 1, faults: { latencyMs: 700 } });
+    const url = await sim.listen(0, '127.0.0.1');
+    const { dir } = makeConfigDir(SERVICE);
+    const worker = startCli(['worker'], {
+      HEAT_BASE_URL: url,
+      HEAT_API_KEY: sim.apiKey,
+      REDIS_URL: redisUrl,
+      SBT_CONFIG_DIR: dir,
+      LOG_LEVEL: 'info',
+    });
+    kills.push(() => worker.child.kill('SIGKILL'));
+    // The job has started once the worker asked HEAT for the ticket itself.
+    expect(await waitFor(() => (sim!.stats().byRoute['GET incidents key'] ?? 0) >= 1, 20_000, 20)).toBe(true);
+    worker.child.kill('SIGTERM');
+    const result = await worker.done;
+    expect(result.code).toBe(0);
+    const [ticket] = sim.list('incidents');
+    expect(ticket!.SBT_DecisionHash).toBeTruthy();
+    expect(result.stdout).toMatch(/"event":"shutdown"/);
+    const stopped = result.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { event?: string; drained?: boolean })
+      .find((l) => l.event === 'stopped');
+    expect(stopped?.drained).toBe(true);
+  }, 60_000);
+
+  it('SIGHUP with a broken policy keeps the running one; a fixed policy is taken with a new version', async () => {
+    sim = createSimulator({ seed: 52, tickets: 3 });
+    const url = await sim.listen(0, '127.0.0.1');
+    const { dir } = makeConfigDir(SERVICE);
+    const env = { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: redisUrl, SBT_CONFIG_DIR: dir, LOG_LEVEL: 'info' };
+    const worker = startCli(['worker'], env);
+    kills.push(() => worker.child.kill('SIGKILL'));
+    const tagged = () => sim!.list('incidents').filter((t) => t.SBT_DecisionHash);
+    expect(await waitFor(() => tagged().length === 3, 20_000)).toBe(true);
+    const firstVersion = tagged()[0]!.SBT_PolicyVersion;
+
+    const routingFile = join(dir, 'routing.yaml');
+    const good = readFileSync(routingFile, 'utf8');
+    writeFileSync(routingFile, `${good}\nthreshold: [oops\n`);
+    worker.child.kill('SIGHUP');
+    let output = '';
+    worker.child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    expect(await waitFor(() => output.includes('config_reload_rejected'), 10_000)).toBe(true);
+    expect(output).toContain('routing.yaml');
+
+    // Still working on the old policy.
+    sim.createTickets(1);
+    expect(await waitFor(() => tagged().length === 4, 20_000)).toBe(true);
+    expect(tagged().every((t) => t.SBT_PolicyVersion === firstVersion)).toBe(true);
+
+    writeFileSync(routingFile, good.replace(/^threshold: .*$/m, (line) => `${line}\n# tuned ${Date.now()}`));
+    worker.child.kill('SIGHUP');
+    expect(await waitFor(() => output.includes('config_reloaded'), 10_000)).toBe(true);
+    sim.createTickets(1);
+    expect(await waitFor(() => tagged().length === 5, 20_000)).toBe(true);
+    const newest = tagged().find((t) => t.SBT_PolicyVersion !== firstVersion);
+    expect(newest).toBeDefined();
+
+    worker.child.kill('SIGTERM');
+    expect((await worker.done).code).toBe(0);
+  }, 90_000);
+});
