@@ -22,7 +22,20 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'axios', 'ioredis', 'bullmq', 'winston'], message: 'classify/ and domain/ are pure: no I/O imports.' },
+            {
+              group: [
+                'node:fs',
+                'node:fs/*',
+                'fs',
+                'node:net',
+                'node:http',
+                'axios',
+                'ioredis',
+                'bullmq',
+                'winston',
+              ],
+              message: 'classify/ and domain/ are pure: no I/O imports.',
+            },
           ],
         },
       ],

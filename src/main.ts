@@ -4,8 +4,19 @@ import { checkTenantFields } from './actions/index.js';
 import { compilePolicy } from './classify/index.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/index.js';
 import { createCountsService, type CountsService } from './counts/index.js';
-import { createHeatClient, heatClientConfigFrom, isPermanentHeatError, type HeatClient } from './heat/index.js';
-import { createPollScheduler, createWatermarkStore, pollChangedTickets, type PollScheduler, type PollResult } from './ingest/index.js';
+import {
+  createHeatClient,
+  heatClientConfigFrom,
+  isPermanentHeatError,
+  type HeatClient,
+} from './heat/index.js';
+import {
+  createPollScheduler,
+  createWatermarkStore,
+  pollChangedTickets,
+  type PollScheduler,
+  type PollResult,
+} from './ingest/index.js';
 import { createMetrics, type Logger, type Metrics, type QueueProgress } from './observability/index.js';
 import { processTicket, type ProcessOutcome } from './process-ticket.js';
 import {
@@ -60,7 +71,10 @@ export interface Service {
 }
 
 export function buildRuntime(config: LoadedConfig): RuntimeState {
-  return { config, policy: compilePolicy(config.routing, config.policyVersion, { file: `${config.dir}/routing.yaml` }) };
+  return {
+    config,
+    policy: compilePolicy(config.routing, config.policyVersion, { file: `${config.dir}/routing.yaml` }),
+  };
 }
 
 /**
@@ -93,7 +107,13 @@ export function createService(options: ServiceOptions): Service {
     backoffMs: service.worker.backoffMs,
   });
   const counts = service.counts.enabled
-    ? createCountsService({ redis, heat, logger: logger.child({ module: 'counts' }), config: service, fields: runtime.config.routing.fields })
+    ? createCountsService({
+        redis,
+        heat,
+        logger: logger.child({ module: 'counts' }),
+        config: service,
+        fields: runtime.config.routing.fields,
+      })
     : null;
   let missingFields: ReadonlySet<string> = new Set();
   let lastJobFinishedAt: Date | null = null;
@@ -209,15 +229,17 @@ export function createService(options: ServiceOptions): Service {
       };
     },
     async start() {
-      const missing = await checkTenantFields(heat, runtime.config.routing.fields, service.heat.incidentSet).catch(
-        (err: unknown) => {
-          logger.warn('could not read a sample incident to check custom fields', {
-            event: 'tenant_fields_unchecked',
-            error: (err as Error).message,
-          });
-          return [] as string[];
-        },
-      );
+      const missing = await checkTenantFields(
+        heat,
+        runtime.config.routing.fields,
+        service.heat.incidentSet,
+      ).catch((err: unknown) => {
+        logger.warn('could not read a sample incident to check custom fields', {
+          event: 'tenant_fields_unchecked',
+          error: (err as Error).message,
+        });
+        return [] as string[];
+      });
       if (missing.length > 0) {
         logger.warn('the HEAT tenant lacks custom fields; they will not be written', {
           event: 'tenant_fields_missing',
@@ -279,7 +301,13 @@ export function createService(options: ServiceOptions): Service {
     async waitForIdle(timeoutMs) {
       const until = Date.now() + timeoutMs;
       while (Date.now() < until) {
-        const c = await queue.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+        const c = await queue.queue.getJobCounts(
+          'waiting',
+          'active',
+          'delayed',
+          'prioritized',
+          'waiting-children',
+        );
         if (Object.values(c).every((n) => n === 0)) return true;
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -43,11 +43,20 @@ export interface ProcessOutcome {
  * (idempotent: an already-applied decision costs no write), count, and remember the version we left
  * the ticket at so that its echo in the next poll costs nothing.
  */
-export async function processTicket(job: TicketJob, meta: JobMeta, deps: ProcessTicketDeps): Promise<ProcessOutcome> {
+export async function processTicket(
+  job: TicketJob,
+  meta: JobMeta,
+  deps: ProcessTicketDeps,
+): Promise<ProcessOutcome> {
   const { config, policy } = deps.runtime();
   const service = config.service;
   const now = deps.now ?? (() => new Date());
-  const log = deps.logger.child({ ticketId: job.recId, jobId: meta.jobId, attempt: meta.attempt, source: job.source });
+  const log = deps.logger.child({
+    ticketId: job.recId,
+    jobId: meta.jobId,
+    attempt: meta.attempt,
+    source: job.source,
+  });
 
   const ticket = (await deps.heat.getByRecId(service.heat.incidentSet, job.recId)) as Ticket;
   const incidentNumber = typeof ticket.IncidentNumber === 'number' ? ticket.IncidentNumber : null;
@@ -81,11 +90,15 @@ export async function processTicket(job: TicketJob, meta: JobMeta, deps: Process
 
   // Remember the version we left the ticket at before anything else can fail: its echo (poll or
   // webhook) then costs nothing, and a retry of this job still re-reads and re-counts idempotently.
-  const leftAt = result.lastModDateTime ?? (typeof ticket.LastModDateTime === 'string' ? ticket.LastModDateTime : null);
+  const leftAt =
+    result.lastModDateTime ?? (typeof ticket.LastModDateTime === 'string' ? ticket.LastModDateTime : null);
   if (!deps.dryRun && leftAt) await deps.processed.mark(job.recId, leftAt);
 
   let counted = false;
-  const school = typeof ticket[service.counts.schoolField] === 'string' ? (ticket[service.counts.schoolField] as string) : null;
+  const school =
+    typeof ticket[service.counts.schoolField] === 'string'
+      ? (ticket[service.counts.schoolField] as string)
+      : null;
   if (!deps.dryRun && deps.counts && service.counts.enabled) {
     const recorded = await deps.counts.record({
       recId: job.recId,

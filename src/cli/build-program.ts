@@ -16,7 +16,9 @@ import { registerWorkerCommand } from './commands/worker.js';
 
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -46,4 +48,3 @@ export function buildProgram(ctx: CliContext): Command {
   registerReportCommand(program, ctx);
   return program;
 }
-

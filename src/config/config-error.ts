@@ -45,7 +45,10 @@ export function problemsFromZod(file: string, error: z.ZodError): ConfigProblem[
         fix = `remove or rename ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against config/README.md)`;
         break;
       case 'invalid_type':
-        fix = issue.input === undefined ? `add the key "${key}"` : `give "${key}" a value of type ${issue.expected}`;
+        fix =
+          issue.input === undefined
+            ? `add the key "${key}"`
+            : `give "${key}" a value of type ${issue.expected}`;
         break;
       case 'invalid_value':
         fix = `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;

@@ -5,13 +5,18 @@ import { z } from 'zod';
  * Only src/config reads process.env, through readEnv(env).
  */
 export const envSchema = z.object({
-  HEAT_BASE_URL: z.url({ message: 'must be a URL such as https://district.saasit.com or https://host/HEAT' }).optional(),
+  HEAT_BASE_URL: z
+    .url({ message: 'must be a URL such as https://district.saasit.com or https://host/HEAT' })
+    .optional(),
   HEAT_API_KEY: z.string().min(1).optional(),
   HEAT_TENANT: z.string().min(1).optional(),
   HEAT_USERNAME: z.string().min(1).optional(),
   HEAT_PASSWORD: z.string().min(1).optional(),
   HEAT_ROLE: z.string().min(1).optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, { message: 'must start with redis:// or rediss://' }).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { message: 'must start with redis:// or rediss://' })
+    .optional(),
   SBT_CONFIG_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).optional(),

@@ -60,7 +60,7 @@ export function crossCheck(routingFile: string, routing: RoutingPolicyConfig): C
         file: routingFile,
         key: 'categories.gradebook_admin.destination',
         problem: `gradebook work may never go to technicians (destination is ${JSON.stringify(gradebook.destination)})`,
-        fix: 'set it to the gradebook managers\' team, which is not the technicians\' team',
+        fix: "set it to the gradebook managers' team, which is not the technicians' team",
       });
     }
     if (!gradebook.restricted) {

@@ -22,7 +22,10 @@ export function parseYamlText<S extends z.ZodType>(file: string, text: string, s
   return result.data;
 }
 
-export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): { value: z.output<S>; text: string } {
+export function loadYamlFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+): { value: z.output<S>; text: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -38,7 +38,8 @@ export function ensureRedisInstalled(): string {
   const script = installScript();
   if (!existsSync(script)) throw new Error(`redis-server is missing and ${script} was not found`);
   const res = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (res.status !== 0) throw new Error('redis-server is missing and could not be installed (see the message above)');
+  if (res.status !== 0)
+    throw new Error('redis-server is missing and could not be installed (see the message above)');
   const again = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   return again.stdout.trim();
 }
@@ -46,7 +47,10 @@ export function ensureRedisInstalled(): string {
 async function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolveReady, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start in ${timeoutMs} ms: ${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server did not start in ${timeoutMs} ms: ${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {
@@ -74,7 +78,20 @@ export async function startThrowawayRedis(options: { timeoutMs?: number } = {}):
     const port = await freePort();
     const child = spawn(
       bin,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--maxmemory-policy',
+        'noeviction',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     try {

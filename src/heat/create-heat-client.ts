@@ -421,7 +421,12 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     if (format === 'date') {
       // A day-granular literal cannot carry a cursor: page with $skip (a record modified while we page
       // moves to the end and may be skipped this tick; the next tick's overlap of a day finds it).
-      for await (const page of pages(set, { filter: filterSince('LastModDateTime', since, format), select, orderby, top })) {
+      for await (const page of pages(set, {
+        filter: filterSince('LastModDateTime', since, format),
+        select,
+        orderby,
+        top,
+      })) {
         const rows = fresh(page);
         if (rows.length > 0) yield rows;
       }
@@ -438,7 +443,13 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
       const spec: RequestSpec = {
         method: 'GET',
         path: collectionPath(set),
-        query: buildQueryString({ filter: filterSince('LastModDateTime', cursor, format), select, orderby, top, skip }),
+        query: buildQueryString({
+          filter: filterSince('LastModDateTime', cursor, format),
+          select,
+          orderby,
+          top,
+          skip,
+        }),
       };
       const page = rowsOf(spec, await call(spec));
       const rows = fresh(page);

@@ -64,7 +64,8 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
       // Our own write echoing back: the last change is ours (LastModBy), or we already finished this
       // exact version (a worker may still be between its PATCH and marking it done).
       const isEcho =
-        (typeof record.LastModBy === 'string' && record.LastModBy.toLowerCase() === settings.account.toLowerCase()) ||
+        (typeof record.LastModBy === 'string' &&
+          record.LastModBy.toLowerCase() === settings.account.toLowerCase()) ||
         (done[i] !== null && done[i] === record.LastModDateTime);
       if (isEcho) result.echoes += 1;
       return !isEcho;

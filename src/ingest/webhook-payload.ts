@@ -31,7 +31,9 @@ export function parseWebhookPayload(rawBody: Buffer): WebhookPayloadResult {
   const lastModByRaw = field(fields, 'LastModBy');
   // Who saved the record: lets the service drop the echo of its own write without reading HEAT.
   const lastModBy =
-    typeof lastModByRaw === 'string' && lastModByRaw.length > 0 && lastModByRaw.length <= 100 ? lastModByRaw : undefined;
+    typeof lastModByRaw === 'string' && lastModByRaw.length > 0 && lastModByRaw.length <= 100
+      ? lastModByRaw
+      : undefined;
   const withLastMod = {
     ...(lastModDateTime === undefined ? {} : { lastModDateTime }),
     ...(lastModBy === undefined ? {} : { lastModBy }),

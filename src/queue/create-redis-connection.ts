@@ -17,5 +17,10 @@ export function createRedisConnection(url: string, role: RedisRole): Redis {
   if (role === 'worker') {
     return new Redis(url, { ...common, maxRetriesPerRequest: null, enableReadyCheck: true });
   }
-  return new Redis(url, { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
+  return new Redis(url, {
+    ...common,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2_000,
+  });
 }

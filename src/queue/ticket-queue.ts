@@ -35,7 +35,11 @@ const READY_WAIT_MS = 1_000;
 
 /** Waits briefly for a connection that is still opening; refuses at once one that is down. */
 async function ensureReady(connection: unknown): Promise<void> {
-  const conn = connection as { status?: string; once?: (e: string, f: () => void) => void; off?: (e: string, f: () => void) => void };
+  const conn = connection as {
+    status?: string;
+    once?: (e: string, f: () => void) => void;
+    off?: (e: string, f: () => void) => void;
+  };
   if (typeof conn.status !== 'string' || conn.status === 'ready') return;
   if (conn.status !== 'wait' && conn.status !== 'connecting' && conn.status !== 'connect') {
     throw new QueueUnavailableError(conn.status);

@@ -33,12 +33,19 @@ export function createTicketWorker(options: TicketWorkerOptions): Worker {
     // A job taken over from a worker that died (stalled) is a retry too: the dead worker may have
     // written to HEAT before it died, so the handler must check before writing again.
     // BullMQ counts that restart in attemptsStarted (attemptsMade counts only failed attempts).
-    const meta: JobMeta = { jobId: job.id ?? '', attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1) };
+    const meta: JobMeta = {
+      jobId: job.id ?? '',
+      attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
+    };
     let data: TicketJob;
     try {
       data = parseTicketJob(job.data);
     } catch (err) {
-      options.logger.error('job payload rejected', { event: 'job_invalid', jobId: meta.jobId, error: String(err) });
+      options.logger.error('job payload rejected', {
+        event: 'job_invalid',
+        jobId: meta.jobId,
+        error: String(err),
+      });
       throw new UnrecoverableError(`invalid ticket job payload: ${(err as Error).message}`);
     }
     try {

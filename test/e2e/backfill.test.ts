@@ -14,7 +14,13 @@ describe('the built CLI: sbt-router backfill against a simulator on a free port'
     sim = createSimulator({ seed: 21, tickets: 120 });
     const url = await sim.listen(0, '127.0.0.1');
     const { dir } = makeConfigDir('counts:\n  debounceSeconds: 0\n');
-    const env = { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: redisUrl, SBT_CONFIG_DIR: dir, LOG_LEVEL: 'warn' };
+    const env = {
+      HEAT_BASE_URL: url,
+      HEAT_API_KEY: sim.apiKey,
+      REDIS_URL: redisUrl,
+      SBT_CONFIG_DIR: dir,
+      LOG_LEVEL: 'warn',
+    };
 
     const result = await runCli(['backfill', '--since', '2000-01-01'], env);
     expect(result.stderr).not.toMatch(/"level":"error"/);

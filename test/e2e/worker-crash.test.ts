@@ -33,7 +33,13 @@ describe('worker processes: killed mid-run, another takes over', () => {
     sim = createSimulator({ seed: 31, tickets: 300, faults: { latencyMs: 15 } });
     const url = await sim.listen(0, '127.0.0.1');
     const { dir } = makeConfigDir(SERVICE);
-    const env = { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: redisUrl, SBT_CONFIG_DIR: dir, LOG_LEVEL: 'warn' };
+    const env = {
+      HEAT_BASE_URL: url,
+      HEAT_API_KEY: sim.apiKey,
+      REDIS_URL: redisUrl,
+      SBT_CONFIG_DIR: dir,
+      LOG_LEVEL: 'warn',
+    };
     const tagged = () => sim!.list('incidents').filter((t) => t.SBT_DecisionHash).length;
 
     const first = startCli(['worker'], env);
@@ -62,7 +68,10 @@ describe('worker processes: killed mid-run, another takes over', () => {
     for (const ticket of sim.list('incidents')) {
       expect(ticket.SBT_Category).toBe(classifyTicket(ticket, policy).category);
       const notes = sim.notesFor(String(ticket.RecId));
-      expect(notes.length, `ticket ${String(ticket.IncidentNumber)} has ${notes.length} notes`).toBeLessThanOrEqual(1);
+      expect(
+        notes.length,
+        `ticket ${String(ticket.IncidentNumber)} has ${notes.length} notes`,
+      ).toBeLessThanOrEqual(1);
       if (ticket.SBT_RoutedTo && ticket.OwnerTeam === ticket.SBT_RoutedTo) expect(notes).toHaveLength(1);
     }
   }, 120_000);

@@ -57,7 +57,13 @@ describe('the worker process and its signals', () => {
     sim = createSimulator({ seed: 52, tickets: 3 });
     const url = await sim.listen(0, '127.0.0.1');
     const { dir } = makeConfigDir(SERVICE);
-    const env = { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: redisUrl, SBT_CONFIG_DIR: dir, LOG_LEVEL: 'info' };
+    const env = {
+      HEAT_BASE_URL: url,
+      HEAT_API_KEY: sim.apiKey,
+      REDIS_URL: redisUrl,
+      SBT_CONFIG_DIR: dir,
+      LOG_LEVEL: 'info',
+    };
     const worker = startCli(['worker'], env);
     kills.push(() => worker.child.kill('SIGKILL'));
     const tagged = () => sim!.list('incidents').filter((t) => t.SBT_DecisionHash);
@@ -78,7 +84,10 @@ describe('the worker process and its signals', () => {
     expect(await waitFor(() => tagged().length === 4, 20_000)).toBe(true);
     expect(tagged().every((t) => t.SBT_PolicyVersion === firstVersion)).toBe(true);
 
-    writeFileSync(routingFile, good.replace(/^threshold: .*$/m, (line) => `${line}\n# tuned ${Date.now()}`));
+    writeFileSync(
+      routingFile,
+      good.replace(/^threshold: .*$/m, (line) => `${line}\n# tuned ${Date.now()}`),
+    );
     worker.child.kill('SIGHUP');
     expect(await waitFor(() => output.includes('config_reloaded'), 10_000)).toBe(true);
     sim.createTickets(1);

@@ -97,16 +97,14 @@ describe('sbt-router reconcile / report', () => {
 
     const json = await run(['report', '--period', period, '--format', 'json']);
     const rows = JSON.parse(json.out) as Array<{ school: string; total: number; outOfScopeShare: number }>;
-    const inPeriod = sim
-      .list('incidents')
-      .filter(
-        (t) =>
-          periodOf(String(t.CreatedDateTime), {
-            period: 'month',
-            schoolYearStartMonth: 8,
-            timeZone: 'America/Chicago',
-          }) === period,
-      );
+    const inPeriod = sim.list('incidents').filter(
+      (t) =>
+        periodOf(String(t.CreatedDateTime), {
+          period: 'month',
+          schoolYearStartMonth: 8,
+          timeZone: 'America/Chicago',
+        }) === period,
+    );
     expect(rows.reduce((n, r) => n + r.total, 0)).toBe(inPeriod.length);
     const shares = rows.filter((r) => r.school !== '(no school)').map((r) => r.outOfScopeShare);
     expect(shares).toEqual([...shares].sort((a, b) => b - a));

@@ -45,7 +45,10 @@ describe('poll -> classify -> tag, against the simulator over HTTP with real Red
     expect(afterEcho.byRoute['PATCH incidents']).toBe(300);
     expect(afterEcho.byRoute['POST journal__notess']).toBe(afterBacklog.byRoute['POST journal__notess']);
     expect(afterEcho.byRoute['GET incidents key']).toBe(300);
-    expect((afterEcho.byRoute['GET incidents collection'] ?? 0) - (afterBacklog.byRoute['GET incidents collection'] ?? 0)).toBeLessThanOrEqual(5);
+    expect(
+      (afterEcho.byRoute['GET incidents collection'] ?? 0) -
+        (afterBacklog.byRoute['GET incidents collection'] ?? 0),
+    ).toBeLessThanOrEqual(5);
   });
 
   it('processes a ticket a person edits after tagging, once', async () => {

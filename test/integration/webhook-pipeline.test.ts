@@ -16,7 +16,8 @@ async function configureOutboundRule(simUrl: string, webhookUrl: string): Promis
       url: webhookUrl,
       on: ['create', 'update'],
       headers: { 'X-SBT-Token': TOKEN, 'Content-Type': 'application/json' },
-      bodyTemplate: '{"RecId":"{{RecId}}","LastModDateTime":"{{LastModDateTime}}","LastModBy":"{{LastModBy}}"}',
+      bodyTemplate:
+        '{"RecId":"{{RecId}}","LastModDateTime":"{{LastModDateTime}}","LastModBy":"{{LastModBy}}"}',
     }),
   });
   expect(res.ok).toBe(true);
@@ -38,14 +39,17 @@ describe('webhook -> queue -> worker -> HEAT (simulator), with real Redis', () =
     // The seeded backlog first, so that only the new ticket is in play.
     await service.pollNow();
     await service.waitForIdle(20_000);
-    const http = await startHttpForService(service, config, createSilentLogger(), { port: 0, host: '127.0.0.1' });
+    const http = await startHttpForService(service, config, createSilentLogger(), {
+      port: 0,
+      host: '127.0.0.1',
+    });
     close = () => http.close();
     await configureOutboundRule(sim.url, `${http.url}/webhooks/heat`);
     const before = sim.stats();
 
     const [created] = sim.createTickets(1);
     const recId = String(created!.RecId);
-    const tagged = await waitFor(() => Boolean(sim.get("incidents", recId)?.SBT_DecisionHash), 5_000, 20);
+    const tagged = await waitFor(() => Boolean(sim.get('incidents', recId)?.SBT_DecisionHash), 5_000, 20);
     expect(tagged).toBe(true);
     await service.waitForIdle(5_000);
     await new Promise((r) => setTimeout(r, 300)); // the echo of our own PATCH reaches the webhook
@@ -66,7 +70,10 @@ describe('webhook -> queue -> worker -> HEAT (simulator), with real Redis', () =
   it('an unknown RecId is accepted, then dropped by the worker without retrying', async () => {
     fx = await startPipeline(redisUrl, { sim: { seed: 42, tickets: 1 }, env: { WEBHOOK_TOKEN: TOKEN } });
     const { sim, service, config } = fx;
-    const http = await startHttpForService(service, config, createSilentLogger(), { port: 0, host: '127.0.0.1' });
+    const http = await startHttpForService(service, config, createSilentLogger(), {
+      port: 0,
+      host: '127.0.0.1',
+    });
     close = () => http.close();
     const res = await fetch(`${http.url}/webhooks/heat`, {
       method: 'POST',

@@ -36,12 +36,16 @@ describe('loadConfig', () => {
 
   it('reports a wrong type with its key path', () => {
     const dir = configDir({ 'service.yaml': 'worker:\n  concurrency: lots\n' });
-    expect(() => loadConfig({ dir, env: {} })).toThrow(/service\.yaml: worker\.concurrency: .*Fix: give "worker\.concurrency" a value of type number/);
+    expect(() => loadConfig({ dir, env: {} })).toThrow(
+      /service\.yaml: worker\.concurrency: .*Fix: give "worker\.concurrency" a value of type number/,
+    );
   });
 
   it('reports YAML syntax errors with a position', () => {
     const dir = configDir({ 'service.yaml': 'poll:\n  intervalSeconds: [1,\n' });
-    expect(() => loadConfig({ dir, env: {} })).toThrow(/service\.yaml: line \d+, column \d+: YAML syntax error/);
+    expect(() => loadConfig({ dir, env: {} })).toThrow(
+      /service\.yaml: line \d+, column \d+: YAML syntax error/,
+    );
   });
 
   it('rejects a bad environment variable by name', () => {

@@ -14,7 +14,14 @@ interface BackfillOptions {
 }
 
 function summarise(outcomes: ProcessOutcome[]): Record<string, number> {
-  const s: Record<string, number> = { tickets: outcomes.length, patched: 0, moved: 0, notes: 0, unchanged: 0, overrides: 0 };
+  const s: Record<string, number> = {
+    tickets: outcomes.length,
+    patched: 0,
+    moved: 0,
+    notes: 0,
+    unchanged: 0,
+    overrides: 0,
+  };
   for (const o of outcomes) {
     if (o.patched) s.patched! += 1;
     else s.unchanged! += 1;
@@ -56,7 +63,10 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         const heat = createHeatClient(heatClientConfigFrom(service, config.env), { logger });
         const runtime = buildRuntime(config);
         const outcomes: ProcessOutcome[] = [];
-        const noStore = { mark: async () => undefined, getMany: async (ids: readonly string[]) => ids.map(() => null) };
+        const noStore = {
+          mark: async () => undefined,
+          getMany: async (ids: readonly string[]) => ids.map(() => null),
+        };
         try {
           for await (const page of heat.changedSince(new Date(sinceMs).toISOString(), {
             set: service.heat.incidentSet,
@@ -66,13 +76,28 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
           })) {
             for (const record of page) {
               const o = await processTicket(
-                { v: 1, recId: String(record.RecId), source: 'backfill', receivedAt: new Date().toISOString() },
+                {
+                  v: 1,
+                  recId: String(record.RecId),
+                  source: 'backfill',
+                  receivedAt: new Date().toISOString(),
+                },
                 { jobId: 'dry-run', attempt: 1 },
                 { heat, logger, runtime: () => runtime, processed: noStore, dryRun: true },
               );
               outcomes.push(o);
               if (o.plan.kind !== 'noop') {
-                out(JSON.stringify({ RecId: o.recId, IncidentNumber: o.incidentNumber, plan: o.plan.kind, fields: o.plan.fields, moveTo: o.plan.moveTo, note: o.plan.note ? o.plan.note.subject : null, why: o.plan.why }));
+                out(
+                  JSON.stringify({
+                    RecId: o.recId,
+                    IncidentNumber: o.incidentNumber,
+                    plan: o.plan.kind,
+                    fields: o.plan.fields,
+                    moveTo: o.plan.moveTo,
+                    note: o.plan.note ? o.plan.note.subject : null,
+                    why: o.plan.why,
+                  }),
+                );
               }
             }
           }
@@ -86,10 +111,23 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       const redisUrl = requireRedisUrl(ctx, config);
       if (!redisUrl) return;
       const outcomes: ProcessOutcome[] = [];
-      const svc = createService({ config, logger, redisUrl, poll: false, onOutcome: (o) => outcomes.push(o), env: ctx.env });
+      const svc = createService({
+        config,
+        logger,
+        redisUrl,
+        poll: false,
+        onOutcome: (o) => outcomes.push(o),
+        env: ctx.env,
+      });
       let failed = 0;
       svc.worker.on('failed', (job, err) => {
-        if (job && (job.attemptsMade >= service.worker.attempts || isPermanentHeatError(err) || err.name === 'UnrecoverableError')) failed += 1;
+        if (
+          job &&
+          (job.attemptsMade >= service.worker.attempts ||
+            isPermanentHeatError(err) ||
+            err.name === 'UnrecoverableError')
+        )
+          failed += 1;
       });
       try {
         await svc.start();
@@ -106,7 +144,9 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         }
         const drained = await svc.waitForIdle(opts.timeout * 1000);
         if (svc.counts) await svc.counts.flush({ force: true });
-        out(`backfill since ${opts.since}: ${enqueued} tickets queued; ${JSON.stringify({ ...summarise(outcomes), failed })}`);
+        out(
+          `backfill since ${opts.since}: ${enqueued} tickets queued; ${JSON.stringify({ ...summarise(outcomes), failed })}`,
+        );
         out(`HEAT calls: ${svc.heat.stats().calls}`);
         if (!drained) {
           ctx.stderr.write(`the queue did not drain within ${opts.timeout} s\n`);

@@ -28,9 +28,13 @@ export async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<numbe
   const sim = createSimulator({ seed: opts.seed, tickets: opts.tickets });
   const simUrl = await sim.listen(0, '127.0.0.1');
   out(`  Redis      ${redis.url} (throwaway, no persistence)`);
-  out(`  HEAT       ${simUrl} (simulator, seed ${opts.seed}, ${sim.list('incidents').length} tickets, ${sim.list('organizationalunits').length} schools)`);
+  out(
+    `  HEAT       ${simUrl} (simulator, seed ${opts.seed}, ${sim.list('incidents').length} tickets, ${sim.list('organizationalunits').length} schools)`,
+  );
 
-  const base = loadConfig({ env: { ...ctx.env, HEAT_BASE_URL: simUrl, HEAT_API_KEY: sim.apiKey, REDIS_URL: redis.url } });
+  const base = loadConfig({
+    env: { ...ctx.env, HEAT_BASE_URL: simUrl, HEAT_API_KEY: sim.apiKey, REDIS_URL: redis.url },
+  });
   const config = {
     ...base,
     service: {
@@ -73,17 +77,21 @@ export async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<numbe
     printAccuracy(out, outcomes, sim.truth());
     const stats = sim.stats();
     out('');
-    out('HEAT calls (from the simulator\'s call statistics)');
+    out("HEAT calls (from the simulator's call statistics)");
     for (const [route, n] of Object.entries(stats.byRoute ?? {}).sort()) out(`  ${route.padEnd(36)} ${n}`);
     out(`  ${'total'.padEnd(36)} ${stats.total}`);
     out(`  per ticket in the backlog run: ${(callsAfterBacklog.total / total).toFixed(2)}`);
     out(
       `  echo poll: ${echo.seen} changed tickets seen, ${echo.echoes} recognised as our own writes, ${echo.enqueued} re-queued, ${patchesInEcho} PATCH calls`,
     );
-    const school = sim.list('organizationalunits').find((s) => typeof s.SBT_InScopeCount === 'number' && s.SBT_CountPeriod);
+    const school = sim
+      .list('organizationalunits')
+      .find((s) => typeof s.SBT_InScopeCount === 'number' && s.SBT_CountPeriod);
     if (school) {
       out('');
-      out(`Counts written back to HEAT, e.g. ${String(school.Name)} (${String(school.SBT_CountPeriod)}): in scope ${String(school.SBT_InScopeCount)}, out of scope ${String(school.SBT_OutOfScopeCount)}, restricted ${String(school.SBT_RestrictedCount)}, needs review ${String(school.SBT_ReviewCount)}, out-of-scope share ${String(school.SBT_OutOfScopeShare)}`);
+      out(
+        `Counts written back to HEAT, e.g. ${String(school.Name)} (${String(school.SBT_CountPeriod)}): in scope ${String(school.SBT_InScopeCount)}, out of scope ${String(school.SBT_OutOfScopeCount)}, restricted ${String(school.SBT_RestrictedCount)}, needs review ${String(school.SBT_ReviewCount)}, out-of-scope share ${String(school.SBT_OutOfScopeShare)}`,
+      );
     }
     if (patchesInEcho > 0) exitCode = 1;
   } finally {
@@ -117,11 +125,17 @@ function printSchoolTable(out: (l?: string) => void, incidents: HeatRecord[], ca
   };
   const rows = [...bySchool.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([school, cats]) => [school, ...CATEGORY_IDS.map((c) => String(cats.get(c) ?? 0)), String([...cats.values()].reduce((a, b) => a + b, 0))]);
+    .map(([school, cats]) => [
+      school,
+      ...CATEGORY_IDS.map((c) => String(cats.get(c) ?? 0)),
+      String([...cats.values()].reduce((a, b) => a + b, 0)),
+    ]);
   out('');
   out('Tickets per school and category, as HEAT now shows them (SBT_Category)');
   out(formatTable(['school', ...CATEGORY_IDS.map((c) => short[c] ?? c), 'total'], rows));
-  out('  hw=hardware sw=software_access (in scope); tel, web, office, app (out of scope); grade=gradebook_admin (restricted); review=unclassified');
+  out(
+    '  hw=hardware sw=software_access (in scope); tel, web, office, app (out of scope); grade=gradebook_admin (restricted); review=unclassified',
+  );
 }
 
 function printDecisions(
@@ -133,18 +147,34 @@ function printDecisions(
   out('A few decisions and their reasons');
   const shown = new Set<string>();
   for (const o of outcomes.values()) {
-    if (shown.has(o.category) || !o.plan.moveTo && o.category !== 'hardware' && o.category !== 'software_access') continue;
+    if (
+      shown.has(o.category) ||
+      (!o.plan.moveTo && o.category !== 'hardware' && o.category !== 'software_access')
+    )
+      continue;
     shown.add(o.category);
     const record = sim.get('incidents', o.recId);
     const subject = String(record?.Subject ?? '').slice(0, 60);
     const why = o.decision.reasons
       .slice(0, 2)
-      .map((r) => `${r.ruleId} [${r.matches.slice(0, 3).map((m) => `${m.field}:"${m.value}"`).join(', ')}]`)
+      .map(
+        (r) =>
+          `${r.ruleId} [${r.matches
+            .slice(0, 3)
+            .map((m) => `${m.field}:"${m.value}"`)
+            .join(', ')}]`,
+      )
       .join('; ');
-    const runner = o.decision.runnerUp ? `, runner-up ${o.decision.runnerUp.category} ${o.decision.runnerUp.score.toFixed(1)}` : '';
+    const runner = o.decision.runnerUp
+      ? `, runner-up ${o.decision.runnerUp.category} ${o.decision.runnerUp.score.toFixed(1)}`
+      : '';
     out(`  #${o.incidentNumber} "${subject}"`);
-    out(`     -> ${o.category} (${o.scope}, confidence ${o.confidence.toFixed(2)}, score ${o.decision.winner.score.toFixed(1)}${runner})`);
-    out(`        ${o.plan.moveTo ? `moved to ${o.plan.moveTo}` : 'stays with the technicians'}${o.noted ? ', internal note written' : ''}; because ${why || 'no rule reached the threshold'}`);
+    out(
+      `     -> ${o.category} (${o.scope}, confidence ${o.confidence.toFixed(2)}, score ${o.decision.winner.score.toFixed(1)}${runner})`,
+    );
+    out(
+      `        ${o.plan.moveTo ? `moved to ${o.plan.moveTo}` : 'stays with the technicians'}${o.noted ? ', internal note written' : ''}; because ${why || 'no rule reached the threshold'}`,
+    );
     if (shown.size >= 6) break;
   }
 }
@@ -165,7 +195,9 @@ function printAccuracy(
     else if (t.expect.includes('gradebook_admin')) gradebookMissed += 1;
   }
   out('');
-  out(`Agreement with the simulator's intended categories: ${right}/${n} (${((100 * right) / Math.max(n, 1)).toFixed(1)}%); gradebook tickets missed: ${gradebookMissed}`);
+  out(
+    `Agreement with the simulator's intended categories: ${right}/${n} (${((100 * right) / Math.max(n, 1)).toFixed(1)}%); gradebook tickets missed: ${gradebookMissed}`,
+  );
 }
 
 export function registerDemoCommand(program: Command, ctx: CliContext): void {

@@ -8,7 +8,9 @@ import { startHttpForService } from '../start-http-for-service.js';
 export function registerWorkerCommand(program: Command, ctx: CliContext): void {
   program
     .command('worker')
-    .description('run the service: poller, ticket worker, counts writer and HTTP endpoints (webhook, health, metrics)')
+    .description(
+      'run the service: poller, ticket worker, counts writer and HTTP endpoints (webhook, health, metrics)',
+    )
     .option('--config <dir>', 'config folder (default: SBT_CONFIG_DIR or the shipped config/)')
     .option('--no-http', 'do not start the HTTP server')
     .action(async (opts: { config?: string; http: boolean }) => {
@@ -17,8 +19,15 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
       const redisUrl = requireRedisUrl(ctx, config);
       if (!redisUrl) return;
       const logger = createLogger({ level: config.service.logging.level });
-      const service = createService({ config, logger, redisUrl, env: ctx.env, ...(opts.config ? { configDir: opts.config } : {}) });
-      const http = opts.http && config.service.http.enabled ? await startHttpForService(service, config, logger) : null;
+      const service = createService({
+        config,
+        logger,
+        redisUrl,
+        env: ctx.env,
+        ...(opts.config ? { configDir: opts.config } : {}),
+      });
+      const http =
+        opts.http && config.service.http.enabled ? await startHttpForService(service, config, logger) : null;
       await service.start();
 
       let stopping = false;
