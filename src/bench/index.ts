@@ -1,0 +1,35 @@
+import { runClassifyBench } from './classify-bench.js';
+import { runWebhookLatencyBench } from './webhook-latency-bench.js';
+import { runWorkerThroughputBench } from './worker-throughput-bench.js';
+
+/**
+ * `npm run bench`: prints numbers, asserts nothing. Options: --only classify|throughput|webhook,
+ * --seconds N (webhook run length, default 60), --tickets N (backlog size, default 10,000).
+ */
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const only = arg('only');
+const run = (name: string) => !only || only === name;
+
+if (run('classify')) {
+  const r = await runClassifyBench({ tickets: 100_000 });
+  console.log(
+    `classify: ${r.ticketsPerSecond.toLocaleString('en-US')} tickets/s on one core over ${r.tickets.toLocaleString('en-US')} tickets (target >= 20,000); peak RSS ${r.peakRssMb} MB, heap used ${r.heapUsedMb} MB`,
+  );
+}
+if (run('throughput')) {
+  const r = await runWorkerThroughputBench({ tickets: Number(arg('tickets') ?? 10_000) });
+  console.log(
+    `worker throughput: ${r.ticketsPerSecond} tickets/s for a backlog of ${r.tickets.toLocaleString('en-US')} (${r.seconds} s, simulator latency 0, target >= 200/s); ${r.heatCallsPerTicket} HEAT calls per ticket; peak RSS ${r.peakRssMb} MB (simulator in the same process)`,
+  );
+}
+if (run('webhook')) {
+  const r = await runWebhookLatencyBench({ ratePerSecond: 20, seconds: Number(arg('seconds') ?? 60) });
+  console.log(
+    `webhook-to-write latency at ${r.ratePerSecond} tickets/s for ${r.seconds} s (${r.tickets} tickets): p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms (target p99 < 250 ms); missed ${r.missed}`,
+  );
+}
+process.exit(0);
