@@ -207,8 +207,10 @@ export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Deci
           matches.push({ field: hitField[s - 1]!, kind, value: hitValue[s - 1]! });
       }
       for (const test of rule.fieldTests) {
+        // The rule fired, so every field test met: show the one policy value the ticket's field matched.
+        const folded = foldedFields?.get(test.field) ?? '';
         if (matches.length < MAX_MATCHES_PER_REASON)
-          matches.push({ field: test.field, kind: test.kind, value: test.shown });
+          matches.push({ field: test.field, kind: test.kind, value: test.values.get(folded) ?? folded });
       }
       return { ruleId: rule.id, category: rule.category, weight: rule.weight, matches };
     });

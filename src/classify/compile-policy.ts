@@ -39,10 +39,8 @@ export interface PatternEntry {
 export interface FieldTest {
   readonly field: string;
   readonly kind: 'equals' | 'in';
-  /** Folded values. */
-  readonly values: ReadonlySet<string>;
-  /** As written in the policy (what a reason shows). */
-  readonly shown: string;
+  /** Folded value -> the value as written in the policy (what a reason shows). */
+  readonly values: ReadonlyMap<string, string>;
 }
 
 export interface CompiledRule {
@@ -299,14 +297,13 @@ export function compilePolicy(
       rule.none !== undefined ? addItems(matcherParts(rule.none), ruleFields, `${base}.none`) : [];
     const fieldTests: FieldTest[] = [];
     for (const [field, value] of Object.entries(rule.equals ?? {})) {
-      fieldTests.push({ field, kind: 'equals', values: new Set([foldText(value).trim()]), shown: value });
+      fieldTests.push({ field, kind: 'equals', values: new Map([[foldText(value).trim(), value]]) });
     }
     for (const [field, values] of Object.entries(rule.in ?? {})) {
       fieldTests.push({
         field,
         kind: 'in',
-        values: new Set(values.map((v) => foldText(v).trim())),
-        shown: values.join(' | '),
+        values: new Map(values.map((v) => [foldText(v).trim(), v] as const)),
       });
     }
     if (requirements.some((r) => r.length === 0)) return; // its items were reported above
