@@ -17,7 +17,7 @@ import {
   type PollScheduler,
   type PollResult,
 } from './ingest/index.js';
-import { createMetrics, type Logger, type Metrics, type QueueProgress } from './observability/index.js';
+import { createMetrics, createThrottledErrorLog, type Logger, type Metrics, type QueueProgress } from './observability/index.js';
 import { processTicket, type ProcessOutcome } from './process-ticket.js';
 import {
   createProcessedStore,
@@ -70,6 +70,8 @@ export interface Service {
   waitForIdle(timeoutMs: number): Promise<boolean>;
 }
 
+const RESTART_SECTIONS = ['heat', 'poll', 'worker', 'queue', 'counts', 'http'] as const;
+
 export function buildRuntime(config: LoadedConfig): RuntimeState {
   return {
     config,
@@ -88,8 +90,11 @@ export function createService(options: ServiceOptions): Service {
   const prefix = service.queue.prefix;
 
   const metrics = options.metrics ?? createMetrics();
+  const onError = createThrottledErrorLog(logger);
   const redis = createRedisConnection(options.redisUrl, 'worker');
   const producer = createRedisConnection(options.redisUrl, 'producer');
+  redis.on('error', onError('redis'));
+  producer.on('error', onError('redis-producer'));
   const heat =
     options.heat ??
     createHeatClient(heatClientConfigFrom(service, options.config.env), {
@@ -166,7 +171,8 @@ export function createService(options: ServiceOptions): Service {
       error: err.message,
     });
   });
-  worker.on('error', (err) => logger.error('worker error', { event: 'worker_error', error: err.message }));
+  worker.on('error', onError('tickets-worker'));
+  queue.queue.on('error', onError('tickets-queue'));
 
   const watermark = createWatermarkStore(redis, prefix);
   const tick = () =>
@@ -192,6 +198,8 @@ export function createService(options: ServiceOptions): Service {
       tick,
       ...(options.onPoll ? { onTick: options.onPoll } : {}),
     });
+    scheduler.worker.on('error', onError('poll-worker'));
+    scheduler.queue.on('error', onError('poll-queue'));
   }
 
   metrics.onScrape(async () => {
@@ -266,8 +274,19 @@ export function createService(options: ServiceOptions): Service {
           env: options.env ?? process.env,
         });
         const built = buildRuntime(next);
+        // The policy, mode, school allow list and kill switch apply to the next job; connections,
+        // intervals and concurrency were fixed when the process started.
+        const needRestart = RESTART_SECTIONS.filter(
+          (key) => JSON.stringify(next.service[key]) !== JSON.stringify(runtime.config.service[key]),
+        );
         runtime = built;
         logger.info('config reloaded', { event: 'config_reloaded', policyVersion: next.policyVersion });
+        if (needRestart.length > 0) {
+          logger.warn('some changed settings take effect after a restart', {
+            event: 'config_restart_required',
+            sections: needRestart,
+          });
+        }
         return { ok: true, policyVersion: next.policyVersion };
       } catch (err) {
         const message = err instanceof ConfigError ? err.message : String(err);

@@ -69,10 +69,43 @@ export function foldText(text: string): string {
   return NON_ASCII.test(lower) ? lower.normalize('NFD').replace(COMBINING_MARKS, '') : lower;
 }
 
+/**
+ * Contractions typed without the apostrophe ("cant open", "wont print", "doesnt load": common in terse
+ * tickets and phone keyboards). The tokenizer splits "can't" into "can" + "t", so the bare forms are split
+ * the same way and meet the policy's "can't" / "won't" phrases. Ambiguous bare words stay as they are
+ * ("well", "were", "its", "id", "ill", "shell").
+ */
+const BARE_CONTRACTIONS: ReadonlyMap<string, readonly [string, string]> = new Map(
+  (
+    [
+      ['cant', 'can'],
+      ['wont', 'won'],
+      ['dont', 'don'],
+      ['doesnt', 'doesn'],
+      ['didnt', 'didn'],
+      ['isnt', 'isn'],
+      ['arent', 'aren'],
+      ['wasnt', 'wasn'],
+      ['werent', 'weren'],
+      ['couldnt', 'couldn'],
+      ['wouldnt', 'wouldn'],
+      ['shouldnt', 'shouldn'],
+      ['havent', 'haven'],
+      ['hasnt', 'hasn'],
+    ] as const
+  ).map(([bare, stem]) => [bare, [stem, 't'] as const]),
+);
+
 /** Word stems of folded text (stemming optional; `keep` words are never stemmed). */
 export function tokeniseText(folded: string, stemming: boolean, keep?: ReadonlySet<string>): string[] {
-  const words = folded.match(WORD);
+  let words: string[] | null = folded.match(WORD);
   if (!words) return [];
+  for (let i = 0; i < words.length; i++) {
+    if (BARE_CONTRACTIONS.has(words[i]!)) {
+      words = expandContractions(words);
+      break;
+    }
+  }
   if (stemming) {
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
@@ -80,6 +113,16 @@ export function tokeniseText(folded: string, stemming: boolean, keep?: ReadonlyS
     }
   }
   return words;
+}
+
+function expandContractions(words: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const w of words) {
+    const pair = BARE_CONTRACTIONS.get(w);
+    if (pair === undefined) out.push(w);
+    else out.push(pair[0], pair[1]);
+  }
+  return out;
 }
 
 /** Header lines of a forwarded or quoted message (English and Spanish mail clients). */

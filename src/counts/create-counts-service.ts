@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config/index.js';
 import { isCategoryId, SCOPE_IDS, type Decision } from '../domain/index.js';
 import type { HeatClient } from '../heat/index.js';
-import type { Logger } from '../observability/index.js';
+import { createThrottledErrorLog, type Logger } from '../observability/index.js';
 import type { CountFieldNames } from './count-field-values.js';
 import type { CountsContext, TicketTagFields } from './counts-context.js';
 import { countsKeys } from './counts-keys.js';
@@ -66,6 +66,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
   const now = deps.now ?? (() => new Date());
   const keys = countsKeys(deps.config.queue.prefix);
   const logger = deps.logger.child({ module: 'counts' });
+  const onError = createThrottledErrorLog(logger);
   const currentPeriod = () => periodOf(now().toISOString(), counts);
   const ctx: CountsContext = {
     redis: deps.redis,
@@ -139,8 +140,10 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     if (deps.scheduleReconcile === false) return;
     // BullMQ wants maxRetriesPerRequest: null on worker connections (its production guide).
     bullConnection = deps.redis.duplicate({ maxRetriesPerRequest: null });
+    bullConnection.on('error', onError('redis-counts'));
     const prefix = deps.config.queue.prefix;
     queue = new Queue(COUNTS_QUEUE, { connection: bullConnection, prefix });
+    queue.on('error', onError('counts-queue'));
     await queue.upsertJobScheduler(
       RECONCILE_SCHEDULER_ID,
       { pattern: counts.reconcileCron, tz: counts.timeZone },
@@ -154,6 +157,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
       },
       { connection: bullConnection, prefix, concurrency: 1 },
     );
+    worker.on('error', onError('counts-worker'));
     worker.on('failed', (job, err) =>
       logger.error('nightly reconcile failed', {
         jobId: job?.id,

@@ -4,3 +4,4 @@ export { createMetrics, WEBHOOK_OUTCOMES, JOB_OUTCOMES } from './metrics.js';
 export type { Metrics, WebhookOutcome, ScrapeCollector } from './metrics.js';
 export { createReadinessCheck } from './readiness.js';
 export type { ReadinessReport, ReadinessDeps, ReadinessCheckResult, QueueProgress } from './readiness.js';
+export { createThrottledErrorLog } from './create-throttled-error-log.js';

@@ -101,7 +101,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         incidents: options.customFields?.incidents ?? DEFAULT_INCIDENT_CUSTOM_FIELDS,
         organizationalunits: options.customFields?.organizationalunits ?? DEFAULT_ORGUNIT_CUSTOM_FIELDS,
       },
-      enforceRequiredFields: options.enforceRequiredFields ?? false,
+      enforceRequiredFields: options.enforceRequiredFields ?? true,
     });
     s.onIncidentChange = (change, record) => outbound.fire(change, record);
     return s;

@@ -98,4 +98,29 @@ describe('the worker process and its signals', () => {
     worker.child.kill('SIGTERM');
     expect((await worker.done).code).toBe(0);
   }, 90_000);
+
+  it('--watch-config reloads when a config file changes, and rejects a broken one', async () => {
+    sim = createSimulator({ seed: 53, tickets: 1 });
+    const url = await sim.listen(0, '127.0.0.1');
+    const { dir } = makeConfigDir(SERVICE);
+    const worker = startCli(['worker', '--watch-config'], {
+      HEAT_BASE_URL: url,
+      HEAT_API_KEY: sim.apiKey,
+      REDIS_URL: redisUrl,
+      SBT_CONFIG_DIR: dir,
+      LOG_LEVEL: 'info',
+    });
+    kills.push(() => worker.child.kill('SIGKILL'));
+    let output = '';
+    worker.child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    expect(await waitFor(() => output.includes('"event":"started"'), 20_000)).toBe(true);
+    const serviceFile = join(dir, 'service.yaml');
+    const good = readFileSync(serviceFile, 'utf8');
+    writeFileSync(serviceFile, `${good}worker:\n  concurrency: many\n`);
+    expect(await waitFor(() => output.includes('config_reload_rejected'), 10_000)).toBe(true);
+    writeFileSync(serviceFile, good);
+    expect(await waitFor(() => output.includes('config_reloaded'), 10_000)).toBe(true);
+    worker.child.kill('SIGTERM');
+    expect((await worker.done).code).toBe(0);
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { watch } from 'node:fs';
 import type { Command } from 'commander';
 import { createService } from '../../main.js';
 import { createLogger } from '../../observability/index.js';
@@ -13,7 +14,8 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     )
     .option('--config <dir>', 'config folder (default: SBT_CONFIG_DIR or the shipped config/)')
     .option('--no-http', 'do not start the HTTP server')
-    .action(async (opts: { config?: string; http: boolean }) => {
+    .option('--watch-config', 're-read the config when a file in the config folder changes (as on SIGHUP)')
+    .action(async (opts: { config?: string; http: boolean; watchConfig?: boolean }) => {
       const config = loadConfigOrExplain(ctx, opts.config);
       if (!config) return;
       const redisUrl = requireRedisUrl(ctx, config);
@@ -47,5 +49,16 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
       process.on('SIGHUP', () => {
         service.reload();
       });
+      if (opts.watchConfig) {
+        // Editors write files in several steps: wait for the folder to settle before reloading.
+        let timer: NodeJS.Timeout | undefined;
+        const watcher = watch(config.dir, () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => service.reload(), 500);
+        });
+        watcher.unref();
+        process.once('SIGTERM', () => watcher.close());
+        process.once('SIGINT', () => watcher.close());
+      }
     });
 }

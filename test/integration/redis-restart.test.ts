@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startThrowawayRedis, type ThrowawayRedis } from '../../src/devtools/index.js';
+import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
+import { waitFor } from '../support/cli-process.js';
+
+describe('a Redis restart', () => {
+  let redis: ThrowawayRedis | undefined;
+  let fx: PipelineFixture | undefined;
+  afterEach(async () => {
+    await fx?.close();
+    await redis?.stop();
+  });
+
+  it('is survived without a manual step: the worker resumes taking jobs', async () => {
+    // A Redis of this test's own, since it is stopped and started again on the same port.
+    redis = await startThrowawayRedis();
+    fx = await startPipeline(redis.url, { sim: { seed: 71, tickets: 5 } });
+    const { sim, service, config } = fx;
+    await service.pollNow();
+    expect(await service.waitForIdle(10_000)).toBe(true);
+
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    redis = await startThrowawayRedis({ port: redis.port });
+    // Both connections come back by themselves (ioredis retry strategy; BullMQ's worker keeps going).
+    expect(await waitFor(() => service.producer.status === 'ready' && service.redis.status === 'ready', 15_000)).toBe(true);
+
+    const [created] = sim.createTickets(1);
+    // The watermark was in the Redis that was lost: the poll starts over from startFrom, re-queues
+    // everything, and the tickets already tagged cost a read but no write.
+    const before = sim.stats().byRoute['PATCH incidents'] ?? 0;
+    await service.pollNow();
+    expect(await waitFor(() => Boolean(sim.get('incidents', String(created!.RecId))?.[config.routing.fields.decisionHash]), 20_000)).toBe(true);
+    await service.waitForIdle(10_000);
+    expect((sim.stats().byRoute['PATCH incidents'] ?? 0) - before).toBe(1);
+  }, 60_000);
+});
