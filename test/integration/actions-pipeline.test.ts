@@ -4,7 +4,10 @@ import { loadConfig } from '../../src/config/index.js';
 import { TICKET_TEXTS } from '../support/actions-pipeline-helpers.js';
 describe('x', () => {
   it('y', () => {
-    const c = loadConfig({ dir: 'config', env: { HEAT_BASE_URL: 'http://x', HEAT_API_KEY: 'k', REDIS_URL: 'redis://x' } });
+    const c = loadConfig({
+      dir: 'config',
+      env: { HEAT_BASE_URL: 'http://x', HEAT_API_KEY: 'k', REDIS_URL: 'redis://x' },
+    });
     const p = compilePolicy(c.routing, c.policyVersion);
     const out: Record<string, unknown> = {};
     for (const [k, t] of Object.entries(TICKET_TEXTS)) out[k] = classifyTicket({ RecId: 'A', ...t }, p);

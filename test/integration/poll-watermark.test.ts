@@ -16,7 +16,9 @@ describe('poll watermark and overlap', () => {
    * a long HEAT transaction commits after a shorter one) is found thanks to the overlap, and missed
    * without it: the test fails if the overlap is not applied.
    */
-  async function lateCommitFound(overlapSeconds: number): Promise<{ enqueued: number; watermark: string | null }> {
+  async function lateCommitFound(
+    overlapSeconds: number,
+  ): Promise<{ enqueued: number; watermark: string | null }> {
     let clock = Date.parse('2026-11-20T15:00:00Z');
     fx = await startPipeline(redisUrl, {
       sim: { seed: 61, tickets: 3, now: () => new Date(clock), timestampPrecision: 'millisecond' },

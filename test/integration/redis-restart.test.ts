@@ -23,14 +23,21 @@ describe('a Redis restart', () => {
     await new Promise((r) => setTimeout(r, 500));
     redis = await startThrowawayRedis({ port: redis.port });
     // Both connections come back by themselves (ioredis retry strategy; BullMQ's worker keeps going).
-    expect(await waitFor(() => service.producer.status === 'ready' && service.redis.status === 'ready', 15_000)).toBe(true);
+    expect(
+      await waitFor(() => service.producer.status === 'ready' && service.redis.status === 'ready', 15_000),
+    ).toBe(true);
 
     const [created] = sim.createTickets(1);
     // The watermark was in the Redis that was lost: the poll starts over from startFrom, re-queues
     // everything, and the tickets already tagged cost a read but no write.
     const before = sim.stats().byRoute['PATCH incidents'] ?? 0;
     await service.pollNow();
-    expect(await waitFor(() => Boolean(sim.get('incidents', String(created!.RecId))?.[config.routing.fields.decisionHash]), 20_000)).toBe(true);
+    expect(
+      await waitFor(
+        () => Boolean(sim.get('incidents', String(created!.RecId))?.[config.routing.fields.decisionHash]),
+        20_000,
+      ),
+    ).toBe(true);
     await service.waitForIdle(10_000);
     expect((sim.stats().byRoute['PATCH incidents'] ?? 0) - before).toBe(1);
   }, 60_000);
