@@ -7,7 +7,7 @@ import { createCountsService, type CountsService } from './counts/index.js';
 import {
   createHeatClient,
   heatClientConfigFrom,
-  isPermanentHeatError,
+  isTicketPermanentError,
   type HeatClient,
 } from './heat/index.js';
 import {
@@ -17,7 +17,13 @@ import {
   type PollScheduler,
   type PollResult,
 } from './ingest/index.js';
-import { createMetrics, createThrottledErrorLog, type Logger, type Metrics, type QueueProgress } from './observability/index.js';
+import {
+  createMetrics,
+  createThrottledErrorLog,
+  type Logger,
+  type Metrics,
+  type QueueProgress,
+} from './observability/index.js';
 import { processTicket, type ProcessOutcome } from './process-ticket.js';
 import {
   createProcessedStore,
@@ -59,6 +65,8 @@ export interface Service {
   runtime(): RuntimeState;
   /** Queue state for readiness: waiting/active counts, oldest waiting job, last finished job. */
   queueProgress(): Promise<QueueProgress>;
+  /** When this process last finished a poll tick (null when it does not poll or has not yet). */
+  lastPollAt(): Date | null;
   start(): Promise<void>;
   /** Runs one poll tick now (the scheduler runs them on its interval). */
   pollNow(): Promise<PollResult>;
@@ -122,7 +130,96 @@ export function createService(options: ServiceOptions): Service {
     : null;
   let missingFields: ReadonlySet<string> = new Set();
   let lastJobFinishedAt: Date | null = null;
+  let lastPollAt: Date | null = null;
+  let accountChecked = false;
+
+  // Which custom fields the tenant lacks, read once from a sample record. When HEAT cannot be read at
+  // start-up the check runs again before the next job, so that a missing field is never sent (HEAT
+  // would refuse every PATCH naming it).
+  let tenantFieldsChecked: Promise<void> | null = null;
+  const ensureTenantFields = (): Promise<void> => {
+    tenantFieldsChecked ??= checkTenantFields(
+      heat,
+      runtime.config.routing.fields,
+      service.heat.incidentSet,
+    ).then(
+      (missing) => {
+        missingFields = new Set(missing);
+        if (missing.length > 0) {
+          logger.warn('the HEAT tenant lacks custom fields; they will not be written', {
+            event: 'tenant_fields_missing',
+            fields: missing,
+          });
+        }
+      },
+      (err: unknown) => {
+        tenantFieldsChecked = null;
+        logger.warn('could not read a sample incident to check custom fields; will try again', {
+          event: 'tenant_fields_unchecked',
+          error: (err as Error).message,
+        });
+        throw err;
+      },
+    );
+    return tenantFieldsChecked;
+  };
+
+  /**
+   * heat-api.md §6/§15 leave open whether HEAT takes a full timestamp in $filter and whether it compares
+   * in UTC: ask for the newest change with the same filter the poll uses, and say so loudly when HEAT
+   * does not return it.
+   */
+  const probeChangeQuery = async (): Promise<void> => {
+    try {
+      let newest: Record<string, unknown> | undefined;
+      for await (const page of heat.pages(service.heat.incidentSet, {
+        orderby: 'LastModDateTime desc',
+        select: ['RecId', 'LastModDateTime'],
+        top: 1,
+      })) {
+        newest = page[0];
+        break;
+      }
+      const at = typeof newest?.LastModDateTime === 'string' ? newest.LastModDateTime : null;
+      if (!newest || !at) return;
+      let found = false;
+      for await (const page of heat.changedSince(at, {
+        set: service.heat.incidentSet,
+        overlapMs: 0,
+        top: 100,
+      })) {
+        found = page.some((r) => r.RecId === newest.RecId);
+        break;
+      }
+      if (!found) {
+        logger.error('the change query does not return the newest change: polling would miss changes', {
+          event: 'change_query_probe_failed',
+          filterDateFormat: service.heat.filterDateFormat,
+          fix: 'set heat.filterDateFormat: date in service.yaml and raise poll.overlapSeconds to 86400',
+        });
+      }
+    } catch (err) {
+      logger.error('the change query was refused by HEAT', {
+        event: 'change_query_probe_failed',
+        error: (err as Error).message,
+        fix: 'set heat.filterDateFormat: date in service.yaml (for tenants that refuse full timestamps)',
+      });
+    }
+  };
   const recordOutcome = (o: ProcessOutcome) => {
+    if (o.writtenBy !== null && !accountChecked) {
+      accountChecked = true;
+      if (o.writtenBy.toLowerCase() !== service.heat.account.toLowerCase()) {
+        // Echo and override detection read LastModBy: with the wrong account every echo costs a job and
+        // a person's edits may be taken for ours.
+        logger.error('HEAT stamps our writes with another login than heat.account', {
+          event: 'account_mismatch',
+          configured: service.heat.account,
+          stampedBy: o.writtenBy,
+          fix: 'set heat.account in service.yaml to the API key\'s "On Behalf Of" login (a dedicated service account)',
+        });
+      }
+    }
     metrics.ticketsClassified.inc({ category: o.category, scope: o.scope });
     if (o.plan.moveTo && o.patched) metrics.ticketMoves.inc({ destination: o.plan.moveTo });
     if (o.plan.override) metrics.overrides.inc({ category: o.category });
@@ -136,10 +233,11 @@ export function createService(options: ServiceOptions): Service {
     lockDurationMs: service.worker.lockDurationMs,
     stalledIntervalMs: service.worker.stalledIntervalMs,
     logger,
-    isPermanent: isPermanentHeatError,
+    isPermanent: isTicketPermanentError,
     autorun: false,
     handler: async (job, meta) => {
       const endTimer = metrics.jobSeconds.startTimer();
+      await ensureTenantFields().catch(() => undefined);
       try {
         return await processTicket(job, meta, {
           heat,
@@ -149,6 +247,7 @@ export function createService(options: ServiceOptions): Service {
           counts,
           missingFields,
           onOutcome: recordOutcome,
+          requeue: (recId) => queue.enqueue({ recId, source: 'poll' }),
         });
       } finally {
         endTimer();
@@ -196,7 +295,10 @@ export function createService(options: ServiceOptions): Service {
       intervalMs: service.poll.intervalSeconds * 1000,
       logger,
       tick,
-      ...(options.onPoll ? { onTick: options.onPoll } : {}),
+      onTick: (result) => {
+        lastPollAt = new Date();
+        options.onPoll?.(result);
+      },
     });
     scheduler.worker.on('error', onError('poll-worker'));
     scheduler.queue.on('error', onError('poll-queue'));
@@ -207,6 +309,7 @@ export function createService(options: ServiceOptions): Service {
     for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ state }, n);
     const [oldest] = await queue.queue.getWaiting(0, 0);
     metrics.oldestWaitingJobAgeSeconds.set(oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
+    if (lastPollAt) metrics.pollLastSuccessTimestampSeconds.set(lastPollAt.getTime() / 1000);
     const mark = await watermark.get();
     if (mark) metrics.pollLagSeconds.set(Math.max(0, (Date.now() - Date.parse(mark)) / 1000));
     const stats = heat.stats();
@@ -225,6 +328,7 @@ export function createService(options: ServiceOptions): Service {
     producer,
     metrics,
     runtime: () => runtime,
+    lastPollAt: () => (pollEnabled ? lastPollAt : null),
     async queueProgress() {
       const c = await queue.queue.getJobCounts('waiting', 'active', 'prioritized');
       const [oldest] = await queue.queue.getWaiting(0, 0);
@@ -237,26 +341,13 @@ export function createService(options: ServiceOptions): Service {
       };
     },
     async start() {
-      const missing = await checkTenantFields(
-        heat,
-        runtime.config.routing.fields,
-        service.heat.incidentSet,
-      ).catch((err: unknown) => {
-        logger.warn('could not read a sample incident to check custom fields', {
-          event: 'tenant_fields_unchecked',
-          error: (err as Error).message,
-        });
-        return [] as string[];
-      });
-      if (missing.length > 0) {
-        logger.warn('the HEAT tenant lacks custom fields; they will not be written', {
-          event: 'tenant_fields_missing',
-          fields: missing,
-        });
-      }
-      missingFields = new Set(missing);
+      await ensureTenantFields().catch(() => undefined);
+      await probeChangeQuery();
       running = true;
-      void worker.run();
+      worker.run().catch((err: unknown) => {
+        running = false;
+        logger.error('the ticket worker stopped', { event: 'worker_stopped', error: (err as Error).message });
+      });
       await counts?.start();
       await scheduler?.start();
       logger.info('service started', {
@@ -273,13 +364,25 @@ export function createService(options: ServiceOptions): Service {
           dir: options.configDir ?? runtime.config.dir,
           env: options.env ?? process.env,
         });
-        const built = buildRuntime(next);
-        // The policy, mode, school allow list and kill switch apply to the next job; connections,
-        // intervals and concurrency were fixed when the process started.
-        const needRestart = RESTART_SECTIONS.filter(
-          (key) => JSON.stringify(next.service[key]) !== JSON.stringify(runtime.config.service[key]),
+        // The policy, mode, school allow list and kill switch apply to the next job. Connections,
+        // intervals, concurrency and HEAT field names were fixed when the process started: they stay as
+        // they were until a restart, so every module keeps reading one consistent set.
+        const startup = options.config;
+        const needRestart: string[] = RESTART_SECTIONS.filter(
+          (key) => JSON.stringify(next.service[key]) !== JSON.stringify(startup.service[key]),
         );
-        runtime = built;
+        if (JSON.stringify(next.routing.fields) !== JSON.stringify(startup.routing.fields)) {
+          needRestart.push('routing.fields');
+        }
+        const frozen: LoadedConfig = {
+          ...next,
+          service: {
+            ...next.service,
+            ...Object.fromEntries(RESTART_SECTIONS.map((key) => [key, startup.service[key]])),
+          },
+          routing: { ...next.routing, fields: startup.routing.fields },
+        };
+        runtime = buildRuntime(frozen);
         logger.info('config reloaded', { event: 'config_reloaded', policyVersion: next.policyVersion });
         if (needRestart.length > 0) {
           logger.warn('some changed settings take effect after a restart', {
@@ -301,16 +404,22 @@ export function createService(options: ServiceOptions): Service {
       if (stopped) return;
       stopped = true;
       running = false;
-      await scheduler?.stop().catch(() => undefined);
+      // Everything that waits for work in progress (a poll tick, active jobs, a counts flush) shares one
+      // deadline; past it, the worker is closed by force (its jobs are retried by another replica).
+      const drain = async () => {
+        await scheduler?.stop().catch(() => undefined);
+        await worker.close();
+        await counts?.stop().catch(() => undefined);
+        return true;
+      };
       const drained = await Promise.race([
-        worker.close().then(() => true),
+        drain(),
         new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref()),
       ]);
       if (!drained) {
         logger.warn('shutdown deadline passed; forcing', { event: 'shutdown_forced', deadlineMs });
         await worker.close(true).catch(() => undefined);
       }
-      await counts?.stop().catch(() => undefined);
       await queue.close().catch(() => undefined);
       heat.close();
       redis.disconnect();

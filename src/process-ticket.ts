@@ -1,8 +1,8 @@
-import { applyActions, planActions } from './actions/index.js';
+import { applyActions, planActions, sameFieldValue } from './actions/index.js';
 import { classifyTicket } from './classify/index.js';
 import type { CountsService } from './counts/index.js';
 import type { ActionPlan, CategoryId, Decision, ScopeId, Ticket } from './domain/index.js';
-import type { HeatClient } from './heat/index.js';
+import { isTicketPermanentError, type HeatClient } from './heat/index.js';
 import type { Logger } from './observability/index.js';
 import type { JobMeta, ProcessedStore, TicketJob } from './queue/index.js';
 import type { RuntimeState } from './runtime-state.js';
@@ -20,6 +20,8 @@ export interface ProcessTicketDeps {
   /** Plan only: no HEAT writes, no counts, nothing marked as processed. */
   dryRun?: boolean;
   onOutcome?: (outcome: ProcessOutcome) => void;
+  /** Queue the ticket again (a person changed it while we were writing). */
+  requeue?: (recId: string) => Promise<unknown>;
 }
 
 export interface ProcessOutcome {
@@ -36,6 +38,8 @@ export interface ProcessOutcome {
   counted: boolean;
   heatCalls: number;
   decision: Decision;
+  /** LastModBy that HEAT stamped on our PATCH (null when nothing was written). */
+  writtenBy: string | null;
 }
 
 /**
@@ -80,12 +84,25 @@ export async function processTicket(
       attempt: meta.attempt,
     });
   } catch (err) {
-    // HEAT refused the write (applyActions logged it with HEAT's message). Remember the version we read
-    // so that the poll's overlap does not re-queue it every tick; a person's next edit brings it back.
-    if (!deps.dryRun && typeof ticket.LastModDateTime === 'string') {
+    // HEAT refused the write for good (applyActions logged it with HEAT's message): remember the
+    // version we read so that the poll's overlap does not re-queue it every tick; a person's next edit
+    // brings it back. A transient failure is not marked: the job's retries (and the next poll) redo it.
+    if (!deps.dryRun && isTicketPermanentError(err) && typeof ticket.LastModDateTime === 'string') {
       await deps.processed.mark(job.recId, ticket.LastModDateTime);
     }
     throw err;
+  }
+
+  // HEAT has no ETag (heat-api.md §11): a person may have saved the ticket between our read and our
+  // PATCH. The PATCH answer shows it; such a version is not marked as done but queued again, so the
+  // person's change is decided on (and, when they moved it, respected as an override).
+  const changedMeanwhile = result.written ? fieldsChangedMeanwhile(ticket, result.written, plan.fields) : [];
+  if (changedMeanwhile.length > 0) {
+    log.warn('the ticket changed while we were writing; queued again', {
+      event: 'concurrent_change',
+      incidentNumber,
+      fields: changedMeanwhile,
+    });
   }
 
   // Remember the version we left the ticket at before anything else can fail: its echo (poll or
@@ -123,6 +140,7 @@ export async function processTicket(
     counted,
     heatCalls: result.heatCalls + 1,
     decision,
+    writtenBy: typeof result.written?.LastModBy === 'string' ? result.written.LastModBy : null,
   };
   log.info('ticket processed', {
     event: 'ticket_processed',
@@ -140,4 +158,20 @@ export async function processTicket(
   });
   deps.onOutcome?.(outcome);
   return outcome;
+}
+
+/** Fields a person edits that decide or carry our routing (never our own SBT_* tags). */
+const WATCHED_FIELDS = ['Subject', 'Symptom', 'Category', 'Service', 'Status', 'OwnerTeam', 'Owner'] as const;
+
+/** Watched fields whose value after our PATCH is neither what we read nor what we wrote. */
+export function fieldsChangedMeanwhile(
+  read: Record<string, unknown>,
+  written: Record<string, unknown>,
+  sent: Record<string, unknown>,
+): string[] {
+  return WATCHED_FIELDS.filter((field) => {
+    if (!(field in written)) return false;
+    const expected = field in sent ? sent[field] : read[field];
+    return !sameFieldValue(written[field], expected);
+  });
 }

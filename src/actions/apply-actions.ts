@@ -62,7 +62,7 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
     } catch (err) {
       if (err instanceof HeatApiError && err.status >= 400 && err.status < 500) {
         // A refused PATCH changed nothing (one call, one record); the note is not written, and the error
-        // goes back to the queue, which fails the job without retrying (isPermanentHeatError).
+        // goes back to the queue, which fails the job without retrying (isTicketPermanentError).
         log.error('HEAT refused the update', {
           event: 'heat_refused',
           status: err.status,
@@ -76,6 +76,7 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
     }
     result.heatCalls += 1;
     result.patched = true;
+    result.written = updated;
     const stamped = updated.LastModDateTime;
     if (typeof stamped === 'string') result.lastModDateTime = stamped;
   }

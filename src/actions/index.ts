@@ -6,3 +6,4 @@ export { decisionFingerprint, roundConfidence } from './decision-fingerprint.js'
 export { checkTenantFields } from './check-tenant-fields.js';
 export { renderNote, noteMarker, DEFAULT_NOTE_TEMPLATES } from './render-note.js';
 export type { NoteValues } from './render-note.js';
+export { sameFieldValue, sameTeam, isEmpty } from './same-field-value.js';

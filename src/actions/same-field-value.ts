@@ -1,3 +1,4 @@
+import { teamKey } from '../domain/index.js';
 /**
  * Whether a HEAT field already holds the value we would write. HEAT returns empty text as "" or null,
  * booleans and numbers sometimes as strings, so values are compared by meaning, not by type.
@@ -16,7 +17,7 @@ export function sameFieldValue(current: unknown, wanted: unknown): boolean {
 /** Team names: HEAT's validated-field `eq` is case-insensitive (heat-api.md §4), so we compare alike. */
 export function sameTeam(a: unknown, b: unknown): boolean {
   if (isEmpty(a) || isEmpty(b)) return isEmpty(a) && isEmpty(b);
-  return String(a).trim().toLowerCase() === String(b).trim().toLowerCase();
+  return teamKey(String(a)) === teamKey(String(b));
 }
 
 export function isEmpty(value: unknown): boolean {

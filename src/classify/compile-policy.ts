@@ -6,6 +6,7 @@ import {
   type RoutingPolicyConfig,
 } from '../config/index.js';
 import { CATEGORY_IDS, CATEGORY_SCOPES, type CategoryId } from '../domain/index.js';
+import { findSlowPatternInput } from './find-slow-pattern-input.js';
 import { createTextNormaliser, foldText, tokeniseText, type TextNormaliser } from './normalise-text.js';
 
 type RuleConfig = RoutingPolicyConfig['rules'][number];
@@ -15,6 +16,13 @@ type MatcherConfig = NonNullable<RuleConfig['any']>;
 const MAX_PATTERN_LENGTH = 200;
 /** safe-regex2's star-height/repetition limit; its default (25) lets too much through for a hot path. */
 const SAFE_REGEX_LIMIT = 25;
+/**
+ * Second guard (find-slow-pattern-input.ts): a pattern that needs more than this on an adversarial input
+ * of up to 40 characters is exponential (a linear pattern needs microseconds there).
+ */
+const SHORT_INPUT_BUDGET_MS = 100;
+/** ... or more than this on one field of maxFieldChars adversarial characters (a polynomial blow-up). */
+const LONG_INPUT_BUDGET_MS = 500;
 
 /** One term, phrase or pattern of a rule; matched at most once per ticket. */
 export interface CompiledItem {
@@ -73,7 +81,8 @@ export interface CompiledField {
 export interface CompiledPolicy {
   readonly policyVersion: string;
   readonly threshold: number;
-  readonly categories: Readonly<Partial<Record<CategoryId, CategorySettings>>>;
+  /** Every category id (the schema requires all eight). */
+  readonly categories: Readonly<Record<CategoryId, CategorySettings>>;
   /** Restricted categories (config `restricted: true`, and gradebook_admin's fixed scope). */
   readonly restricted: ReadonlySet<CategoryId>;
   readonly rules: readonly CompiledRule[];
@@ -146,6 +155,21 @@ export function compilePolicy(
         key,
         `${where}: the pattern can backtrack catastrophically and could hang the worker (nested repetition such as (a+)+)`,
         'rewrite it without a repeated group inside a repetition, or use terms and phrases instead',
+      );
+      return null;
+    }
+    // safe-regex2 misses overlapping alternation ((a|a)*, (\w|\d)+$) and overlapping neighbours
+    // (\w*\w*\w*$): run the pattern on adversarial inputs and refuse it if it is slow.
+    const slow = findSlowPatternInput(re, folded, {
+      maxChars: config.normalise.maxFieldChars,
+      shortBudgetMs: SHORT_INPUT_BUDGET_MS,
+      longBudgetMs: LONG_INPUT_BUDGET_MS,
+    });
+    if (slow !== null) {
+      problem(
+        key,
+        `${where}: the pattern backtracks catastrophically: on ${slow.length} characters built from ${JSON.stringify(slow.pump)} one match took ${Math.round(slow.ms)} ms, and ticket text can be ${config.normalise.maxFieldChars} characters, so it could hang the worker`,
+        'make the alternatives of a repeated group unable to match the same text ((a|b)* not (a|a)*, (\\w)+ not (\\w|\\d)+), bound repetitions ({0,40} instead of * or +), anchor it with ^, or use terms and phrases instead',
       );
       return null;
     }
@@ -252,13 +276,8 @@ export function compilePolicy(
       );
       return;
     }
-    if (!config.categories[rule.category]) {
-      problem(
-        `${base}.category`,
-        `category "${rule.category}" is not defined in the categories section`,
-        `add categories.${rule.category} (displayName, destination) or use a defined category`,
-      );
-    }
+    // No "unknown category" check: the schema requires all eight ids in `categories` (a missing one fails at
+    // load as categories.<id>, see routing-schema.ts) and a rule's category must be one of them.
     if (!rule.enabled) return;
     const hasPositive =
       rule.any !== undefined || rule.all !== undefined || rule.equals !== undefined || rule.in !== undefined;
@@ -324,7 +343,7 @@ export function compilePolicy(
 
   const restricted = new Set<CategoryId>();
   for (const id of CATEGORY_IDS) {
-    if (config.categories[id]?.restricted || CATEGORY_SCOPES[id] === 'restricted') restricted.add(id);
+    if (config.categories[id].restricted || CATEGORY_SCOPES[id] === 'restricted') restricted.add(id);
   }
   for (const id of restricted) {
     if (!categoriesWithRules.has(id)) {

@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
 import type { Service } from '../main.js';
+import { sameInstant } from '../ingest/index.js';
 import { createReadinessCheck, type Logger } from '../observability/index.js';
 
 /** Builds and starts the HTTP face (webhook, health, readiness, metrics) of a running service. */
@@ -18,6 +19,14 @@ export async function startHttpForService(
     queueProgress: () => service.queueProgress(),
     staleHeatMs: http.heatStaleMinutes * 60_000,
     stuckAfterMs: Math.max(config.service.worker.lockDurationMs * 2, 60_000),
+    ...(config.service.poll.enabled
+      ? {
+          pollLastSuccessAt: () => service.lastPollAt(),
+          // A tick may take a while on a big backlog; five intervals (at least 5 minutes) without one
+          // finishing means the poller is failing.
+          pollStaleMs: Math.max(config.service.poll.intervalSeconds * 5_000, 300_000),
+        }
+      : {}),
   });
   const server = createHttpServer({
     logger: logger.child({ module: 'http' }),
@@ -34,18 +43,21 @@ export async function startHttpForService(
       // rule's body says who saved the record or which version it is.
       const ours = input.lastModBy?.toLowerCase() === config.service.heat.account.toLowerCase();
       const done = input.lastModDateTime ? (await service.processed.getMany([input.recId]))[0] : null;
-      if (ours || (done && done === input.lastModDateTime)) return { jobId: '', deduplicated: true };
+      if (ours || sameInstant(done, input.lastModDateTime)) return { jobId: '', deduplicated: true };
       const { lastModBy: _by, ...job } = input;
       return service.queue.enqueue(job);
     },
     async resolveIncidentNumber(incidentNumber) {
-      const rows = await service.heat.list(incidentSet, {
+      // One page of one row: list() would ask for a second page to see that the first was the last.
+      for await (const page of service.heat.pages(incidentSet, {
         filter: `IncidentNumber eq ${incidentNumber}`,
         select: ['RecId'],
         top: 1,
-      });
-      const recId = rows[0]?.RecId;
-      return typeof recId === 'string' ? recId : null;
+      })) {
+        const recId = page[0]?.RecId;
+        return typeof recId === 'string' ? recId : null;
+      }
+      return null;
     },
     readiness,
     ...(config.env.ADMIN_TOKEN ? { bullBoardQueues: [service.queue.queue] } : {}),

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, problemsFromZod, type ConfigProblem } from './config-error.js';
+import { teamKey } from '../domain/index.js';
 import { envSchema, type Env } from './env-schema.js';
 import { deepFreeze, loadYamlFile } from './load-yaml-file.js';
 import { routingPolicySchema, type RoutingPolicyConfig } from './routing-schema.js';
@@ -46,7 +47,9 @@ export function policyVersionOf(text: string): string {
 export function crossCheck(routingFile: string, routing: RoutingPolicyConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const gradebook = routing.categories.gradebook_admin;
-  const technicianTeams = new Set([routing.teams.technicians, ...Object.values(routing.teams.perSchool)]);
+  const technicianTeams = new Set(
+    [routing.teams.technicians, ...Object.values(routing.teams.perSchool)].map(teamKey),
+  );
   if (!gradebook) {
     problems.push({
       file: routingFile,
@@ -55,7 +58,7 @@ export function crossCheck(routingFile: string, routing: RoutingPolicyConfig): C
       fix: 'add categories.gradebook_admin with a destination such as "Gradebook Managers"',
     });
   } else {
-    if (!gradebook.destination || technicianTeams.has(gradebook.destination)) {
+    if (!gradebook.destination || technicianTeams.has(teamKey(gradebook.destination))) {
       problems.push({
         file: routingFile,
         key: 'categories.gradebook_admin.destination',

@@ -1,4 +1,13 @@
 import { z } from 'zod';
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 import { CATEGORY_IDS } from '../domain/index.js';
 
 /**
@@ -46,14 +55,22 @@ export const serviceConfigSchema = z
         /** Re-read this far behind the watermark so that late commits are not missed. */
         overlapSeconds: z.number().int().min(0).max(86_400).default(120),
         /** Where the first poll starts when Redis holds no watermark (ISO date or timestamp). */
-        startFrom: z.string().optional(),
+        startFrom: z
+          .string()
+          .refine((v) => !Number.isNaN(Date.parse(v)), {
+            message: 'not a date',
+            params: { fix: 'use an ISO date or timestamp such as 2026-08-01 or 2026-08-01T00:00:00Z' },
+          })
+          .optional(),
       })
       .prefault({}),
     worker: z
       .strictObject({
         concurrency: z.number().int().min(1).max(256).default(8),
-        attempts: z.number().int().min(1).max(50).default(5),
-        backoffMs: z.number().int().min(10).default(1000),
+        /** Transient failures (HEAT down, 5xx, 401/403) retry with exponential backoff: 10 attempts
+         * from 5 s cover about 40 minutes of outage before a job fails. */
+        attempts: z.number().int().min(1).max(50).default(10),
+        backoffMs: z.number().int().min(10).default(5000),
         /** A job whose worker died is taken over after this long. */
         lockDurationMs: z.number().int().min(1000).default(30_000),
         stalledIntervalMs: z.number().int().min(1000).default(30_000),
@@ -82,13 +99,26 @@ export const serviceConfigSchema = z
         period: z.enum(['month', 'school_year']).default('month'),
         /** 1-12; the month a school year starts (period "school_year"). */
         schoolYearStartMonth: z.number().int().min(1).max(12).default(8),
-        timeZone: z.string().min(1).default('America/Chicago'),
+        timeZone: z
+          .string()
+          .min(1)
+          .refine(isTimeZone, {
+            message: 'not an IANA time zone',
+            params: { fix: 'use a zone name such as America/Chicago or America/New_York' },
+          })
+          .default('America/Chicago'),
         debounceSeconds: z.number().int().min(0).max(86_400).default(900),
         /** Incident field that names the school, and the school-object field it matches. */
         schoolField: z.string().min(1).default('OrganizationUnitID'),
         schoolKeyField: z.string().min(1).default('Name'),
         /** Cron for the nightly reconcile of the current period. */
-        reconcileCron: z.string().min(1).default('30 2 * * *'),
+        reconcileCron: z
+          .string()
+          .refine((v) => /^\s*(\S+\s+){4,5}\S+\s*$/.test(v), {
+            message: 'not a cron pattern of 5 or 6 fields',
+            params: { fix: "use a cron pattern such as '30 2 * * *' (02:30 every night)" },
+          })
+          .default('30 2 * * *'),
         /** Custom fields of the school record that receive the counts (docs/counts.md). */
         fields: z
           .strictObject({

@@ -29,13 +29,3 @@ export function countFieldValues(
   values[fields.period] = counts.period;
   return values;
 }
-
-/** HEAT may hand numbers back as strings ("3") or decimals with trailing zeros; compare by meaning. */
-export function sameFieldValue(a: unknown, b: unknown): boolean {
-  if (typeof a === 'number' || typeof b === 'number') {
-    const x = Number(a);
-    const y = Number(b);
-    return a !== null && b !== null && a !== '' && b !== '' && Math.abs(x - y) < 1e-9;
-  }
-  return String(a ?? '') === String(b ?? '');
-}

@@ -18,7 +18,7 @@ export interface CountsContext {
   heat: HeatClient;
   logger: Logger;
   counts: ServiceConfig['counts'];
-  heatConfig: Pick<ServiceConfig['heat'], 'incidentSet' | 'schoolSet' | 'pageSize'>;
+  heatConfig: Pick<ServiceConfig['heat'], 'incidentSet' | 'schoolSet' | 'pageSize' | 'filterDateFormat'>;
   keys: CountsKeys;
   fields: CountFieldNames;
   tags: TicketTagFields;

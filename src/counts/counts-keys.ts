@@ -3,7 +3,10 @@
  * Redis Cluster they share one hash slot, which the Lua script needs to touch several keys at once.
  */
 export interface CountsKeys {
-  /** String: the ticket's counted state, `period US school US category US scope` (US = \x1f). */
+  /**
+   * String: the ticket's counted state, `period US school US category US scope` (US = \x1f). Expires with
+   * its period's keys (periodExpiresAt), as do `period` and `members`.
+   */
   ticket(recId: string): string;
   /** Hash: `school US category US scope` -> count, for one period. */
   period(period: string): string;
@@ -11,9 +14,12 @@ export interface CountsKeys {
   members(period: string): string;
   /** Sorted set: school -> ms when its next write-back is due. */
   dirty: string;
-  /** Hash: school -> JSON of the field values last written to HEAT. */
+  /**
+   * Hash: school -> JSON of the field values last written to HEAT. A cache: the current period's
+   * reconcile prunes it to the schools with counts in that period that have a record in HEAT.
+   */
   written: string;
-  /** Hash: school -> RecId of its record in the school set (cached lookup). */
+  /** Hash: school -> RecId of its record in the school set (cached lookup; pruned like `written`). */
   schoolRecIds: string;
 }
 

@@ -8,7 +8,9 @@ import type { CountFieldNames } from './count-field-values.js';
 import type { CountsContext, TicketTagFields } from './counts-context.js';
 import { countsKeys } from './counts-keys.js';
 import { createTicketCountMover, type TicketCountState } from './move-ticket-count.js';
+import { periodExpiresAt } from './period-expires-at.js';
 import { periodOf } from './period-of.js';
+import { periodsToReconcile } from './periods-to-reconcile.js';
 import { readPeriodCounts } from './read-period-counts.js';
 import { createReconciler, type ReconcileResult } from './reconcile-counts.js';
 import { NO_SCHOOL, type SchoolCounts } from './school-counts.js';
@@ -33,10 +35,20 @@ export interface CountsService {
   flush(options?: FlushOptions): Promise<FlushResult>;
   /** Recount from HEAT tags, correct Redis + school records, return differences. */
   reconcile(period: string): Promise<ReconcileResult>;
+  /**
+   * What the nightly job runs: the current period, and the previous one during a period's first
+   * PREVIOUS_PERIOD_CATCH_UP_DAYS days (oldest first). Throws after trying all when one failed.
+   */
+  nightlyReconcile(): Promise<ReconcileResult[]>;
   /** The period `now` falls in (what school records show). */
   currentPeriod(): string;
-  /** Background debounced writer + nightly reconcile (BullMQ job scheduler on the "counts" queue). */
+  /**
+   * Background debounced writer + nightly reconcile (BullMQ job scheduler on the "counts" queue).
+   * Never waits for Redis or HEAT and never rejects because of them: see started().
+   */
   start(): Promise<void>;
+  /** Resolves once start() has registered the nightly scheduler (it retries while Redis is away). */
+  started(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,7 +91,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     tags: { category: deps.fields?.category ?? 'SBT_Category', scope: deps.fields?.scope ?? 'SBT_Scope' },
     now,
     currentPeriod,
-    moveTicketCount: createTicketCountMover(deps.redis, keys),
+    moveTicketCount: createTicketCountMover(deps.redis, keys, (period) => periodExpiresAt(period, counts)),
   };
   const writer = createSchoolCountsWriter(ctx);
   const reconcile = createReconciler(ctx, writer);
@@ -97,6 +109,12 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
       return { changed: false, period: null };
     }
     const period = periodOf(input.createdDateTime, counts);
+    // Its period's keys have expired (docs/counts.md, Redis memory): counting it would recreate a
+    // counter that holds this one ticket.
+    if (periodExpiresAt(period, counts) * 1000 <= now().getTime()) {
+      logger.debug('ticket is older than the counts retention; not counted', { ticketId: input.recId, period });
+      return { changed: false, period };
+    }
     const state: TicketCountState = { period, school: schoolNameOf(input.school), category, scope };
     const current = currentPeriod();
     const changed = await ctx.moveTicketCount(input.recId, state, {
@@ -107,12 +125,29 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     return { changed, period };
   }
 
+  async function nightlyReconcile(): Promise<ReconcileResult[]> {
+    const results: ReconcileResult[] = [];
+    const failures: string[] = [];
+    for (const period of periodsToReconcile(now().toISOString(), counts)) {
+      try {
+        results.push(await reconcile(period));
+      } catch (err) {
+        failures.push(`${period}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    // The job's retries run every period again; reconcile is idempotent.
+    if (failures.length > 0) throw new Error(`nightly reconcile failed for ${failures.join('; ')}`);
+    return results;
+  }
+
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
   let queue: Queue | undefined;
   let worker: Worker | undefined;
   let bullConnection: Redis | undefined;
+  let schedulerTask: Promise<void> | undefined;
+  let wakeScheduler: (() => void) | undefined;
 
   function scheduleTick(): void {
     const tickMs =
@@ -133,6 +168,41 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     timer.unref();
   }
 
+  /**
+   * Registers the nightly job scheduler, retrying with backoff (1 s doubling to 30 s) until it succeeds
+   * or stop() is called: start() must not fail, nor reject later, because Redis is briefly away.
+   */
+  async function registerScheduler(q: Queue): Promise<void> {
+    for (let attempt = 0; !stopped && queue === q; attempt++) {
+      try {
+        await q.upsertJobScheduler(
+          RECONCILE_SCHEDULER_ID,
+          { pattern: counts.reconcileCron, tz: counts.timeZone },
+          { name: 'reconcile', data: { v: 1 }, opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 } },
+        );
+        return;
+      } catch (err) {
+        if (stopped || queue !== q) return;
+        onError('counts-scheduler')(err instanceof Error ? err : new Error(String(err)));
+        await new Promise<void>((resolve) => {
+          const retry = setTimeout(resolve, Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
+          retry.unref();
+          wakeScheduler = () => {
+            clearTimeout(retry);
+            resolve();
+          };
+        });
+        wakeScheduler = undefined;
+      }
+    }
+  }
+
+  /**
+   * Starts the background writer and the nightly reconcile. Resolves without touching HEAT and
+   * without waiting for Redis: the scheduler is registered in the background (registerScheduler), the
+   * writer's errors are logged per tick, and the Redis connection, queue and worker have throttled
+   * error listeners, so an outage at start is logged and survived.
+   */
   async function start(): Promise<void> {
     if (!counts.enabled || !stopped) return;
     stopped = false;
@@ -144,16 +214,11 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     const prefix = deps.config.queue.prefix;
     queue = new Queue(COUNTS_QUEUE, { connection: bullConnection, prefix });
     queue.on('error', onError('counts-queue'));
-    await queue.upsertJobScheduler(
-      RECONCILE_SCHEDULER_ID,
-      { pattern: counts.reconcileCron, tz: counts.timeZone },
-      { name: 'reconcile', data: { v: 1 }, opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 } },
-    );
     worker = new Worker(
       COUNTS_QUEUE,
       async () => {
-        const result = await reconcile(currentPeriod());
-        return { period: result.period, differences: result.differences.length, ms: result.ms };
+        const results = await nightlyReconcile();
+        return results.map((r) => ({ period: r.period, differences: r.differences.length, ms: r.ms }));
       },
       { connection: bullConnection, prefix, concurrency: 1 },
     );
@@ -165,19 +230,33 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
         error: err.message,
       }),
     );
+    schedulerTask = registerScheduler(queue);
+  }
+
+  /** Resolves once the nightly scheduler is registered (or start() did not register one). For tests. */
+  async function started(): Promise<void> {
+    await schedulerTask;
   }
 
   async function stop(): Promise<void> {
     stopped = true;
     if (timer) clearTimeout(timer);
     timer = undefined;
+    wakeScheduler?.();
     await running;
+    const connection = bullConnection;
+    const task = schedulerTask;
+    // Closing while Redis is away must not wait for it: BullMQ's close() sends commands, and commands
+    // on a connection with maxRetriesPerRequest: null wait for Redis forever.
+    if (connection && connection.status !== 'ready') connection.disconnect();
     await worker?.close();
     await queue?.close();
-    bullConnection?.disconnect();
+    connection?.disconnect();
+    await task;
     worker = undefined;
     queue = undefined;
     bullConnection = undefined;
+    schedulerTask = undefined;
   }
 
   return {
@@ -185,8 +264,10 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     snapshot: (period) => readPeriodCounts(deps.redis, keys, period),
     flush: (options) => writer.flush(options),
     reconcile,
+    nightlyReconcile,
     currentPeriod,
     start,
+    started,
     stop,
   };
 }

@@ -1,6 +1,11 @@
 export { periodOf, schoolYearId } from './period-of.js';
 export type { PeriodConfig } from './period-of.js';
 export { periodRange, parsePeriod } from './period-range.js';
+export { previousPeriod } from './previous-period.js';
+export { periodsToReconcile, PREVIOUS_PERIOD_CATCH_UP_DAYS } from './periods-to-reconcile.js';
+export { periodExpiresAt, COUNTS_RETENTION_DAYS } from './period-expires-at.js';
+export { widenedCreatedFilter, MAX_UTC_OFFSET_MS, RANGE_MARGIN_MS } from './widened-created-filter.js';
+export type { WidenedCreatedFilter } from './widened-created-filter.js';
 export { createCountsService, COUNTS_QUEUE } from './create-counts-service.js';
 export type { CountsService, CountsServiceDeps, RecordInput } from './create-counts-service.js';
 export type { FlushResult, FlushOptions } from './write-school-counts.js';

@@ -12,7 +12,8 @@ import { SEP } from './counts-keys.js';
  *       members, 6 dirty schools
  * ARGV: 1 expected current state ('' = none), 2 new state ('' = forget the ticket), 3 new hash field,
  *       4 old hash field, 5 RecId, 6 due ms, 7 school to mark dirty for the new state ('' = none),
- *       8 school to mark dirty for the old state ('' = none)
+ *       8 school to mark dirty for the old state ('' = none), 9 unix time at which the new period's keys
+ *       expire (the ticket state, the hash and the member set get it on every write: periodExpiresAt)
  * Returns -1 when the state changed under us, 0 when nothing had to change, 1 when counts moved.
  */
 const MOVE_TICKET_COUNT_LUA = `
@@ -27,8 +28,10 @@ if current ~= '' then
 end
 if ARGV[2] ~= '' then
   redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+  redis.call('EXPIREAT', KEYS[2], ARGV[9])
   redis.call('SADD', KEYS[3], ARGV[5])
-  redis.call('SET', KEYS[1], ARGV[2])
+  redis.call('EXPIREAT', KEYS[3], ARGV[9])
+  redis.call('SET', KEYS[1], ARGV[2], 'EXAT', ARGV[9])
   if ARGV[7] ~= '' then redis.call('ZADD', KEYS[6], 'NX', ARGV[6], ARGV[7]) end
 else
   redis.call('DEL', KEYS[1])
@@ -71,8 +74,15 @@ export interface MoveTicketCountOptions {
   marksDirty: (state: TicketCountState) => boolean;
 }
 
-/** Registers the Lua script on the connection (ioredis defineCommand: EVALSHA with EVAL fallback). */
-export function createTicketCountMover(redis: Redis, keys: CountsKeys) {
+/**
+ * Registers the Lua script on the connection (ioredis defineCommand: EVALSHA with EVAL fallback).
+ * `expiresAt(period)` is the unix time (s) at which a period's keys expire (periodExpiresAt).
+ */
+export function createTicketCountMover(
+  redis: Redis,
+  keys: CountsKeys,
+  expiresAt: (period: string) => number,
+) {
   if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 6, lua: MOVE_TICKET_COUNT_LUA });
   const run = (redis as unknown as Record<string, MoveCommand>)[COMMAND] as MoveCommand;
 
@@ -106,6 +116,7 @@ export function createTicketCountMover(redis: Redis, keys: CountsKeys) {
         options.dueMs,
         next && options.marksDirty(next) ? next.school : '',
         current && options.marksDirty(current) ? current.school : '',
+        next ? expiresAt(next.period) : 0,
       );
       if (result === 1) return true;
       if (result === 0) return false;

@@ -71,7 +71,9 @@ async function waitForReady(child: ChildProcess, timeoutMs: number): Promise<voi
  * Starts a private Redis (no persistence) on a free loopback port, for tests, the demo and benchmarks.
  * Never used in production, where REDIS_URL points at a managed Redis.
  */
-export async function startThrowawayRedis(options: { timeoutMs?: number; port?: number } = {}): Promise<ThrowawayRedis> {
+export async function startThrowawayRedis(
+  options: { timeoutMs?: number; port?: number } = {},
+): Promise<ThrowawayRedis> {
   const bin = ensureRedisInstalled();
   const dir = mkdtempSync(join(tmpdir(), 'sbt-redis-'));
   for (let attempt = 0; attempt < 3; attempt++) {

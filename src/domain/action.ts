@@ -48,4 +48,6 @@ export interface ApplyResult {
   dryRun?: boolean;
   /** The note was due but a note with the same decision marker already existed (retry after a crash). */
   noteFound?: boolean;
+  /** The record as HEAT returned it after our PATCH (absent when nothing was written). */
+  written?: Record<string, unknown>;
 }

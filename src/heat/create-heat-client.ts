@@ -246,13 +246,19 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     });
   }
 
-  /** Repeats retryable failures (network, 408, 5xx) with full-jitter exponential backoff. */
+  /**
+   * Repeats retryable failures (network, 408, 5xx) with full-jitter exponential backoff. A POST that
+   * creates a record is not repeated here: HEAT may have committed it before the answer was lost (its
+   * own timeout is 90 s, ours shorter), and a second POST would create a second note. The job-level
+   * retry repeats it instead, after looking for the first one.
+   */
   async function withRetries(spec: RequestSpec, authorization: string | undefined): Promise<AxiosResponse> {
+    const maxRetries = spec.method === 'POST' && spec.path !== LOGIN_PATH ? 0 : config.retries.max;
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await send(spec, authorization);
       } catch (err) {
-        if (!(err instanceof HeatApiError) || !err.retryable || attempt >= config.retries.max) throw err;
+        if (!(err instanceof HeatApiError) || !err.retryable || attempt >= maxRetries) throw err;
         const delayMs = backoffDelay(attempt, config.retries, random);
         logger.warn('HEAT call failed; retrying', {
           method: spec.method,

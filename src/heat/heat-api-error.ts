@@ -81,9 +81,10 @@ export class HeatApiError extends Error {
     const messages = init.messages ?? [];
     const what =
       init.status === 0 ? `no answer (${init.networkCode ?? 'network error'})` : `HTTP ${init.status}`;
-    const detail = [init.code, init.description, ...messages]
-      .filter((s): s is string => Boolean(s))
-      .join(' - ');
+    // A 5xx body can echo record data (heat-api.md §10), and this message reaches logs and BullMQ's
+    // failedReason: for 5xx keep only the code and description.
+    const shown = init.status >= 500 ? [] : messages;
+    const detail = [init.code, init.description, ...shown].filter((s): s is string => Boolean(s)).join(' - ');
     const fix = init.fix ?? defaultFix(init.status, init.path);
     super(`HEAT ${init.method} ${init.path} failed: ${what}${detail ? `: ${detail}` : ''}. Fix: ${fix}`);
     this.name = 'HeatApiError';
@@ -122,6 +123,16 @@ export class HeatApiError extends Error {
 /** True for HEAT answers that no retry can fix (400/401/403/404): fail the job instead of retrying it. */
 export function isPermanentHeatError(err: unknown): boolean {
   return err instanceof HeatApiError && PERMANENT_STATUSES.has(err.status);
+}
+
+/**
+ * True when this ticket's job can never succeed: HEAT refused the data (400) or has no such record.
+ * 401/403 are not in it: they are about our credentials or rights, which an operator fixes for every
+ * ticket at once, so jobs keep retrying with backoff (and /readyz shows HEAT failing) instead of
+ * dropping each ticket.
+ */
+export function isTicketPermanentError(err: unknown): boolean {
+  return err instanceof HeatApiError && (err.status === 400 || err.status === 404);
 }
 
 /** Normalises anything thrown into an Error (graphile-worker's coerceError). */

@@ -1,7 +1,13 @@
 export { createHeatClient } from './create-heat-client.js';
 export type { HeatClientDeps } from './create-heat-client.js';
 export { heatClientConfigFrom } from './heat-client-config-from.js';
-export { HeatApiError, isPermanentHeatError, isRetryableStatus, coerceError } from './heat-api-error.js';
+export {
+  HeatApiError,
+  isPermanentHeatError,
+  isTicketPermanentError,
+  isRetryableStatus,
+  coerceError,
+} from './heat-api-error.js';
 export type { HeatApiErrorInit } from './heat-api-error.js';
 export { nextWatermark } from './next-watermark.js';
 export {

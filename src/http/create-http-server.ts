@@ -57,6 +57,10 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     bodyLimit: config.bodyLimitBytes,
     // During close() new requests get 503 so that a load balancer moves on while jobs drain.
     return503OnClosing: true,
+    // Fastify 5 sets no request timeout: a client sending a body slowly would hold a socket before it
+    // is authenticated (auth needs the whole body). A HEAT rule posts a few hundred bytes at once.
+    requestTimeout: 10_000,
+    connectionTimeout: 30_000,
   });
 
   app.get('/healthz', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }));

@@ -1,4 +1,4 @@
-export { pollChangedTickets } from './poll-changed-tickets.js';
+export { pollChangedTickets, sameInstant } from './poll-changed-tickets.js';
 export type { PollDeps, PollSettings, PollResult } from './poll-changed-tickets.js';
 export { createWatermarkStore } from './watermark-store.js';
 export type { WatermarkStore } from './watermark-store.js';

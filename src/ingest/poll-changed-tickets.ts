@@ -66,7 +66,7 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
       const isEcho =
         (typeof record.LastModBy === 'string' &&
           record.LastModBy.toLowerCase() === settings.account.toLowerCase()) ||
-        (done[i] !== null && done[i] === record.LastModDateTime);
+        sameInstant(done[i], record.LastModDateTime);
       if (isEcho) result.echoes += 1;
       return !isEcho;
     });
@@ -93,4 +93,11 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
   }
   deps.logger.debug('poll tick', { event: 'poll', ...result });
   return result;
+}
+
+/** Two HEAT timestamps name the same instant (HEAT renders offsets; a webhook template may differ). */
+export function sameInstant(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  const x = Date.parse(a);
+  return !Number.isNaN(x) && x === Date.parse(b);
 }

@@ -27,6 +27,15 @@ const REDACTED_KEYS = new Set(
     'text',
     'resolution',
     'email',
+    'primaryemail',
+    'phone',
+    'profilefullname',
+    'loginid',
+    'firstname',
+    'lastname',
+    'displayname',
+    'customerlocation',
+    'customerdepartment',
   ].map((k) => k.toLowerCase()),
 );
 

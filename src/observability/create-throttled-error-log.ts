@@ -6,7 +6,10 @@ import type { Logger } from './create-logger.js';
  * one line per interval, with how many were suppressed. Without a listener they would print raw stack
  * traces on stderr (and an EventEmitter without one throws).
  */
-export function createThrottledErrorLog(logger: Logger, intervalMs = 30_000): (source: string) => (err: Error) => void {
+export function createThrottledErrorLog(
+  logger: Logger,
+  intervalMs = 30_000,
+): (source: string) => (err: Error) => void {
   const last = new Map<string, { at: number; suppressed: number }>();
   return (source) => (err) => {
     const now = Date.now();

@@ -34,8 +34,10 @@ export interface Metrics {
   /** Jobs per BullMQ state (waiting, active, delayed, failed, ...). */
   readonly queueDepth: Gauge<'state'>;
   readonly oldestWaitingJobAgeSeconds: Gauge;
-  /** Now minus the poll watermark (LastModDateTime of the newest ticket seen). */
+  /** Now minus the poll watermark (LastModDateTime of the newest ticket seen): quiet nights raise it too. */
   readonly pollLagSeconds: Gauge;
+  /** Unix time of the last poll tick this process finished; alert on its age, not on pollLagSeconds. */
+  readonly pollLastSuccessTimestampSeconds: Gauge;
   readonly webhookRequests: Counter<'outcome'>;
   readonly jobs: Counter<'outcome'>;
   readonly jobSeconds: Histogram;
@@ -133,6 +135,11 @@ export function createMetrics(): Metrics {
     help: 'Now minus the poll watermark',
     registers,
   });
+  const pollLastSuccessTimestampSeconds = new Gauge({
+    name: 'sbt_poll_last_success_timestamp_seconds',
+    help: 'Unix time of the last poll tick this process finished (0 before the first)',
+    registers,
+  });
   const webhookRequests = new Counter({
     name: 'sbt_webhook_requests_total',
     help: 'POSTs to /webhooks/heat, by outcome',
@@ -174,6 +181,7 @@ export function createMetrics(): Metrics {
     queueDepth,
     oldestWaitingJobAgeSeconds,
     pollLagSeconds,
+    pollLastSuccessTimestampSeconds,
     webhookRequests,
     jobs,
     jobSeconds,

@@ -19,7 +19,13 @@ export interface ReadinessCheckResult {
 export interface ReadinessReport {
   ready: boolean;
   checkedAt: string;
-  checks: { redis: ReadinessCheckResult; heat: ReadinessCheckResult; jobs: ReadinessCheckResult };
+  checks: {
+    redis: ReadinessCheckResult;
+    heat: ReadinessCheckResult;
+    jobs: ReadinessCheckResult;
+    /** Present when this process polls. */
+    poll?: ReadinessCheckResult;
+  };
 }
 
 export interface ReadinessDeps {
@@ -33,6 +39,13 @@ export interface ReadinessDeps {
   stuckAfterMs: number;
   /** A probe that does not answer within this long counts as failed (default 2000). */
   probeTimeoutMs?: number;
+  /**
+   * When this process last finished a poll tick; omit when it does not poll. A poller whose ticks keep
+   * failing is not ready even while other HEAT calls succeed.
+   */
+  pollLastSuccessAt?: () => Date | null;
+  /** No successful poll for this long = not ready (e.g. a few poll intervals). */
+  pollStaleMs?: number;
   now?: () => Date;
 }
 
@@ -116,14 +129,36 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
     return { ok: true, detail: `${progress.waiting} waiting, ${progress.active} active, jobs progressing` };
   }
 
+  function checkPoll(at: number): ReadinessCheckResult | undefined {
+    if (!deps.pollLastSuccessAt) return undefined;
+    const staleMs = deps.pollStaleMs ?? deps.staleHeatMs;
+    const last = deps.pollLastSuccessAt();
+    if (last === null) {
+      return at - startedAt <= staleMs
+        ? { ok: true, detail: 'no poll finished yet (starting up)' }
+        : {
+            ok: false,
+            detail: `no poll has finished since start (limit ${round1(staleMs / 1000)} s): see poll_failed in the log`,
+          };
+    }
+    const age = at - last.getTime();
+    return age <= staleMs
+      ? { ok: true, detail: `last poll finished ${round1(age / 1000)} s ago` }
+      : {
+          ok: false,
+          detail: `last poll finished ${round1(age / 1000)} s ago (limit ${round1(staleMs / 1000)} s): see poll_failed in the log`,
+        };
+  }
+
   return async function readiness(): Promise<ReadinessReport> {
     const at = now().getTime();
     const [redis, jobs] = await Promise.all([checkRedis(), checkJobs(at)]);
     const heat = checkHeat(at);
+    const poll = checkPoll(at);
     return {
-      ready: redis.ok && heat.ok && jobs.ok,
+      ready: redis.ok && heat.ok && jobs.ok && (poll?.ok ?? true),
       checkedAt: new Date(at).toISOString(),
-      checks: { redis, heat, jobs },
+      checks: { redis, heat, jobs, ...(poll ? { poll } : {}) },
     };
   };
 }

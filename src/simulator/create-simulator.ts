@@ -12,16 +12,30 @@ import {
 } from './entity-schemas.js';
 import { parseOffsetMinutes } from './format-heat-date.js';
 import { HeatError, badRequest } from './heat-error.js';
+import { renderCsdl } from './render-csdl.js';
 import type {
   Simulator,
   SimulatorFaults,
   SimulatorOptions,
   SimulatorStats,
   SimulatorUser,
+  SimulatorWorkflow,
   TruthEntry,
+  WorkflowRestamp,
 } from './simulator-types.js';
 
-const DEFAULT_FAULTS: SimulatorFaults = { latencyMs: 0, errorRate: 0, sessionTtlMs: 0, slowPageMs: 0 };
+const DEFAULT_FAULTS: SimulatorFaults = {
+  latencyMs: 0,
+  errorRate: 0,
+  sessionTtlMs: 0,
+  slowPageMs: 0,
+  slowAfterCalls: 0,
+  slowAfterCallsMs: 0,
+};
+// heat-api.md §6 (M-notes): workflows restamp records after API writes as this account.
+const DEFAULT_WORKFLOW_LOGIN = 'InternalServices';
+// The one relationship of an incident the simulator serves (heat-api.md §3, §9.4: D-Related23).
+const NOTES_RELATIONSHIP = 'incidentcontainsjournal';
 // HEAT's page size: default 25, maximum 100; $top=101 answers 400 (heat-api.md §4, D-Top21 + measured).
 const DEFAULT_TOP = 25;
 const MAX_TOP = 100;
@@ -40,6 +54,21 @@ const internalError = (message = 'Internal server error'): HeatError =>
   new HeatError(500, 'ISM_5000', 'Internal Server Error', [message]);
 
 class SimRequestError extends Error {}
+
+function validateRestamp(input: unknown): Required<WorkflowRestamp> | null {
+  if (input === null || input === undefined) return null;
+  if (typeof input !== 'object' || Array.isArray(input))
+    throw new SimRequestError("'restamp' must be null or an object {delayMs, login?}");
+  const { delayMs, login, ...rest } = input as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0)
+    throw new SimRequestError(`unknown restamp setting '${unknown[0]}'; known: delayMs, login`);
+  if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0)
+    throw new SimRequestError("'restamp.delayMs' must be a number >= 0 (milliseconds after the API write)");
+  if (login !== undefined && (typeof login !== 'string' || login.trim() === ''))
+    throw new SimRequestError("'restamp.login' must be a non-empty login, e.g. 'InternalServices'");
+  return { delayMs, login: login ?? DEFAULT_WORKFLOW_LOGIN };
+}
 
 function validateFaults(input: unknown): Partial<SimulatorFaults> {
   if (typeof input !== 'object' || input === null) throw new SimRequestError('faults must be an object');
@@ -86,6 +115,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const now = options.now ?? ((): Date => new Date());
   const rate = options.rate ?? 0;
   let faults: SimulatorFaults = { ...DEFAULT_FAULTS, ...validateFaults(options.faults ?? {}) };
+  let restampSetting = validateRestamp(options.workflowRestamp ?? null);
+  const pendingRestamps = new Map<NodeJS.Timeout, { finish: () => void; finished: Promise<void> }>();
+  let apiCalls = 0;
   let seed = options.seed ?? 1;
   let ticketCount = options.tickets ?? 320;
 
@@ -101,7 +133,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         incidents: options.customFields?.incidents ?? DEFAULT_INCIDENT_CUSTOM_FIELDS,
         organizationalunits: options.customFields?.organizationalunits ?? DEFAULT_ORGUNIT_CUSTOM_FIELDS,
       },
-      enforceRequiredFields: options.enforceRequiredFields ?? true,
+      enforceRequiredFields: options.enforceRequiredFields ?? false,
     });
     s.onIncidentChange = (change, record) => outbound.fire(change, record);
     return s;
@@ -176,9 +208,46 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   });
 
   const applyFaults = async (collectionGet: boolean): Promise<void> => {
-    const delay = faults.latencyMs + (collectionGet ? faults.slowPageMs : 0);
+    apiCalls += 1;
+    // HEAT SaaS answers beyond its daily call budget "slowed", never 429 (heat-api.md §11, D-Throttle23).
+    const throttled = faults.slowAfterCalls > 0 && apiCalls > faults.slowAfterCalls;
+    const delay =
+      faults.latencyMs + (collectionGet ? faults.slowPageMs : 0) + (throttled ? faults.slowAfterCallsMs : 0);
     if (delay > 0) await sleep(delay);
     if (faults.errorRate > 0 && Math.random() < faults.errorRate) throw internalError();
+  };
+
+  const cancelRestamps = (): void => {
+    for (const [timer, pending] of pendingRestamps) {
+      clearTimeout(timer);
+      pending.finish();
+    }
+    pendingRestamps.clear();
+  };
+  const scheduleRestamp = (recId: string): void => {
+    if (!restampSetting) return;
+    const { delayMs, login: workflowLogin } = restampSetting;
+    // Bound to the store of the write: a /_sim/reset in between cancels it (cancelRestamps).
+    const target = store;
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const timer = setTimeout(() => {
+      pendingRestamps.delete(timer);
+      target.restamp('incidents', recId, workflowLogin);
+      finish();
+    }, delayMs);
+    pendingRestamps.set(timer, { finish, finished });
+  };
+  const workflowIdle = async (): Promise<void> => {
+    while (pendingRestamps.size > 0) await Promise.all([...pendingRestamps.values()].map((p) => p.finished));
+  };
+  const workflowState = (): SimulatorWorkflow => ({ restamp: restampSetting ? { ...restampSetting } : null });
+  const setWorkflow = (input: unknown): void => {
+    if (typeof input !== 'object' || input === null || !('restamp' in input))
+      throw new SimRequestError('body must be {restamp: {delayMs, login?}} or {restamp: null}');
+    restampSetting = validateRestamp((input as { restamp: unknown }).restamp);
   };
 
   const authorize = (request: FastifyRequest): string => {
@@ -301,6 +370,76 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     return json(reply, 200, { '@odata.context': context, '@odata.count': total, value });
   };
 
+  const unquote = (keyPart: string): string => {
+    const keyMatch = /^'(.*)'$/.exec(keyPart.trim());
+    const key = keyMatch ? (keyMatch[1] as string) : keyPart.trim();
+    if (key === '') throw badRequest('Invalid Request Payload', 'Key value cannot be empty');
+    return key;
+  };
+
+  const navigate = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    set: string,
+    key: string,
+    relationship: string,
+    relatedKeyPart: string | undefined,
+    isRef: boolean,
+    prefix: string,
+  ): FastifyReply => {
+    if (set !== 'incidents' || relationship.toLowerCase() !== NOTES_RELATIONSHIP)
+      throw notFound('No service for the resource is registered.');
+    const method = request.method;
+    if (isRef && relatedKeyPart !== undefined && (method === 'PATCH' || method === 'DELETE')) {
+      store.linkNote(key, unquote(relatedKeyPart), method === 'PATCH');
+      // Link: 200 with an ISM_2000 body (D-Link19); unlink: 204 (D-Unlink24).
+      if (method === 'DELETE') return reply.code(204).send();
+      return json(reply, 200, {
+        code: 'ISM_2000',
+        description: 'Ok',
+        message: ['Successfully Created the link'],
+        help: '',
+      });
+    }
+    if (method !== 'GET' || isRef || relatedKeyPart !== undefined) throw notFound();
+    const incident = store.find(set, key);
+    if (!incident) throw badRequest('Invalid Request Payload', 'Invalid key');
+    const recId = String(incident.RecId);
+    const notes = store
+      .records('journal__notess')
+      .filter((n) => String(n.ParentLink_RecID ?? '').toUpperCase() === recId);
+    // A navigation with nothing related answers a STRING value (heat-api.md §5, measured).
+    if (notes.length === 0) return json(reply, 200, { value: 'No instances found.' });
+    return json(reply, 200, {
+      '@odata.context': `${contextBase(request, prefix)}Collection(MetaData.journal)`,
+      value: notes,
+    });
+  };
+
+  const metadata = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    prefix: string,
+  ): Promise<FastifyReply> => {
+    routeLabels.set(request, 'GET $metadata');
+    await applyFaults(false);
+    authorize(request);
+    const rawPath = (request.url.split('?')[0] ?? '').slice(`${prefix}/api/odata/`.length);
+    // The service-root $metadata is not served (heat-api.md §10, M-notes: 404 "No service").
+    if (rawPath === '$metadata') throw new HeatError(404, 'ISM_4004', 'No service', ['No service']);
+    const m = /^([A-Za-z0-9_]+)\/\$metadata$/.exec(rawPath);
+    const def = m ? store.schemas.get((m[1] as string).toLowerCase()) : undefined;
+    if (!def) throw notFound('No service for the resource is registered.');
+    // Measured: asking for JSON metadata answers 500; only CSDL XML is served (heat-api.md §3, M-notes).
+    if (
+      String(request.headers.accept ?? '')
+        .toLowerCase()
+        .includes('application/json')
+    )
+      throw internalError();
+    return reply.code(200).type('application/xml; charset=utf-8').send(renderCsdl(def));
+  };
+
   const odata = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -313,7 +452,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     } catch {
       throw notFound();
     }
-    const m = /^([A-Za-z0-9_#]+)(?:\((.*)\))?$/.exec(path);
+    // set, optional ('key'), optional /Relationship, optional ('relatedKey'), optional /$Ref (heat-api.md §3).
+    const m = /^([A-Za-z0-9_#]+)(?:\(([^)]*)\))?(?:\/([A-Za-z0-9_]+)(?:\(([^)]*)\))?(\/\$ref)?)?$/i.exec(
+      path,
+    );
     const method = request.method;
     if (!m) {
       routeLabels.set(request, `${method} unknown`);
@@ -322,13 +464,18 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
     const requested = (m[1] as string).toLowerCase();
     const keyPart = m[2];
+    const navigation = m[3];
+    const relatedKeyPart = m[4];
+    const isRef = m[5] !== undefined;
     const known = store.schemas.get(requested);
     const setName = known ? known.name : requested;
     const isCollectionGet = method === 'GET' && keyPart === undefined;
     const routeName =
-      method === 'GET'
-        ? `GET ${setName} ${keyPart === undefined ? 'collection' : 'key'}`
-        : `${method} ${setName}`;
+      navigation !== undefined
+        ? `${method} ${setName} ${isRef ? '$Ref' : 'navigation'}`
+        : method === 'GET'
+          ? `GET ${setName} ${keyPart === undefined ? 'collection' : 'key'}`
+          : `${method} ${setName}`;
     routeLabels.set(request, routeName);
     await applyFaults(isCollectionGet);
     const actor = authorize(request);
@@ -339,6 +486,19 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         throw notFound('No service for the resource is registered.');
       }
       return collectionGet(request, reply, null, setName, prefix);
+    }
+    if (navigation !== undefined) {
+      if (keyPart === undefined) throw notFound('No service for the resource is registered.');
+      return navigate(
+        request,
+        reply,
+        known.name,
+        unquote(keyPart),
+        navigation,
+        relatedKeyPart,
+        isRef,
+        prefix,
+      );
     }
     if (keyPart === undefined) {
       if (method === 'GET') return collectionGet(request, reply, known, setName, prefix);
@@ -351,9 +511,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       }
       throw notFound();
     }
-    const keyMatch = /^'(.*)'$/.exec(keyPart.trim());
-    const key = keyMatch ? (keyMatch[1] as string) : keyPart.trim();
-    if (key === '') throw badRequest('Invalid Request Payload', 'Key value cannot be empty');
+    const key = unquote(keyPart);
     if (method === 'GET') {
       const record = store.find(known.name, key);
       if (!record) throw badRequest('Invalid Request Payload', 'Invalid key');
@@ -367,6 +525,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     if (method === 'PATCH' || method === 'PUT') {
       // PUT and PATCH take the same payload: only the fields given change (heat-api.md §9.2).
       const updated = store.update(known.name, key, request.body, actor);
+      if (known.name === 'incidents') scheduleRestamp(String(updated.RecId));
       return json(reply, 200, {
         '@odata.context': `${contextBase(request, prefix)}${setName}/$entity`,
         ...updated,
@@ -382,6 +541,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       url: `${prefix}/api/odata/businessobject/*`,
       handler: (request, reply) => odata(request, reply, prefix),
     });
+    app.get(`${prefix}/api/odata/*`, (request, reply) => metadata(request, reply, prefix));
   }
 
   // ---------------------------------------------------------------- /_sim/ (not HEAT's API; no auth)
@@ -394,6 +554,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   });
   const resetStats = (): void => {
     counters = emptyStats();
+    // A stats reset starts a new "day" for the slowAfterCalls budget.
+    apiCalls = 0;
     outbound.resetCounts();
   };
   const setFaults = (f: Partial<SimulatorFaults>): void => {
@@ -427,6 +589,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     setFaults(validateFaults(request.body ?? {}));
     return json(reply, 200, faults);
   });
+  app.get('/_sim/workflow', async (_req, reply) => json(reply, 200, workflowState()));
+  app.post('/_sim/workflow', async (request, reply) => {
+    setWorkflow(request.body ?? {});
+    return json(reply, 200, workflowState());
+  });
   app.post('/_sim/reset', async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     if (body.seed !== undefined) {
@@ -438,6 +605,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
         throw new SimRequestError("'tickets' must be an integer >= 0");
       ticketCount = body.tickets as number;
     }
+    cancelRestamps();
     store = buildStore();
     return json(reply, 200, { seed, tickets: store.records('incidents').length });
   });
@@ -497,6 +665,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     async close() {
       if (rateTimer) clearInterval(rateTimer);
       rateTimer = null;
+      cancelRestamps();
       await app.close();
       await outbound.idle();
       baseUrl = null;
@@ -509,6 +678,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     stats,
     resetStats,
     setFaults,
+    workflow: workflowState,
+    setWorkflow,
+    workflowIdle,
     list: (set) => store.records(schemaFor(set).name).map(copy),
     get(set, recId) {
       const r = store.find(schemaFor(set).name, recId);

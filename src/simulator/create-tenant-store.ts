@@ -22,7 +22,8 @@ export interface TenantStoreOptions {
   timestampPrecision: 'second' | 'millisecond';
   now: () => Date;
   customFields: { incidents: readonly string[]; organizationalunits: readonly string[] };
-  enforceRequiredFields: boolean;
+  /** true: checked on every incident save; 'on-status-change': only when a write sets Status. */
+  enforceRequiredFields: boolean | 'on-status-change';
 }
 
 export type IncidentChange = 'create' | 'update';
@@ -34,6 +35,13 @@ export interface TenantStore {
   find(set: string, recId: string): HeatRecord | undefined;
   create(set: string, body: unknown, actor: string): HeatRecord;
   update(set: string, recId: string, body: unknown, actor: string): HeatRecord;
+  /**
+   * A workflow's save after an API write: only LastModBy/LastModDateTime change; fires outbound rules like any
+   * update. Returns the record, or undefined when it no longer exists.
+   */
+  restamp(set: string, recId: string, login: string): HeatRecord | undefined;
+  /** Links or unlinks a journal note to an incident (the `$Ref` of IncidentContainsJournal). */
+  linkNote(incidentRecId: string, noteRecId: string, link: boolean): void;
   /** New self-service tickets (Status Logged, intake team), each recorded in the truth table. */
   createSelfServiceTickets(count: number): HeatRecord[];
   /** A self-service ticket from given fields; `expect` (if any) goes to the truth table, never into HEAT. */
@@ -409,7 +417,10 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     }
     if (touched.has('Subject') || isCreate)
       next.SocialTextHeader = `Incident ${String(next.IncidentNumber)}: ${String(next.Subject ?? '')}`;
-    if (options.enforceRequiredFields) {
+    if (
+      options.enforceRequiredFields === true ||
+      (options.enforceRequiredFields === 'on-status-change' && touched.has('Status'))
+    ) {
       const status = String(next.Status ?? '');
       const required: string[] = [];
       if (status && status !== 'Logged') required.push('Category', 'Owner', 'OwnerTeam');
@@ -539,6 +550,41 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     return current;
   };
 
+  const restamp = (set: string, recId: string, login: string): HeatRecord | undefined => {
+    const current = data.get(set)?.byId.get(recId.toUpperCase());
+    if (!current) return undefined;
+    current.LastModBy = login;
+    current.LastModDateTime = stamp(options.now().getTime());
+    if (set === 'incidents') notifyIncident('update', current);
+    return current;
+  };
+
+  const linkNote = (incidentRecId: string, noteRecId: string, link: boolean): void => {
+    const incident = setData('incidents').byId.get(incidentRecId.toUpperCase());
+    if (!incident) throw badRequest('Invalid Request Payload', 'Invalid key');
+    const note = setData('journal__notess').byId.get(noteRecId.toUpperCase());
+    if (!note) {
+      // heat-api.md §9.5 (D-Link19): an unknown related id names the related business object.
+      throw badRequest(
+        'Invalid Request',
+        `Record '${noteRecId}' cannot be found in the related business object 'Journal#'`,
+      );
+    }
+    if (link) {
+      note.ParentLink_RecID = incident.RecId;
+      note.ParentLink = incident.RecId;
+      note.ParentLink_Category = 'Incident';
+      note.ParentOwner = incident.Owner ?? null;
+    } else if (String(note.ParentLink_RecID ?? '').toUpperCase() === String(incident.RecId)) {
+      // Unlinking a Contains relationship orphans the child (heat-api.md §9.5, M-arch); unlinking a
+      // non-link succeeds and changes nothing.
+      note.ParentLink_RecID = null;
+      note.ParentLink = null;
+      note.ParentLink_Category = null;
+      note.ParentOwner = null;
+    }
+  };
+
   // ---- seed tickets
   const seedTickets = (): void => {
     const drafts: TicketDraft[] = [];
@@ -643,6 +689,8 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     find: (set, recId) => data.get(set)?.byId.get(recId.toUpperCase()),
     create,
     update,
+    restamp,
+    linkNote,
     createSelfServiceTickets(count) {
       const out: HeatRecord[] = [];
       for (let i = 0; i < count; i += 1) {

@@ -7,6 +7,8 @@ export type {
   SimulatorUser,
   TruthEntry,
   OutboundRule,
+  WorkflowRestamp,
+  SimulatorWorkflow,
 } from './simulator-types.js';
 export { DEFAULT_INCIDENT_CUSTOM_FIELDS, DEFAULT_ORGUNIT_CUSTOM_FIELDS } from './entity-schemas.js';
 export { compileFilter } from './compile-filter.js';

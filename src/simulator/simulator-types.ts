@@ -10,6 +10,10 @@ export interface SimulatorFaults {
   sessionTtlMs: number;
   /** Extra delay on collection GETs (HEAT pages are slower than key reads). */
   slowPageMs: number;
+  /** After this many HEAT API calls (0 = never), add `slowAfterCallsMs` to every answer: HEAT throttles a
+   * tenant over its daily budget by slowing it, never with 429 (heat-api.md §11, D-Throttle23). */
+  slowAfterCalls: number;
+  slowAfterCallsMs: number;
 }
 
 export interface SimulatorUser {
@@ -47,9 +51,28 @@ export interface SimulatorOptions {
   customFields?: { incidents?: string[]; organizationalunits?: string[] };
   /**
    * Enforce HEAT's status-conditional required fields (Active needs Category, Owner, OwnerTeam; Resolved/Closed
-   * also CauseCode, Resolution, Symptom and the customer link; heat-api.md §7). Default false.
+   * also CauseCode, Resolution, Symptom and the customer link; heat-api.md §7). `true` checks every incident
+   * save (a team move that clears the Owner of an Active ticket is refused); 'on-status-change' only checks
+   * writes that set Status (the lenient variant, heat-api.md does not settle which one HEAT does). Default false.
    */
-  enforceRequiredFields?: boolean;
+  enforceRequiredFields?: boolean | 'on-status-change';
+  /**
+   * Model HEAT's workflow engine writing right after an API write (heat-api.md §6, §11: `LastModBy =
+   * 'InternalServices'`): after every incident PATCH/PUT through the API, after `delayMs`, LastModDateTime and
+   * LastModBy (default login 'InternalServices') are restamped; nothing else changes; outbound rules fire.
+   * Default off (null).
+   */
+  workflowRestamp?: WorkflowRestamp | null;
+}
+
+export interface WorkflowRestamp {
+  delayMs: number;
+  /** Default 'InternalServices' (heat-api.md §6, measured). */
+  login?: string;
+}
+
+export interface SimulatorWorkflow {
+  restamp: Required<WorkflowRestamp> | null;
 }
 
 export interface SimulatorStats {
@@ -86,6 +109,12 @@ export interface Simulator {
   stats(): SimulatorStats;
   resetStats(): void;
   setFaults(faults: Partial<SimulatorFaults>): void;
+  /** Current workflow behaviour (also GET /_sim/workflow). */
+  workflow(): SimulatorWorkflow;
+  /** Switches the workflow restamp on (`{restamp: {delayMs, login?}}`) or off (`{restamp: null}`). */
+  setWorkflow(workflow: { restamp: WorkflowRestamp | null }): void;
+  /** Resolves when no workflow restamp is pending (for tests and shutdown). */
+  workflowIdle(): Promise<void>;
   /** Direct store access for tests (no HTTP); records are copies. */
   list(set: string): HeatRecord[];
   get(set: string, recId: string): HeatRecord | undefined;

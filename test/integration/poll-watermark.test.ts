@@ -36,7 +36,10 @@ describe('poll watermark and overlap', () => {
     await service.waitForIdle(10_000);
     // A change stamped 15:04 that becomes visible only now (late commit).
     clock = Date.parse('2026-11-20T15:04:00Z');
-    sim.actAsPerson(String(b!.RecId), 'jchen', { Subject: 'Need the intercom fixed in the gym' });
+    sim.actAsPerson(String(b!.RecId), 'jchen', {
+      Subject: 'Need the intercom fixed in the gym',
+      Symptom: 'The intercom speaker in the gym is silent during announcements.',
+    });
     clock = Date.parse('2026-11-20T15:06:00Z');
     const late = await service.pollNow();
     await service.waitForIdle(10_000);

@@ -107,6 +107,8 @@ describe('/_sim controls', () => {
       errorRate: 0,
       sessionTtlMs: 0,
       slowPageMs: 80,
+      slowAfterCalls: 0,
+      slowAfterCallsMs: 0,
     });
     let t = Date.now();
     expect((await fetch(`${url}${BO}/incidents?$top=1`, { headers: KEY })).status).toBe(200);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +57,37 @@ describe('loadConfig', () => {
   it('treats empty environment variables as unset', () => {
     const cfg = loadConfig({ dir: 'config', env: { REDIS_URL: '', HEAT_API_KEY: '' } });
     expect(cfg.env.REDIS_URL).toBeUndefined();
+  });
+});
+
+describe('gradebook protection in config', () => {
+  it('refuses a gradebook destination that is the technicians team in another case', () => {
+    const dir = configDir({});
+    const routing = readFileSync(join(dir, 'routing.yaml'), 'utf8').replace(
+      /(gradebook_admin:\n(?:.*\n)*?\s+destination: )Gradebook Managers/,
+      '$1school technicians ',
+    );
+    writeFileSync(join(dir, 'routing.yaml'), routing);
+    expect(() => loadConfig({ dir, env: {} })).toThrow(
+      /routing\.yaml: categories\.gradebook_admin\.destination: gradebook work may never go to technicians/,
+    );
+  });
+});
+
+describe('service.yaml values checked at load, not at first use', () => {
+  it.each([
+    ['poll:\n  startFrom: last tuesday\n', 'poll.startFrom', 'ISO date'],
+    ['counts:\n  timeZone: America/Chicgo\n', 'counts.timeZone', 'America/Chicago'],
+    ["counts:\n  reconcileCron: 'every night'\n", 'counts.reconcileCron', '30 2'],
+  ])('%s', (yaml, key, fixText) => {
+    const dir = configDir({ 'service.yaml': yaml });
+    try {
+      loadConfig({ dir, env: {} });
+      expect.unreachable('should have thrown');
+    } catch (err) {
+      const problem = (err as ConfigError).problems[0]!;
+      expect(problem.key).toBe(key);
+      expect(problem.fix).toContain(fixText);
+    }
   });
 });

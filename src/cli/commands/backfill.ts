@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createHeatClient, heatClientConfigFrom, isPermanentHeatError } from '../../heat/index.js';
+import { createHeatClient, heatClientConfigFrom, isTicketPermanentError } from '../../heat/index.js';
 import { buildRuntime, createService } from '../../main.js';
 import { createLogger } from '../../observability/index.js';
 import { processTicket, type ProcessOutcome } from '../../process-ticket.js';
@@ -13,24 +13,28 @@ interface BackfillOptions {
   timeout: number;
 }
 
-function summarise(outcomes: ProcessOutcome[]): Record<string, number> {
-  const s: Record<string, number> = {
-    tickets: outcomes.length,
+/** Running totals (a backfill may cover a year of tickets: keep counters, not decisions). */
+function createSummary(): { add(o: ProcessOutcome): void; totals: Record<string, number> } {
+  const totals: Record<string, number> = {
+    tickets: 0,
     patched: 0,
     moved: 0,
     notes: 0,
     unchanged: 0,
     overrides: 0,
   };
-  for (const o of outcomes) {
-    if (o.patched) s.patched! += 1;
-    else s.unchanged! += 1;
-    if (o.noted) s.notes! += 1;
-    if (o.plan.moveTo) s.moved! += 1;
-    if (o.plan.kind === 'override') s.overrides! += 1;
-    s[o.category] = (s[o.category] ?? 0) + 1;
-  }
-  return s;
+  const bump = (key: string) => (totals[key] = (totals[key] ?? 0) + 1);
+  return {
+    totals,
+    add(o) {
+      bump('tickets');
+      bump(o.patched ? 'patched' : 'unchanged');
+      if (o.noted) bump('notes');
+      if (o.plan.moveTo) bump('moved');
+      if (o.plan.kind === 'override') bump('overrides');
+      bump(o.category);
+    },
+  };
 }
 
 /**
@@ -62,7 +66,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       if (opts.dryRun) {
         const heat = createHeatClient(heatClientConfigFrom(service, config.env), { logger });
         const runtime = buildRuntime(config);
-        const outcomes: ProcessOutcome[] = [];
+        const summary = createSummary();
         const noStore = {
           mark: async () => undefined,
           getMany: async (ids: readonly string[]) => ids.map(() => null),
@@ -85,7 +89,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
                 { jobId: 'dry-run', attempt: 1 },
                 { heat, logger, runtime: () => runtime, processed: noStore, dryRun: true },
               );
-              outcomes.push(o);
+              summary.add(o);
               if (o.plan.kind !== 'noop') {
                 out(
                   JSON.stringify({
@@ -104,19 +108,19 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         } finally {
           heat.close();
         }
-        out(`dry run: ${JSON.stringify(summarise(outcomes))}`);
+        out(`dry run: ${JSON.stringify(summary.totals)}`);
         return;
       }
 
       const redisUrl = requireRedisUrl(ctx, config);
       if (!redisUrl) return;
-      const outcomes: ProcessOutcome[] = [];
+      const summary = createSummary();
       const svc = createService({
         config,
         logger,
         redisUrl,
         poll: false,
-        onOutcome: (o) => outcomes.push(o),
+        onOutcome: (o) => summary.add(o),
         env: ctx.env,
       });
       let failed = 0;
@@ -124,7 +128,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         if (
           job &&
           (job.attemptsMade >= service.worker.attempts ||
-            isPermanentHeatError(err) ||
+            isTicketPermanentError(err) ||
             err.name === 'UnrecoverableError')
         )
           failed += 1;
@@ -145,7 +149,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         const drained = await svc.waitForIdle(opts.timeout * 1000);
         if (svc.counts) await svc.counts.flush({ force: true });
         out(
-          `backfill since ${opts.since}: ${enqueued} tickets queued; ${JSON.stringify({ ...summarise(outcomes), failed })}`,
+          `backfill since ${opts.since}: ${enqueued} tickets queued; ${JSON.stringify({ ...summary.totals, failed })}`,
         );
         out(`HEAT calls: ${svc.heat.stats().calls}`);
         if (!drained) {

@@ -17,12 +17,18 @@ interface ReconcileOptions {
 export function describeReconcile(result: ReconcileResult): string {
   const lines = [
     `Reconciled ${result.period} (CreatedDateTime ${result.range.start} .. ${result.range.end}) in ${(result.ms / 1000).toFixed(1)} s, ${result.heatCalls} HEAT calls`,
-    `  tickets read ${result.ticketsRead}, counted ${result.counted}, untagged ${result.untagged}, invalid tags ${result.invalidTags}, outside the period ${result.outsidePeriod}`,
-    `  Redis: ${result.ticketsCorrected} tickets corrected, ${result.ticketsRemoved} removed${result.countersRebuilt ? ', counters rebuilt' : ''}`,
+    `  HEAT queried CreatedDateTime ge ${result.query.from} and lt ${result.query.to} (a day wider on each side)`,
+    `  tickets read ${result.ticketsRead}, counted ${result.counted}, untagged ${result.untagged}, invalid tags ${result.invalidTags}, in the neighbouring periods ${result.outsidePeriod}`,
+    `  Redis: ${result.ticketsCorrected} tickets corrected, ${result.ticketsMovedOut} moved to another period, ${result.ticketsRemoved} removed (no longer in HEAT)${result.countersRebuilt ? ', counters rebuilt' : ''}`,
     result.schoolRecordsChecked
       ? `  school records: ${result.schoolsWritten} written, ${result.schoolsFailed} failed`
       : `  school records: not touched (they show the current period only)`,
   ];
+  if (result.missedByRange > 0) {
+    lines.push(
+      `  ${result.missedByRange} tickets HEAT has in ${result.period} were missing from the range answer (found by RecId and kept). Fix: check heat.filterDateFormat in service.yaml`,
+    );
+  }
   if (result.untagged > 0) {
     lines.push(
       `  untagged (not yet classified; not counted): ${result.untaggedSample.join(', ')}${result.untagged > result.untaggedSample.length ? ', ...' : ''}`,
@@ -97,7 +103,8 @@ export function registerReconcileCommand(program: Command, ctx: CliContext): voi
         if (result.schoolsFailed > 0) process.exitCode = 1;
       } catch (err) {
         ctx.stderr.write(`reconcile failed: ${(err as Error).message}\n`);
-        process.exitCode = 1;
+        // A RangeError is about the period asked for (e.g. older than the counts retention): usage.
+        process.exitCode = err instanceof RangeError ? 2 : 1;
       } finally {
         redis.disconnect();
         heat.close();

@@ -44,8 +44,13 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         await service.stop();
         process.exitCode = 0;
       };
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-      process.on('SIGINT', () => void stop('SIGINT'));
+      const stopLogged = (signal: string) =>
+        stop(signal).catch((err: unknown) => {
+          logger.error('shutdown failed', { event: 'shutdown_failed', error: (err as Error).message });
+          process.exitCode = 1;
+        });
+      process.on('SIGTERM', () => void stopLogged('SIGTERM'));
+      process.on('SIGINT', () => void stopLogged('SIGINT'));
       process.on('SIGHUP', () => {
         service.reload();
       });
