@@ -71,6 +71,7 @@ export async function processTicket(
     schools: service.schools,
     account: service.heat.account,
     now: now(),
+    technicianLogins: new Set(config.routing.teams.technicianLogins),
     ...(deps.missingFields ? { missingFields: deps.missingFields } : {}),
   });
 

@@ -98,9 +98,11 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
   const technicianTeams = lowerSet([teams.technicians, ...Object.values(teams.perSchool)]);
   const atIntake = currentTeam === null || sameTeam(currentTeam, teams.intake);
   const atTechnicians = currentTeam !== null && technicianTeams.has(currentTeam.toLowerCase());
+  // A technician may own a ticket that sits in another team: known technician logins (config
+  // teams.technicianLogins) catch that; an owner in a technicians' team is a technician either way.
   const ownerIsTechnician =
     owner !== null &&
-    (ctx.technicianLogins ? lowerSet(ctx.technicianLogins).has(owner.toLowerCase()) : atTechnicians);
+    (atTechnicians || (ctx.technicianLogins !== undefined && lowerSet(ctx.technicianLogins).has(owner.toLowerCase())));
   const routingOurs = routedTo !== null && sameTeam(currentTeam, routedTo);
   // Once we have recorded an override our own tag writes stamp LastModBy, so the recorded override (not
   // LastModBy) then tells that the team is still the person's choice.
@@ -150,7 +152,15 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
   }
 
   const gate = gateOf(ticket, school, ctx);
-  if (gate) {
+  // Gradebook work that sits with a technician is moved away even in shadow mode, under the kill switch
+  // or for a school outside the allow list: technicians never get grading access, under any
+  // circumstance. Only a closed ticket is left as it is (nothing can be done on it any more).
+  const protectRestricted =
+    gate !== null && gate !== 'final_state' && decision.restricted && (atTechnicians || ownerIsTechnician);
+  if (gate && protectRestricted) {
+    why.push(`restricted_beats_gate:${gate}`);
+    target ??= destination;
+  } else if (gate) {
     why.push(`tag_only:${gate}`);
     target = null;
   }

@@ -33,6 +33,11 @@ export const teamsSchema = z
     technicians: z.string().min(1).default('School Technicians'),
     /** Optional per-school technicians team: school name (OrganizationUnitID) -> team. */
     perSchool: z.record(z.string(), z.string().min(1)).default({}),
+    /**
+     * HEAT logins of the technicians. A gradebook ticket owned by one of them loses its Owner even
+     * when it sits in another team (an owner in a technicians' team counts as a technician anyway).
+     */
+    technicianLogins: z.array(z.string().min(1)).default([]),
   })
   .prefault({});
 

@@ -419,6 +419,25 @@ describe('planActions: states and modes', () => {
     expect(plan.why).toContain(`tag_only:${gate}`);
   });
 
+  it.each(gated)('%s does not leave gradebook work with a technician: moved away, Owner cleared', (gate, overrides) => {
+    const ticket = makeTicket({ OwnerTeam: 'School Technicians', Owner: 'tmiller' });
+    const plan = planActions(ticket, makeDecision('gradebook_admin'), makeContext(overrides));
+    expect(plan.fields.OwnerTeam).toBe('Gradebook Managers');
+    expect(plan.fields.Owner).toBe('');
+    expect(plan.why).toContain(`restricted_beats_gate:${gate}`);
+  });
+
+  it('a technician login owning gradebook work in another team loses the ticket', () => {
+    const ticket = makeTicket({ OwnerTeam: 'Network Operations', Owner: 'tmiller' });
+    const known = makeContext({ technicianLogins: new Set(['TMiller']) });
+    const plan = planActions(ticket, makeDecision('gradebook_admin'), known);
+    expect(plan.fields.Owner).toBe('');
+    expect(plan.fields.OwnerTeam).toBe('Gradebook Managers');
+    // Without the login list the owner is not known to be a technician: the person's team stands.
+    const unknown = planActions(ticket, makeDecision('gradebook_admin'), makeContext());
+    expect(unknown.fields.Owner).toBeUndefined();
+  });
+
   it('a school in the allow list is moved (names compared case-insensitively)', () => {
     const ctx = makeContext({ schools: { allow: ['lincoln elementary'], killSwitch: false } });
     expect(planActions(makeTicket(), makeDecision('telephone'), ctx).kind).toBe('move');

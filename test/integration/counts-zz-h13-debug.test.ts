@@ -1,0 +1,27 @@
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { it } from 'vitest';
+import { startThrowawayRedis } from '../../src/devtools/index.js';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+it('debug', async () => {
+  const server = await startThrowawayRedis();
+  await server.stop();
+  const base = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  base.on('error', () => undefined);
+  const c = base.duplicate({ maxRetriesPerRequest: null });
+  c.on('error', () => undefined);
+  const q = new Queue('x', { connection: c, prefix: '{dbg}' });
+  q.on('error', () => undefined);
+  const w = new Worker('x', async () => 1, { connection: c, prefix: '{dbg}' });
+  w.on('error', () => undefined);
+  const up = q.upsertJobScheduler('a', { pattern: '30 2 * * *' }, { name: 'r' }).catch((e) => console.log('upsert rejected', e.message));
+  await sleep(300);
+  console.log('status', c.status);
+  c.disconnect();
+  console.log('closing worker');
+  await Promise.race([w.close(), sleep(3000).then(() => console.log('worker close HUNG'))]);
+  console.log('closing queue');
+  await Promise.race([q.close(), sleep(3000).then(() => console.log('queue close HUNG'))]);
+  await Promise.race([up, sleep(3000).then(() => console.log('upsert HUNG'))]);
+  base.disconnect();
+}, 30000);
