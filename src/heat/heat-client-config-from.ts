@@ -90,9 +90,7 @@ export function heatClientConfigFrom(service: ServiceConfig, env: Env): HeatClie
   if (problems.length > 0 || !baseUrl) throw new ConfigError(problems);
 
   const heat = service.heat;
-  // service.yaml may gain heat.filterDateFormat; read it when present, default to full timestamps.
-  const format = (heat as { filterDateFormat?: unknown }).filterDateFormat;
-  const filterDateFormat: FilterDateFormat = format === 'date' ? 'date' : 'timestamp';
+  const filterDateFormat: FilterDateFormat = heat.filterDateFormat;
   return {
     baseUrl,
     ...auth,

@@ -421,10 +421,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     reply: FastifyReply,
     prefix: string,
   ): Promise<FastifyReply> => {
-    routeLabels.set(request, 'GET $metadata');
+    const rawPath = (request.url.split('?')[0] ?? '').slice(`${prefix}/api/odata/`.length);
+    routeLabels.set(request, rawPath.endsWith('$metadata') ? 'GET $metadata' : 'GET unknown');
     await applyFaults(false);
     authorize(request);
-    const rawPath = (request.url.split('?')[0] ?? '').slice(`${prefix}/api/odata/`.length);
     // The service-root $metadata is not served (heat-api.md §10, M-notes: 404 "No service").
     if (rawPath === '$metadata') throw new HeatError(404, 'ISM_4004', 'No service', ['No service']);
     const m = /^([A-Za-z0-9_]+)\/\$metadata$/.exec(rawPath);

@@ -646,12 +646,14 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
     expect(routeDelta(before, after, 'POST journal__notess')).toBe(0);
   });
 
-  describe('modes and gates: tags only, no moves, no notes', () => {
+  describe('modes and gates: tags only, no moves, no notes (except gradebook work with a technician)', () => {
+    /** One ticket per category in intake and one with a technician, except gradebook work with a technician. */
     async function seedAll(sim: Simulator, school: string, tech: string): Promise<string[]> {
       const ids: string[] = [];
       for (const category of CATEGORY_IDS) {
         ids.push(await ticketOf(sim, category, { school }));
-        ids.push(await ticketOf(sim, category, { school, team: TECHNICIANS, owner: tech }));
+        if (category !== 'gradebook_admin')
+          ids.push(await ticketOf(sim, category, { school, team: TECHNICIANS, owner: tech }));
       }
       return ids;
     }
@@ -668,19 +670,37 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
       }
     }
 
-    it('shadow mode moves nothing; switched to enforce, the next run moves the same tickets once', async () => {
+    /**
+     * Issue 4 §3: a restricted decision ALWAYS removes a technician team or technician Owner; the gates
+     * (§7) only stop routing. So gradebook work sitting with a technician leaves even in shadow mode,
+     * under the kill switch and outside the allow list (final states excepted: see the test above).
+     */
+    function expectGradebookProtected(sim: Simulator, recId: string, label: string): void {
+      const t = ticket(sim, recId);
+      expect(t[F.restricted], label).toBe(true);
+      expect(t.OwnerTeam, `${label}: gradebook work left the technicians`).toBe('Gradebook Managers');
+      expect(empty(t.Owner), `${label}: technician Owner cleared`).toBe(true);
+    }
+
+    it('shadow mode moves nothing; switched to enforce, a backfill moves the same tickets once', async () => {
       fx = await startActionsPipeline(redisUrl, { service: { mode: 'shadow' } });
       const { sim } = fx;
       const [school] = schoolNames(sim);
       const [tech] = technicianLogins(sim);
       const ids = await seedAll(sim, school!, tech!);
+      const gradebook = await ticketOf(sim, 'gradebook_admin', {
+        school: school!,
+        team: TECHNICIANS,
+        owner: tech!,
+      });
       const was = ids.map((id) => ticket(sim, id));
       const before = sim.stats();
       await pollAndDrain(fx);
       const after = sim.stats();
       expectTaggedOnly(sim, ids, was, 'shadow');
-      expect(routeDelta(before, after, 'PATCH incidents')).toBe(ids.length);
-      expect(routeDelta(before, after, 'POST journal__notess')).toBe(0);
+      expectGradebookProtected(sim, gradebook, 'shadow');
+      expect(routeDelta(before, after, 'PATCH incidents')).toBe(ids.length + 1);
+      expect(routeDelta(before, after, 'POST journal__notess')).toBe(notesOf(sim, gradebook).length);
       const shadowHashes = ids.map((id) => ticket(sim, id)[F.decisionHash]);
 
       // Same tenant, the service restarted in enforce. The poll treats our shadow tag writes as echoes
@@ -689,12 +709,16 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
       const simToClose = sim;
       extraClose.push(() => simToClose.close());
       fx = await startActionsPipeline(redisUrl, { sim });
-      await fx.service.queue.enqueueMany(ids.map((recId) => ({ recId, source: 'backfill' as const })));
+      await fx.service.queue.enqueueMany(
+        [...ids, gradebook].map((recId) => ({ recId, source: 'backfill' as const })),
+      );
       expect(await fx.service.waitForIdle(30_000)).toBe(true);
       expect(await fx.service.queue.queue.getFailedCount()).toBe(0);
-      const moved = ids.filter((id) => ticket(sim, id).OwnerTeam !== was[ids.indexOf(id)]!.OwnerTeam);
-      expect(moved).toHaveLength(12);
+      const moved = ids.filter((id, i) => ticket(sim, id).OwnerTeam !== was[i]!.OwnerTeam);
+      // 15 tickets: 5 out-of-scope x 2 places + gradebook from intake + 2 in-scope from intake = 11 moves.
+      expect(moved).toHaveLength(11);
       for (const recId of moved) expect(notesOf(sim, recId)).toHaveLength(1);
+      expectGradebookProtected(sim, gradebook, 'enforce');
       // The fingerprint does not depend on where the ticket sits or on the mode.
       expect(ids.map((id) => ticket(sim, id)[F.decisionHash])).toEqual(shadowHashes);
     });
@@ -705,11 +729,15 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
       const [school] = schoolNames(sim);
       const [tech] = technicianLogins(sim);
       const ids = await seedAll(sim, school!, tech!);
+      const gradebook = await ticketOf(sim, 'gradebook_admin', {
+        school: school!,
+        team: TECHNICIANS,
+        owner: tech!,
+      });
       const was = ids.map((id) => ticket(sim, id));
-      const before = sim.stats();
       await pollAndDrain(fx);
       expectTaggedOnly(sim, ids, was, 'kill switch');
-      expect(routeDelta(before, sim.stats(), 'POST journal__notess')).toBe(0);
+      expectGradebookProtected(sim, gradebook, 'kill switch');
     });
 
     it('the per-school allow list: allowed schools (any letter case) are routed, others only tagged', async () => {
@@ -724,6 +752,11 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
       // Same seed: the same schools and technicians.
       expect(schoolNames(sim)).toContain(other);
       const otherIds = await seedAll(sim, other!, tech!);
+      const otherGradebook = await ticketOf(sim, 'gradebook_admin', {
+        school: other!,
+        team: TECHNICIANS,
+        owner: tech!,
+      });
       const was = otherIds.map((id) => ticket(sim, id));
       const allowedPhone = await ticketOf(sim, 'telephone', { school: allowed! });
       const allowedGradebook = await ticketOf(sim, 'gradebook_admin', {
@@ -733,10 +766,11 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
       });
       await pollAndDrain(fx);
       expectTaggedOnly(sim, otherIds, was, `school ${other!} not allowed`);
+      expectGradebookProtected(sim, otherGradebook, `school ${other!} not allowed`);
       expect(ticket(sim, allowedPhone).OwnerTeam).toBe('Telecommunications');
       expect(notesOf(sim, allowedPhone)).toHaveLength(1);
-      expect(ticket(sim, allowedGradebook).OwnerTeam).toBe('Gradebook Managers');
-      expect(empty(ticket(sim, allowedGradebook).Owner)).toBe(true);
+      expectGradebookProtected(sim, allowedGradebook, 'allowed school');
+      expect(notesOf(sim, allowedGradebook)).toHaveLength(1);
     });
   });
 });
