@@ -1,4 +1,4 @@
-import { startHttpForService } from '../cli/start-http-for-service.js';
+import { startHttpForService } from '../start-http-for-service.js';
 import { createSilentLogger } from '../observability/index.js';
 import { percentile, startBenchPipeline } from './start-bench-pipeline.js';
 

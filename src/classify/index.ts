@@ -8,5 +8,3 @@ export { evaluateCorpus } from './evaluate-corpus.js';
 export type { EvaluationReport, EvaluationMiss, CategoryFigures, LabelledTicket } from './evaluate-corpus.js';
 export { compareDecisions } from './compare-decisions.js';
 export type { DecisionComparison, DecisionChange, CategoryMove } from './compare-decisions.js';
-export { createPolicyStore } from './create-policy-store.js';
-export type { PolicyStore } from './create-policy-store.js';

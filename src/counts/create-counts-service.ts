@@ -71,6 +71,8 @@ export interface CountsServiceDeps {
 /** Queue of the nightly reconcile; its scheduler makes exactly one replica run it each night. */
 export const COUNTS_QUEUE = 'counts';
 const RECONCILE_SCHEDULER_ID = 'counts-nightly-reconcile';
+/** How long stop() waits for the queue and worker to close before it disconnects them. */
+const STOP_DEADLINE_MS = 5000;
 
 export function createCountsService(deps: CountsServiceDeps): CountsService {
   const counts = deps.config.counts;
@@ -112,7 +114,10 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     // Its period's keys have expired (docs/counts.md, Redis memory): counting it would recreate a
     // counter that holds this one ticket.
     if (periodExpiresAt(period, counts) * 1000 <= now().getTime()) {
-      logger.debug('ticket is older than the counts retention; not counted', { ticketId: input.recId, period });
+      logger.debug('ticket is older than the counts retention; not counted', {
+        ticketId: input.recId,
+        period,
+      });
       return { changed: false, period };
     }
     const state: TicketCountState = { period, school: schoolNameOf(input.school), category, scope };
@@ -146,8 +151,9 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
   let queue: Queue | undefined;
   let worker: Worker | undefined;
   let bullConnection: Redis | undefined;
-  let schedulerTask: Promise<void> | undefined;
-  let wakeScheduler: (() => void) | undefined;
+  let nightlyTask: Promise<void> | undefined;
+  /** Ends the current wait of the nightly set-up (for Redis, or before a retry) when stop() is called. */
+  let wake: (() => void) | undefined;
 
   function scheduleTick(): void {
     const tickMs =
@@ -168,38 +174,75 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     timer.unref();
   }
 
+  /** Waits for `ms`, or for the connection to be ready when `connection` is given; stop() ends the wait. */
+  function waitFor(what: { ms: number } | { connection: Redis }): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        wake = undefined;
+        clearTimeout(delay);
+        if ('connection' in what) what.connection.off('ready', done);
+        resolve();
+      };
+      const delay = setTimeout(done, 'ms' in what ? what.ms : 2 ** 31 - 1);
+      delay.unref();
+      if ('connection' in what) what.connection.once('ready', done);
+      wake = done;
+    });
+  }
+
   /**
-   * Registers the nightly job scheduler, retrying with backoff (1 s doubling to 30 s) until it succeeds
-   * or stop() is called: start() must not fail, nor reject later, because Redis is briefly away.
+   * Creates the nightly reconcile's queue and worker once Redis is ready, then registers the job
+   * scheduler, retrying with backoff (1 s doubling to 30 s) until it succeeds or stop() is called.
+   * BullMQ objects created while Redis is away wait for it without end, and their close() too
+   * (ioredis emits no 'end' for a connection between reconnect attempts), so they are made only once
+   * the connection is up.
    */
-  async function registerScheduler(q: Queue): Promise<void> {
-    for (let attempt = 0; !stopped && queue === q; attempt++) {
+  async function startNightly(connection: Redis): Promise<void> {
+    while (!stopped && connection.status !== 'ready') await waitFor({ connection });
+    if (stopped) return;
+    const prefix = deps.config.queue.prefix;
+    const q = new Queue(COUNTS_QUEUE, { connection, prefix });
+    q.on('error', onError('counts-queue'));
+    queue = q;
+    worker = new Worker(
+      COUNTS_QUEUE,
+      async () => {
+        const results = await nightlyReconcile();
+        return results.map((r) => ({ period: r.period, differences: r.differences.length, ms: r.ms }));
+      },
+      { connection, prefix, concurrency: 1 },
+    );
+    worker.on('error', onError('counts-worker'));
+    worker.on('failed', (job, err) =>
+      logger.error('nightly reconcile failed', {
+        jobId: job?.id,
+        attempt: job?.attemptsMade,
+        error: err.message,
+      }),
+    );
+    for (let attempt = 0; !stopped; attempt++) {
       try {
         await q.upsertJobScheduler(
           RECONCILE_SCHEDULER_ID,
           { pattern: counts.reconcileCron, tz: counts.timeZone },
-          { name: 'reconcile', data: { v: 1 }, opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 } },
+          {
+            name: 'reconcile',
+            data: { v: 1 },
+            opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 },
+          },
         );
         return;
       } catch (err) {
-        if (stopped || queue !== q) return;
+        if (stopped) return;
         onError('counts-scheduler')(err instanceof Error ? err : new Error(String(err)));
-        await new Promise<void>((resolve) => {
-          const retry = setTimeout(resolve, Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)));
-          retry.unref();
-          wakeScheduler = () => {
-            clearTimeout(retry);
-            resolve();
-          };
-        });
-        wakeScheduler = undefined;
+        await waitFor({ ms: Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)) });
       }
     }
   }
 
   /**
-   * Starts the background writer and the nightly reconcile. Resolves without touching HEAT and
-   * without waiting for Redis: the scheduler is registered in the background (registerScheduler), the
+   * Starts the background writer and the nightly reconcile. Resolves at once, without touching HEAT
+   * and without waiting for Redis: the nightly part is set up in the background (startNightly), the
    * writer's errors are logged per tick, and the Redis connection, queue and worker have throttled
    * error listeners, so an outage at start is logged and survived.
    */
@@ -211,52 +254,40 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     // BullMQ wants maxRetriesPerRequest: null on worker connections (its production guide).
     bullConnection = deps.redis.duplicate({ maxRetriesPerRequest: null });
     bullConnection.on('error', onError('redis-counts'));
-    const prefix = deps.config.queue.prefix;
-    queue = new Queue(COUNTS_QUEUE, { connection: bullConnection, prefix });
-    queue.on('error', onError('counts-queue'));
-    worker = new Worker(
-      COUNTS_QUEUE,
-      async () => {
-        const results = await nightlyReconcile();
-        return results.map((r) => ({ period: r.period, differences: r.differences.length, ms: r.ms }));
-      },
-      { connection: bullConnection, prefix, concurrency: 1 },
-    );
-    worker.on('error', onError('counts-worker'));
-    worker.on('failed', (job, err) =>
-      logger.error('nightly reconcile failed', {
-        jobId: job?.id,
-        attempt: job?.attemptsMade,
-        error: err.message,
-      }),
-    );
-    schedulerTask = registerScheduler(queue);
+    nightlyTask = startNightly(bullConnection).catch((err: unknown) => {
+      logger.error('nightly reconcile could not be scheduled', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
   }
 
-  /** Resolves once the nightly scheduler is registered (or start() did not register one). For tests. */
+  /** Resolves once start() has registered the nightly scheduler (at once when it has not started one). */
   async function started(): Promise<void> {
-    await schedulerTask;
+    await nightlyTask;
   }
 
   async function stop(): Promise<void> {
     stopped = true;
     if (timer) clearTimeout(timer);
     timer = undefined;
-    wakeScheduler?.();
+    wake?.();
     await running;
-    const connection = bullConnection;
-    const task = schedulerTask;
-    // Closing while Redis is away must not wait for it: BullMQ's close() sends commands, and commands
-    // on a connection with maxRetriesPerRequest: null wait for Redis forever.
-    if (connection && connection.status !== 'ready') connection.disconnect();
-    await worker?.close();
-    await queue?.close();
-    connection?.disconnect();
-    await task;
+    const closing = Promise.all([worker?.close(), queue?.close()]);
+    // With Redis away, BullMQ's close() waits for it; give up after a while, pending work stays in Redis.
+    const deadline = new Promise<'deadline'>((resolve) =>
+      setTimeout(resolve, STOP_DEADLINE_MS, 'deadline').unref(),
+    );
+    if ((await Promise.race([closing, deadline])) === 'deadline') {
+      logger.warn('counts queue did not close in time (is Redis away?); disconnecting', {
+        ms: STOP_DEADLINE_MS,
+      });
+      closing.catch(() => undefined);
+    }
+    bullConnection?.disconnect();
     worker = undefined;
     queue = undefined;
     bullConnection = undefined;
-    schedulerTask = undefined;
+    nightlyTask = undefined;
   }
 
   return {

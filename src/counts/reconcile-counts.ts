@@ -92,7 +92,14 @@ const OR_CHUNK = 20;
 export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter) {
   const { redis, keys, heat, logger } = ctx;
   const schoolField = ctx.counts.schoolField;
-  const select = ['RecId', 'IncidentNumber', 'CreatedDateTime', schoolField, ctx.tags.category, ctx.tags.scope];
+  const select = [
+    'RecId',
+    'IncidentNumber',
+    'CreatedDateTime',
+    schoolField,
+    ctx.tags.category,
+    ctx.tags.scope,
+  ];
 
   /** Reads one incident row as reconcile sees it; null when it has no usable CreatedDateTime. */
   function heatTicketOf(record: HeatRecord): HeatTicket | null {
@@ -248,14 +255,20 @@ export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter)
    * read or written. Then prunes the school caches to the schools with counts that exist in HEAT.
    */
   async function correctSchoolRecords(period: string, before: SchoolCounts[], after: SchoolCounts[]) {
-    const result = { schoolsWritten: 0, schoolsFailed: 0, unknownSchools: [] as string[], schoolCachePruned: 0 };
+    const result = {
+      schoolsWritten: 0,
+      schoolsFailed: 0,
+      unknownSchools: [] as string[],
+      schoolCachePruned: 0,
+    };
     const keyField = ctx.counts.schoolKeyField;
     const afterBy = new Map(
       after.filter((row) => row.hasSchool && row.total > 0).map((row) => [row.school.toLowerCase(), row]),
     );
     const named = new Map<string, string>();
     for (const row of [...after, ...before]) {
-      if (row.hasSchool && !named.has(row.school.toLowerCase())) named.set(row.school.toLowerCase(), row.school);
+      if (row.hasSchool && !named.has(row.school.toLowerCase()))
+        named.set(row.school.toLowerCase(), row.school);
     }
     const wanted = new Set(named.values());
     const records = new Map<string, HeatRecord>();
@@ -268,12 +281,15 @@ export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter)
     } catch (err) {
       if (!(err instanceof HeatApiError) || err.retryable) throw err;
       // A tenant that refuses to filter on the custom field: the schools named by tickets still get checked.
-      logger.warn('cannot list the school records that show this period; checking the schools named by tickets', {
-        field: ctx.fields.period,
-        status: err.status,
-        code: err.code,
-        fix: `add the custom field ${ctx.fields.period} to ${ctx.heatConfig.schoolSet} or set counts.fields.period`,
-      });
+      logger.warn(
+        'cannot list the school records that show this period; checking the schools named by tickets',
+        {
+          field: ctx.fields.period,
+          status: err.status,
+          code: err.code,
+          fix: `add the custom field ${ctx.fields.period} to ${ctx.heatConfig.schoolSet} or set counts.fields.period`,
+        },
+      );
     }
     const toFind = [...named].filter(([lower]) => !records.has(lower)).map(([, school]) => school);
     for (let i = 0; i < toFind.length; i += OR_CHUNK) {
@@ -430,7 +446,12 @@ export function createReconciler(ctx: CountsContext, writer: SchoolCountsWriter)
     const after = await readPeriodCounts(redis, keys, period);
     const differences = diffCounts(before, after);
 
-    let schools = { schoolsWritten: 0, schoolsFailed: 0, unknownSchools: [] as string[], schoolCachePruned: 0 };
+    let schools = {
+      schoolsWritten: 0,
+      schoolsFailed: 0,
+      unknownSchools: [] as string[],
+      schoolCachePruned: 0,
+    };
     const schoolRecordsChecked = period === current;
     if (schoolRecordsChecked) schools = await correctSchoolRecords(period, before, after);
 

@@ -1,4 +1,4 @@
-import type { HeatClient } from '../heat/index.js';
+import { nextWatermark, type HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
 import type { ProcessedStore, TicketQueue } from '../queue/index.js';
 import type { WatermarkStore } from './watermark-store.js';
@@ -46,7 +46,7 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
   const base = stored ?? settings.startFrom ?? new Date(tickStart - DEFAULT_LOOKBACK_MS).toISOString();
   const overlapMs = stored ? settings.overlapSeconds * 1000 : 0;
   const result: PollResult = { pages: 0, seen: 0, enqueued: 0, echoes: 0, watermark: stored };
-  let newestMs = Number.isNaN(Date.parse(base)) ? 0 : Date.parse(base);
+  let newest = base;
 
   // Pages stay small: $select of the few fields the poll needs (the worker reads the whole record).
   for await (const page of deps.heat.changedSince(base, {
@@ -77,17 +77,15 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
         ...(typeof r.LastModDateTime === 'string' ? { lastModDateTime: r.LastModDateTime } : {}),
       })),
     );
-    for (const record of page) {
-      const ms = typeof record.LastModDateTime === 'string' ? Date.parse(record.LastModDateTime) : NaN;
-      if (!Number.isNaN(ms) && ms > newestMs) newestMs = ms;
-    }
-    const mark = new Date(Math.min(newestMs, tickStart)).toISOString();
+    newest = nextWatermark(newest, page);
+    // Never past the tick's start: a change made while this tick ran belongs to the next one.
+    const mark = new Date(Math.min(Date.parse(newest), tickStart)).toISOString();
     await deps.watermark.advance(mark);
     result.watermark = mark;
   }
   if (!stored && result.watermark === null) {
     // Nothing changed yet: remember where we started so the next tick does not look back again.
-    const mark = new Date(Math.max(newestMs, 0) || tickStart).toISOString();
+    const mark = new Date(Math.min(Date.parse(newest), tickStart)).toISOString();
     await deps.watermark.advance(mark);
     result.watermark = mark;
   }

@@ -5,7 +5,7 @@ import type {
   FastifyReply,
   FastifyRequest,
 } from 'fastify';
-import type { Logger, Metrics, WebhookOutcome } from '../observability/index.js';
+import { withTimeout, type Logger, type Metrics, type WebhookOutcome } from '../observability/index.js';
 import { createWebhookAuthenticator } from './webhook-auth.js';
 import { parseWebhookPayload } from './webhook-payload.js';
 
@@ -220,17 +220,6 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
   };
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

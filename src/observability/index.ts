@@ -5,3 +5,4 @@ export type { Metrics, WebhookOutcome, ScrapeCollector } from './metrics.js';
 export { createReadinessCheck } from './readiness.js';
 export type { ReadinessReport, ReadinessDeps, ReadinessCheckResult, QueueProgress } from './readiness.js';
 export { createThrottledErrorLog } from './create-throttled-error-log.js';
+export { withTimeout } from './with-timeout.js';

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { withTimeout } from './with-timeout.js';
 
 /** Every way a POST to /webhooks/heat can end; one time series each (docs/deployment.md lists them). */
 export const WEBHOOK_OUTCOMES = [
@@ -56,21 +57,6 @@ export interface Metrics {
  */
 const COLLECTOR_TIMEOUT_MS = 2_000;
 
-async function withTimeout(collect: ScrapeCollector): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`scrape collector took over ${COLLECTOR_TIMEOUT_MS} ms`)),
-      COLLECTOR_TIMEOUT_MS,
-    );
-    timer.unref();
-  });
-  try {
-    await Promise.race([Promise.resolve().then(collect), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * prom-client metrics on a registry of their own (never the global one), with Node's default process
@@ -191,7 +177,9 @@ export function createMetrics(): Metrics {
       collectors.push(collector);
     },
     async render() {
-      const results = await Promise.allSettled(collectors.map((collect) => withTimeout(collect)));
+      const results = await Promise.allSettled(collectors.map((collect) =>
+        withTimeout(Promise.resolve().then(collect), COLLECTOR_TIMEOUT_MS, 'scrape collector'),
+      ));
       for (const result of results) if (result.status === 'rejected') collectorErrors.inc();
       return registry.metrics();
     },

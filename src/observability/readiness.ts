@@ -1,3 +1,4 @@
+import { withTimeout } from './with-timeout.js';
 /** What the worker's queue looks like right now (read from BullMQ by the composition root). */
 export interface QueueProgress {
   waiting: number;
@@ -163,18 +164,6 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
   };
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

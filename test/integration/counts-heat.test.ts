@@ -358,6 +358,7 @@ describe('start / stop', () => {
       writerTickMs: 50,
     });
     await counts.start();
+    await counts.started();
     const connection = redis.duplicate({ maxRetriesPerRequest: null });
     const queue = new Queue(COUNTS_QUEUE, { connection, prefix });
     try {

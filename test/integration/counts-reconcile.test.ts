@@ -63,7 +63,8 @@ async function start(
     ...heat,
     pages: (set, query) => {
       queries.push([set, query?.filter ?? '']);
-      const filter = query?.filter && options.rewriteFilter ? options.rewriteFilter(query.filter) : query?.filter;
+      const filter =
+        query?.filter && options.rewriteFilter ? options.rewriteFilter(query.filter) : query?.filter;
       const pages = heat.pages(set, { ...query, ...(filter ? { filter } : {}) });
       const drop = options.dropFromRange;
       if (!drop) return pages;
@@ -139,9 +140,7 @@ async function tagAndCount(fx: Fixture, tickets: HeatRecord[]): Promise<void> {
 
 const total = (rows: SchoolCounts[]) => rows.reduce((n, r) => n + r.total, 0);
 const inPeriod = (fx: Fixture, period: string) =>
-  fx.sim
-    .list('incidents')
-    .filter((t) => periodOf(String(t.CreatedDateTime), fx.config.counts) === period);
+  fx.sim.list('incidents').filter((t) => periodOf(String(t.CreatedDateTime), fx.config.counts) === period);
 
 /** Tickets near both edges of November 2026 in Chicago (CDT ends on 1 November: local midnight is 05:00Z). */
 function edgeTickets(fx: Fixture) {
@@ -204,7 +203,12 @@ describe('reconcile reads a widened range in the configured date format', () => 
     const november = await fx.counts.snapshot(PERIOD);
 
     const result = await fx.counts.reconcile(PERIOD);
-    expect(result).toMatchObject({ ticketsRemoved: 0, ticketsMovedOut: 0, missedByRange: 0, differences: [] });
+    expect(result).toMatchObject({
+      ticketsRemoved: 0,
+      ticketsMovedOut: 0,
+      missedByRange: 0,
+      differences: [],
+    });
     expect(await fx.counts.snapshot(PERIOD)).toEqual(november);
     for (const t of [edges.earlyNovember, edges.lateNovember]) {
       expect(await fx.redis.sismember(`${fx.prefix}:counts:m:${PERIOD}`, String(t.RecId))).toBe(1);
@@ -234,7 +238,10 @@ describe('reconcile only removes a ticket from the period when HEAT confirms it 
     // reached the worker) and one that HEAT does not have at all.
     const decision = { category: 'website' as CategoryId, scope: CATEGORY_SCOPES.website };
     for (const ticket of [october31, september]) {
-      fx.sim.actAsPerson(String(ticket.RecId), 'sbt-router', { SBT_Category: 'website', SBT_Scope: 'out_of_scope' });
+      fx.sim.actAsPerson(String(ticket.RecId), 'sbt-router', {
+        SBT_Category: 'website',
+        SBT_Scope: 'out_of_scope',
+      });
       await fx.counts.record({
         recId: String(ticket.RecId),
         school: String(ticket.OrganizationUnitID),
@@ -267,9 +274,12 @@ describe('reconcile only removes a ticket from the period when HEAT confirms it 
     expect(total(october)).toBe(total(good.october));
     expect(total(september2)).toBe(total(good.september));
     expect(await fx.redis.get(`${fx.prefix}:counts:t:${String(september.RecId)}`)).toBe(
-      ['2026-09', (september.OrganizationUnitID as string | null) || NO_SCHOOL, 'website', 'out_of_scope'].join(
-        '\x1f',
-      ),
+      [
+        '2026-09',
+        (september.OrganizationUnitID as string | null) || NO_SCHOOL,
+        'website',
+        'out_of_scope',
+      ].join('\x1f'),
     );
     expect(await fx.redis.exists(`${fx.prefix}:counts:t:${'E'.repeat(32)}`)).toBe(0);
   });
@@ -283,7 +293,10 @@ describe('nightly reconcile', () => {
     // On 30 November a person re-tags a ticket in HEAT, and no job counts it.
     const retagged = inPeriod(fx, PERIOD).find((t) => t.SBT_Category !== 'telephone' && t.OrganizationUnitID);
     const school = String(retagged?.OrganizationUnitID);
-    fx.sim.actAsPerson(String(retagged?.RecId), 'mlopez', { SBT_Category: 'telephone', SBT_Scope: 'out_of_scope' });
+    fx.sim.actAsPerson(String(retagged?.RecId), 'mlopez', {
+      SBT_Category: 'telephone',
+      SBT_Scope: 'out_of_scope',
+    });
     const phonesBefore = november.find((r) => r.school === school)?.byCategory.telephone ?? 0;
 
     // 2 December, 02:30 in Chicago.
@@ -338,7 +351,9 @@ describe('Redis memory stays bounded', () => {
     });
     expect(old).toEqual({ changed: false, period: '2025-06' });
     expect(await fx.redis.keys(`${fx.prefix}:counts:*`)).toEqual([]);
-    await expect(fx.counts.reconcile('2025-06')).rejects.toThrow(/more than 400 days ago.*Fix: reconcile a later period/);
+    await expect(fx.counts.reconcile('2025-06')).rejects.toThrow(
+      /more than 400 days ago.*Fix: reconcile a later period/,
+    );
   });
 });
 

@@ -4,7 +4,7 @@ import { createService } from '../../main.js';
 import { createLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
-import { startHttpForService } from '../start-http-for-service.js';
+import { startHttpForService } from '../../start-http-for-service.js';
 
 export function registerWorkerCommand(program: Command, ctx: CliContext): void {
   program

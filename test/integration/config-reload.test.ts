@@ -1,0 +1,35 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
+
+const redisUrl = inject('redisUrl');
+
+describe('service.reload()', () => {
+  let fx: PipelineFixture | undefined;
+  afterEach(async () => {
+    await fx?.close();
+  });
+
+  it('keeps the running policy when the new file has a pattern that could hang the worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbt-reload-'));
+    copyFileSync('config/routing.yaml', join(dir, 'routing.yaml'));
+    copyFileSync('config/service.yaml', join(dir, 'service.yaml'));
+    fx = await startPipeline(redisUrl, { sim: { seed: 91, tickets: 1 }, serviceOptions: { configDir: dir } });
+    const before = fx.service.runtime().config.policyVersion;
+
+    const good = readFileSync(join(dir, 'routing.yaml'), 'utf8');
+    const evil = `${good.trimEnd()}\n  - id: evil-pattern\n    category: hardware\n    any:\n      patterns: ['(a|a)*$']\n`;
+    writeFileSync(join(dir, 'routing.yaml'), evil);
+    const rejected = fx.service.reload();
+    expect(rejected.ok).toBe(false);
+    expect(rejected.ok ? '' : rejected.error).toMatch(/routing\.yaml: rules\[\d+\]\.any\.patterns\[0\]: .*backtracks catastrophically/);
+    expect(fx.service.runtime().config.policyVersion).toBe(before);
+
+    writeFileSync(join(dir, 'routing.yaml'), `${good}\n# tuned\n`);
+    const accepted = fx.service.reload();
+    expect(accepted.ok).toBe(true);
+    expect(fx.service.runtime().config.policyVersion).not.toBe(before);
+  });
+});
