@@ -254,14 +254,17 @@ export function createService(options: ServiceOptions): Service {
       }
     },
   });
-  worker.on('completed', () => {
+  worker.on('completed', (_job, result: ProcessOutcome | undefined) => {
     lastJobFinishedAt = new Date();
-    metrics.jobs.inc({ outcome: 'completed' });
+    // skipped: the ticket already showed its decision (a duplicate, a retry, an echo that got through).
+    metrics.jobs.inc({ outcome: result && !result.patched && !result.noted ? 'skipped' : 'completed' });
   });
   worker.on('failed', (job, err) => {
     lastJobFinishedAt = new Date();
-    const final = !job || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-    metrics.jobs.inc({ outcome: final ? 'failed' : 'retried' });
+    // dropped: HEAT refused the data or has no such ticket (not retried); failed: retries ran out.
+    const dropped = !job || err.name === 'UnrecoverableError';
+    const failed = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
+    metrics.jobs.inc({ outcome: dropped ? 'dropped' : failed ? 'failed' : 'retried' });
     logger.warn('job failed', {
       event: 'job_failed',
       jobId: job?.id,
