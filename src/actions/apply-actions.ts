@@ -55,6 +55,7 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
     return { ...result, dryRun: true };
   }
 
+  let moveRefused = false;
   if (patchDue) {
     let updated: Record<string, unknown>;
     try {
@@ -72,7 +73,20 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
           fix: err.fix,
         });
       }
-      throw err;
+      const tagsOnly = moveRefusedForOwner(err, plan) ? withoutMove(plan) : null;
+      if (!tagsOnly) throw err;
+      // A tenant that requires an Owner on active tickets refuses a team change that clears it
+      // (heat-api.md §7/§8: Active needs Owner; Owner cascades from OwnerTeam). The classification is
+      // still worth having: write the tags alone and leave the move to a person.
+      result.heatCalls += 1;
+      moveRefused = true;
+      log.error('HEAT refused the move (an Owner is required); tagged only', {
+        event: 'move_refused',
+        moveTo: plan.moveTo,
+        fix: 'route this ticket by hand, or configure the HEAT tenant to allow a team change without an Owner',
+      });
+      if (Object.keys(tagsOnly).length === 0) return result;
+      updated = await deps.heat.update(deps.incidentSet, plan.recId, tagsOnly);
     }
     result.heatCalls += 1;
     result.patched = true;
@@ -80,6 +94,7 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
     const stamped = updated.LastModDateTime;
     if (typeof stamped === 'string') result.lastModDateTime = stamped;
   }
+  if (moveRefused) return result;
 
   if (noteDue && plan.note) {
     const marker = noteMarker(plan.fingerprint ?? '');
@@ -146,4 +161,23 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
     });
   }
   return result;
+}
+
+/** HEAT's "Required field Incident.Owner value must be provided" on a PATCH that moves the ticket. */
+function moveRefusedForOwner(err: unknown, plan: ActionPlan): boolean {
+  return (
+    err instanceof HeatApiError &&
+    err.status === 400 &&
+    plan.moveTo !== null &&
+    'OwnerTeam' in plan.fields &&
+    err.messages.some((m) => /(required|mandatory) field.*\bowner\b|\bowner\b.*must be provided/i.test(m))
+  );
+}
+
+/** The plan's tag fields without the move (team, owner, our routing mark). */
+function withoutMove(plan: ActionPlan): Record<string, unknown> {
+  const { OwnerTeam: _team, Owner: _owner, ...rest } = plan.fields;
+  const routedTo = plan.routedToField;
+  if (routedTo) delete rest[routedTo];
+  return rest;
 }

@@ -102,7 +102,8 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
   // teams.technicianLogins) catch that; an owner in a technicians' team is a technician either way.
   const ownerIsTechnician =
     owner !== null &&
-    (atTechnicians || (ctx.technicianLogins !== undefined && lowerSet(ctx.technicianLogins).has(owner.toLowerCase())));
+    (atTechnicians ||
+      (ctx.technicianLogins !== undefined && lowerSet(ctx.technicianLogins).has(owner.toLowerCase())));
   const routingOurs = routedTo !== null && sameTeam(currentTeam, routedTo);
   // Once we have recorded an override our own tag writes stamp LastModBy, so the recorded override (not
   // LastModBy) then tells that the team is still the person's choice.
@@ -240,6 +241,7 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
     override,
     restricted: decision.restricted,
     lastModDateTime: text(ticket.LastModDateTime),
+    routedToField: f.routedTo,
   };
   if (typeof ticket.IncidentNumber === 'number') plan.incidentNumber = ticket.IncidentNumber;
   if (noteMode) plan.noteMode = noteMode;

@@ -35,6 +35,8 @@ export interface ActionPlan {
   restricted?: boolean;
   /** LastModDateTime of the ticket as read (returned by applyActions when nothing is written). */
   lastModDateTime?: string | null;
+  /** Name of the field that marks our routing (routing.yaml fields.routedTo). */
+  routedToField?: string;
 }
 
 export interface ApplyResult {

@@ -220,7 +220,6 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
   };
 }
 
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

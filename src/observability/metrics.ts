@@ -57,7 +57,6 @@ export interface Metrics {
  */
 const COLLECTOR_TIMEOUT_MS = 2_000;
 
-
 /**
  * prom-client metrics on a registry of their own (never the global one), with Node's default process
  * metrics. Names are prefixed `sbt_` except the default process_* / nodejs_* series, so that stock
@@ -177,9 +176,11 @@ export function createMetrics(): Metrics {
       collectors.push(collector);
     },
     async render() {
-      const results = await Promise.allSettled(collectors.map((collect) =>
-        withTimeout(Promise.resolve().then(collect), COLLECTOR_TIMEOUT_MS, 'scrape collector'),
-      ));
+      const results = await Promise.allSettled(
+        collectors.map((collect) =>
+          withTimeout(Promise.resolve().then(collect), COLLECTOR_TIMEOUT_MS, 'scrape collector'),
+        ),
+      );
       for (const result of results) if (result.status === 'rejected') collectorErrors.inc();
       return registry.metrics();
     },

@@ -164,7 +164,6 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
   };
 }
 
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

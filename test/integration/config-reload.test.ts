@@ -24,7 +24,9 @@ describe('service.reload()', () => {
     writeFileSync(join(dir, 'routing.yaml'), evil);
     const rejected = fx.service.reload();
     expect(rejected.ok).toBe(false);
-    expect(rejected.ok ? '' : rejected.error).toMatch(/routing\.yaml: rules\[\d+\]\.any\.patterns\[0\]: .*backtracks catastrophically/);
+    expect(rejected.ok ? '' : rejected.error).toMatch(
+      /routing\.yaml: rules\[\d+\]\.any\.patterns\[0\]: .*backtracks catastrophically/,
+    );
     expect(fx.service.runtime().config.policyVersion).toBe(before);
 
     writeFileSync(join(dir, 'routing.yaml'), `${good}\n# tuned\n`);

@@ -419,13 +419,16 @@ describe('planActions: states and modes', () => {
     expect(plan.why).toContain(`tag_only:${gate}`);
   });
 
-  it.each(gated)('%s does not leave gradebook work with a technician: moved away, Owner cleared', (gate, overrides) => {
-    const ticket = makeTicket({ OwnerTeam: 'School Technicians', Owner: 'tmiller' });
-    const plan = planActions(ticket, makeDecision('gradebook_admin'), makeContext(overrides));
-    expect(plan.fields.OwnerTeam).toBe('Gradebook Managers');
-    expect(plan.fields.Owner).toBe('');
-    expect(plan.why).toContain(`restricted_beats_gate:${gate}`);
-  });
+  it.each(gated)(
+    '%s does not leave gradebook work with a technician: moved away, Owner cleared',
+    (gate, overrides) => {
+      const ticket = makeTicket({ OwnerTeam: 'School Technicians', Owner: 'tmiller' });
+      const plan = planActions(ticket, makeDecision('gradebook_admin'), makeContext(overrides));
+      expect(plan.fields.OwnerTeam).toBe('Gradebook Managers');
+      expect(plan.fields.Owner).toBe('');
+      expect(plan.why).toContain(`restricted_beats_gate:${gate}`);
+    },
+  );
 
   it('a technician login owning gradebook work in another team loses the ticket', () => {
     const ticket = makeTicket({ OwnerTeam: 'Network Operations', Owner: 'tmiller' });
