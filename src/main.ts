@@ -78,6 +78,14 @@ export interface Service {
   waitForIdle(timeoutMs: number): Promise<boolean>;
 }
 
+interface JobSummary {
+  category: string;
+  scope: string;
+  plan: string;
+  patched: boolean;
+  noted: boolean;
+}
+
 const RESTART_SECTIONS = ['heat', 'poll', 'worker', 'queue', 'counts', 'http'] as const;
 
 export function buildRuntime(config: LoadedConfig): RuntimeState {
@@ -239,7 +247,7 @@ export function createService(options: ServiceOptions): Service {
       const endTimer = metrics.jobSeconds.startTimer();
       await ensureTenantFields().catch(() => undefined);
       try {
-        return await processTicket(job, meta, {
+        const o = await processTicket(job, meta, {
           heat,
           logger,
           runtime: () => runtime,
@@ -249,12 +257,21 @@ export function createService(options: ServiceOptions): Service {
           onOutcome: recordOutcome,
           requeue: (recId) => queue.enqueue({ recId, source: 'poll' }),
         });
+        // What BullMQ keeps as the job's return value (in Redis, for the dashboard): a summary.
+        const summary: JobSummary = {
+          category: o.category,
+          scope: o.scope,
+          plan: o.plan.kind,
+          patched: o.patched,
+          noted: o.noted,
+        };
+        return summary;
       } finally {
         endTimer();
       }
     },
   });
-  worker.on('completed', (_job, result: ProcessOutcome | undefined) => {
+  worker.on('completed', (_job, result: JobSummary | undefined) => {
     lastJobFinishedAt = new Date();
     // skipped: the ticket already showed its decision (a duplicate, a retry, an echo that got through).
     metrics.jobs.inc({ outcome: result && !result.patched && !result.noted ? 'skipped' : 'completed' });

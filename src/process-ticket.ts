@@ -97,7 +97,9 @@ export async function processTicket(
   // HEAT has no ETag (heat-api.md §11): a person may have saved the ticket between our read and our
   // PATCH. The PATCH answer shows it; such a version is not marked as done but queued again, so the
   // person's change is decided on (and, when they moved it, respected as an override).
-  const changedMeanwhile = result.written ? fieldsChangedMeanwhile(ticket, result.written, plan.fields) : [];
+  const changedMeanwhile = result.written
+    ? fieldsChangedMeanwhile(ticket, result.written, result.sent ?? plan.fields)
+    : [];
   if (changedMeanwhile.length > 0) {
     log.warn('the ticket changed while we were writing; queued again', {
       event: 'concurrent_change',
@@ -110,7 +112,8 @@ export async function processTicket(
   // webhook) then costs nothing, and a retry of this job still re-reads and re-counts idempotently.
   const leftAt =
     result.lastModDateTime ?? (typeof ticket.LastModDateTime === 'string' ? ticket.LastModDateTime : null);
-  if (!deps.dryRun && leftAt) await deps.processed.mark(job.recId, leftAt);
+  if (!deps.dryRun && leftAt && changedMeanwhile.length === 0) await deps.processed.mark(job.recId, leftAt);
+  if (!deps.dryRun && changedMeanwhile.length > 0) await deps.requeue?.(job.recId);
 
   let counted = false;
   const school =

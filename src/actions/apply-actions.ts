@@ -58,6 +58,7 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
   let moveRefused = false;
   if (patchDue) {
     let updated: Record<string, unknown>;
+    result.sent = plan.fields;
     try {
       updated = await deps.heat.update(deps.incidentSet, plan.recId, plan.fields);
     } catch (err) {
@@ -85,7 +86,8 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
         moveTo: plan.moveTo,
         fix: 'route this ticket by hand, or configure the HEAT tenant to allow a team change without an Owner',
       });
-      if (Object.keys(tagsOnly).length === 0) return result;
+      if (Object.keys(tagsOnly).length === 0) return { ...result, sent: {} };
+      result.sent = tagsOnly;
       updated = await deps.heat.update(deps.incidentSet, plan.recId, tagsOnly);
     }
     result.heatCalls += 1;

@@ -52,4 +52,6 @@ export interface ApplyResult {
   noteFound?: boolean;
   /** The record as HEAT returned it after our PATCH (absent when nothing was written). */
   written?: Record<string, unknown>;
+  /** The fields that PATCH carried (the plan's, or fewer when HEAT refused the move). */
+  sent?: Record<string, unknown>;
 }
