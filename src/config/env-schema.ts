@@ -15,7 +15,9 @@ export const envSchema = z.object({
   HEAT_ROLE: z.string().min(1).optional(),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, { message: 'must start with redis:// or rediss://' })
+    .regex(/^(rediss?|redis\+sentinel):\/\//, {
+      message: 'must start with redis://, rediss:// or redis+sentinel://',
+    })
     .optional(),
   SBT_CONFIG_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).optional(),

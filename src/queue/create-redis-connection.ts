@@ -1,26 +1,57 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
-export type RedisRole = 'worker' | 'producer';
+export type RedisRole = 'worker' | 'producer' | 'command';
+
+const SENTINEL_URL =
+  /^redis\+sentinel:\/\/(?:([^:@/]*):([^@/]*)@)?([^/?]+)\/([^/?]+)(?:\/(\d+))?(?:\?(.*))?$/;
+
+/**
+ * Connection options from REDIS_URL. Besides ioredis' own `redis://` and `rediss://`, Sentinel is
+ * written `redis+sentinel://[user:password@]host1:26379,host2:26379/<master name>[/<db>]`, with
+ * `?sentinelPassword=...` when the Sentinels need one: ioredis then asks the Sentinels for the master
+ * and follows a failover by itself.
+ */
+export function redisOptionsFromUrl(url: string): RedisOptions | string {
+  const m = SENTINEL_URL.exec(url);
+  if (!m) return url;
+  const [, username, password, hosts, name, db, query] = m;
+  const sentinels = hosts!.split(',').map((hostPort) => {
+    const [host, port] = hostPort.trim().split(':');
+    return { host: host!, port: Number(port ?? 26379) };
+  });
+  const params = new URLSearchParams(query ?? '');
+  const options: RedisOptions = { sentinels, name: decodeURIComponent(name!) };
+  if (username) options.username = decodeURIComponent(username);
+  if (password) options.password = decodeURIComponent(password);
+  if (db) options.db = Number(db);
+  const sentinelPassword = params.get('sentinelPassword');
+  if (sentinelPassword) options.sentinelPassword = sentinelPassword;
+  return options;
+}
 
 /**
  * ioredis connections as BullMQ's production guide asks: workers retry forever
  * (`maxRetriesPerRequest: null`, required for blocking commands) so that a Redis restart is survived
  * without a manual step; producers fail fast (no offline queue, one retry) so that a webhook answers
- * 503 instead of hanging when Redis is down.
+ * 503 instead of hanging when Redis is down; one-shot commands give up after a few tries.
  */
 export function createRedisConnection(url: string, role: RedisRole): Redis {
-  const common = {
+  const common: RedisOptions = {
     lazyConnect: false,
     connectionName: `sbt-router:${role}`,
     retryStrategy: (times: number) => Math.min(200 * 2 ** Math.min(times, 6), 5_000),
   };
-  if (role === 'worker') {
-    return new Redis(url, { ...common, maxRetriesPerRequest: null, enableReadyCheck: true });
-  }
-  return new Redis(url, {
-    ...common,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    connectTimeout: 2_000,
-  });
+  const byRole: Record<RedisRole, RedisOptions> = {
+    worker: { ...common, maxRetriesPerRequest: null, enableReadyCheck: true },
+    producer: { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 },
+    command: {
+      ...common,
+      maxRetriesPerRequest: 2,
+      retryStrategy: (times) => (times > 3 ? null : 200 * times),
+    },
+  };
+  const target = redisOptionsFromUrl(url);
+  return typeof target === 'string'
+    ? new Redis(target, byRole[role])
+    : new Redis({ ...target, ...byRole[role] });
 }

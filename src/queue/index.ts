@@ -1,6 +1,6 @@
 export { ticketJobSchema, parseTicketJob } from './job-schemas.js';
 export type { TicketJob } from './job-schemas.js';
-export { createRedisConnection } from './create-redis-connection.js';
+export { createRedisConnection, redisOptionsFromUrl } from './create-redis-connection.js';
 export type { RedisRole } from './create-redis-connection.js';
 export { createTicketQueue, TICKETS_QUEUE, QueueUnavailableError } from './ticket-queue.js';
 export type { TicketQueue, TicketQueueOptions, EnqueueInput, EnqueueResult } from './ticket-queue.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   formatReport,
   parsePeriod,
@@ -8,6 +8,7 @@ import {
   REPORT_FORMATS,
   type ReportFormat,
 } from '../../counts/index.js';
+import { createRedisConnection } from '../../queue/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 
@@ -19,11 +20,7 @@ interface ReportOptions {
 
 /** A Redis connection for a one-shot command: gives up after a few tries instead of retrying forever. */
 export function connectForCommand(url: string): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: 2,
-    retryStrategy: (times) => (times > 3 ? null : 200 * times),
-    lazyConnect: false,
-  });
+  return createRedisConnection(url, 'command');
 }
 
 /**
