@@ -10,6 +10,7 @@ import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../../s
 import { createLogger, type Logger } from '../../src/observability/index.js';
 import { createService, type Service, type ServiceOptions } from '../../src/main.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { withServiceOverrides, type ServiceOverrides } from './with-service-overrides.js';
 
 /**
  * Ticket text that the shipped routing.yaml classifies as each category. The tests assert the category
@@ -115,10 +116,6 @@ export function createCapturingLogger(): { logger: Logger; lines: () => Array<Re
   };
 }
 
-type ServiceOverrides = Partial<{
-  [K in keyof LoadedConfig['service']]: Partial<LoadedConfig['service'][K]> | LoadedConfig['service'][K];
-}>;
-
 export interface ActionsPipeline {
   sim: Simulator;
   service: Service;
@@ -190,23 +187,7 @@ export async function startActionsPipeline(
   } finally {
     cleanup();
   }
-  const service: Record<string, unknown> = { ...base.service };
-  const overrides: Record<string, unknown> = {
-    queue: { prefix },
-    poll: { startFrom: '2000-01-01T00:00:00Z' },
-    counts: { debounceSeconds: 0 },
-    // Retries in a test should not wait seconds (exponential backoff from this base).
-    worker: { backoffMs: 20 },
-    ...options.service,
-  };
-  for (const [key, value] of Object.entries(overrides)) {
-    const current = service[key];
-    service[key] =
-      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
-        ? { ...(current as object), ...(value as object) }
-        : value;
-  }
-  const config = { ...base, service: service as LoadedConfig['service'] };
+  const config = withServiceOverrides(base, prefix, options.service);
   const logger = options.logger ?? createLogger({ silent: true });
   const serviceOptions: ServiceOptions = { config, logger, redisUrl, poll: false };
   if (options.wrapHeat) {

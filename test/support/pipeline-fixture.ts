@@ -3,6 +3,7 @@ import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
 import { createService, type Service, type ServiceOptions } from '../../src/main.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { withServiceOverrides, type ServiceOverrides } from './with-service-overrides.js';
 
 export interface PipelineFixture {
   sim: Simulator;
@@ -11,10 +12,6 @@ export interface PipelineFixture {
   prefix: string;
   close(): Promise<void>;
 }
-
-type ServiceOverrides = Partial<{
-  [K in keyof LoadedConfig['service']]: Partial<LoadedConfig['service'][K]> | LoadedConfig['service'][K];
-}>;
 
 /** A simulator on a free port plus the real service wired to it and to the test run's Redis. */
 export async function startPipeline(
@@ -33,21 +30,7 @@ export async function startPipeline(
     dir: 'config',
     env: { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: redisUrl, ...options.env },
   });
-  const service: Record<string, unknown> = { ...base.service };
-  const overrides: Record<string, unknown> = {
-    queue: { prefix },
-    poll: { startFrom: '2000-01-01T00:00:00Z' },
-    counts: { debounceSeconds: 0 },
-    ...options.service,
-  };
-  for (const [key, value] of Object.entries(overrides)) {
-    const current = service[key];
-    service[key] =
-      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
-        ? { ...(current as object), ...(value as object) }
-        : value;
-  }
-  const config = { ...base, service: service as LoadedConfig['service'] };
+  const config = withServiceOverrides(base, prefix, options.service);
   const svc = createService({
     config,
     logger: createSilentLogger(),
