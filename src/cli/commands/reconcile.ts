@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { createCountsService, parsePeriod, periodOf, type ReconcileResult } from '../../counts/index.js';
+import { createCountsService, type ReconcileResult } from '../../counts/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { createLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
+import { resolvePeriodOption } from '../resolve-period-option.js';
 import { formatTable } from '../format-table.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 import { connectForCommand } from './report.js';
@@ -70,14 +71,8 @@ export function registerReconcileCommand(program: Command, ctx: CliContext): voi
       const config = loadConfigOrExplain(ctx, opts.config);
       if (!config) return;
       const service = config.service;
-      const period = opts.period ?? periodOf(new Date().toISOString(), service.counts);
-      try {
-        parsePeriod(period, service.counts);
-      } catch (err) {
-        ctx.stderr.write(`--period: ${(err as Error).message}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      const period = resolvePeriodOption(ctx, opts.period, service.counts);
+      if (!period) return;
       const url = requireRedisUrl(ctx, config);
       if (!url) return;
       const logger = createLogger({ level: service.logging.level, stream: ctx.stderr });

@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import {
-  formatReport,
-  parsePeriod,
-  periodOf,
-  readSchoolCounts,
-  REPORT_FORMATS,
-  type ReportFormat,
-} from '../../counts/index.js';
+import { formatReport, readSchoolCounts, REPORT_FORMATS, type ReportFormat } from '../../counts/index.js';
 import { createRedisConnection } from '../../queue/index.js';
 import type { CliContext } from '../cli-context.js';
+import { resolvePeriodOption } from '../resolve-period-option.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 
 interface ReportOptions {
@@ -48,14 +42,8 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
       const config = loadConfigOrExplain(ctx, opts.config);
       if (!config) return;
       const counts = config.service.counts;
-      const period = opts.period ?? periodOf(new Date().toISOString(), counts);
-      try {
-        parsePeriod(period, counts);
-      } catch (err) {
-        ctx.stderr.write(`--period: ${(err as Error).message}\n`);
-        process.exitCode = 2;
-        return;
-      }
+      const period = resolvePeriodOption(ctx, opts.period, counts);
+      if (!period) return;
       const url = requireRedisUrl(ctx, config);
       if (!url) return;
       const redis = connectForCommand(url);

@@ -1,0 +1,20 @@
+import type { ServiceConfig } from '../config/index.js';
+import { parsePeriod, periodOf } from '../counts/index.js';
+import type { CliContext } from './cli-context.js';
+
+/** `--period`, or the current period; prints what is wrong and sets exit code 2 when it is not one. */
+export function resolvePeriodOption(
+  ctx: CliContext,
+  period: string | undefined,
+  counts: ServiceConfig['counts'],
+): string | null {
+  const value = period ?? periodOf(new Date().toISOString(), counts);
+  try {
+    parsePeriod(value, counts);
+    return value;
+  } catch (err) {
+    ctx.stderr.write(`--period: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+    return null;
+  }
+}
