@@ -4,12 +4,7 @@ import { checkTenantFields } from './actions/index.js';
 import { compilePolicy } from './classify/index.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/index.js';
 import { createCountsService, type CountsService } from './counts/index.js';
-import {
-  createHeatClient,
-  heatClientConfigFrom,
-  isTicketPermanentError,
-  type HeatClient,
-} from './heat/index.js';
+import { createHeatClient, heatClientConfigFrom, type HeatClient } from './heat/index.js';
 import {
   createPollScheduler,
   createWatermarkStore,
@@ -24,10 +19,11 @@ import {
   type Metrics,
   type QueueProgress,
 } from './observability/index.js';
-import { processTicket, type ProcessOutcome } from './process-ticket.js';
+import { isPermanentJobError, processTicket, type ProcessOutcome } from './process-ticket.js';
 import {
   createProcessedStore,
   createRedisConnection,
+  createRetryStore,
   createTicketQueue,
   createTicketWorker,
   type ProcessedStore,
@@ -121,6 +117,7 @@ export function createService(options: ServiceOptions): Service {
       },
     });
   const processed = createProcessedStore(redis, prefix);
+  const retry = createRetryStore(redis, prefix);
   const queue = createTicketQueue({
     connection: producer,
     prefix,
@@ -229,7 +226,7 @@ export function createService(options: ServiceOptions): Service {
       }
     }
     metrics.ticketsClassified.inc({ category: o.category, scope: o.scope });
-    if (o.plan.moveTo && o.patched) metrics.ticketMoves.inc({ destination: o.plan.moveTo });
+    if (o.plan.moveTo && o.patched && !o.moveRefused) metrics.ticketMoves.inc({ destination: o.plan.moveTo });
     if (o.plan.override) metrics.overrides.inc({ category: o.category });
     options.onOutcome?.(o);
   };
@@ -241,7 +238,7 @@ export function createService(options: ServiceOptions): Service {
     lockDurationMs: service.worker.lockDurationMs,
     stalledIntervalMs: service.worker.stalledIntervalMs,
     logger,
-    isPermanent: isTicketPermanentError,
+    isPermanent: isPermanentJobError,
     autorun: false,
     handler: async (job, meta) => {
       const endTimer = metrics.jobSeconds.startTimer();
@@ -255,6 +252,7 @@ export function createService(options: ServiceOptions): Service {
           counts,
           missingFields,
           onOutcome: recordOutcome,
+          onMoveRefused: (destination) => metrics.ticketMovesRefused.inc({ destination }),
           requeue: (recId) => queue.enqueue({ recId, source: 'poll' }),
         });
         // What BullMQ keeps as the job's return value (in Redis, for the dashboard): a summary.
@@ -282,6 +280,17 @@ export function createService(options: ServiceOptions): Service {
     const dropped = !job || err.name === 'UnrecoverableError';
     const failed = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
     metrics.jobs.inc({ outcome: dropped ? 'dropped' : failed ? 'failed' : 'retried' });
+    const recId = (job?.data as { recId?: unknown } | undefined)?.recId;
+    if (!dropped && failed && typeof recId === 'string') {
+      // Out of attempts for a reason that may pass: the next poll tick takes it back (retry-store.ts).
+      retry.add(recId).catch((e: unknown) =>
+        logger.error('could not remember a failed ticket for retry', {
+          event: 'retry_store_failed',
+          ticketId: recId,
+          error: (e as Error).message,
+        }),
+      );
+    }
     logger.warn('job failed', {
       event: 'job_failed',
       jobId: job?.id,
@@ -296,7 +305,7 @@ export function createService(options: ServiceOptions): Service {
   const watermark = createWatermarkStore(redis, prefix);
   const tick = () =>
     pollChangedTickets(
-      { heat, queue, processed, watermark, logger },
+      { heat, queue, processed, watermark, retry, logger },
       {
         incidentSet: service.heat.incidentSet,
         pageSize: service.heat.pageSize,

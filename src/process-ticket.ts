@@ -1,4 +1,4 @@
-import { applyActions, planActions, sameFieldValue } from './actions/index.js';
+import { applyActions, planActions, RestrictedMoveRefusedError, sameFieldValue } from './actions/index.js';
 import { classifyTicket } from './classify/index.js';
 import type { CountsService } from './counts/index.js';
 import type { ActionPlan, CategoryId, Decision, ScopeId, Ticket } from './domain/index.js';
@@ -20,6 +20,8 @@ export interface ProcessTicketDeps {
   /** Plan only: no HEAT writes, no counts, nothing marked as processed. */
   dryRun?: boolean;
   onOutcome?: (outcome: ProcessOutcome) => void;
+  /** HEAT refused a move because the tenant requires an Owner (counted; the tags were written). */
+  onMoveRefused?: (destination: string) => void;
   /** Queue the ticket again (a person changed it while we were writing). */
   requeue?: (recId: string) => Promise<unknown>;
 }
@@ -38,6 +40,8 @@ export interface ProcessOutcome {
   counted: boolean;
   heatCalls: number;
   decision: Decision;
+  /** HEAT refused the move (the tenant requires an Owner); the tags were written. */
+  moveRefused: boolean;
   /** LastModBy that HEAT stamped on our PATCH (null when nothing was written). */
   writtenBy: string | null;
 }
@@ -82,17 +86,21 @@ export async function processTicket(
       logger: log,
       incidentSet: service.heat.incidentSet,
       dryRun: deps.dryRun ?? false,
-      attempt: meta.attempt,
+      // A ticket taken back from the retry set is a retry whatever BullMQ counts: check before writing.
+      attempt: job.source === 'retry' ? Math.max(meta.attempt, 2) : meta.attempt,
     });
   } catch (err) {
+    if (err instanceof RestrictedMoveRefusedError && err.moveTo) deps.onMoveRefused?.(err.moveTo);
     // HEAT refused the write for good (applyActions logged it with HEAT's message): remember the
     // version we read so that the poll's overlap does not re-queue it every tick; a person's next edit
     // brings it back. A transient failure is not marked: the job's retries (and the next poll) redo it.
-    if (!deps.dryRun && isTicketPermanentError(err) && typeof ticket.LastModDateTime === 'string') {
+    if (!deps.dryRun && isPermanentJobError(err) && typeof ticket.LastModDateTime === 'string') {
       await deps.processed.mark(job.recId, ticket.LastModDateTime);
     }
     throw err;
   }
+
+  if (result.moveRefused && plan.moveTo) deps.onMoveRefused?.(plan.moveTo);
 
   // HEAT has no ETag (heat-api.md §11): a person may have saved the ticket between our read and our
   // PATCH. The PATCH answer shows it; such a version is not marked as done but queued again, so the
@@ -145,6 +153,7 @@ export async function processTicket(
     heatCalls: result.heatCalls + 1,
     decision,
     writtenBy: typeof result.written?.LastModBy === 'string' ? result.written.LastModBy : null,
+    moveRefused: result.moveRefused ?? false,
   };
   log.info('ticket processed', {
     event: 'ticket_processed',
@@ -173,9 +182,18 @@ export function fieldsChangedMeanwhile(
   written: Record<string, unknown>,
   sent: Record<string, unknown>,
 ): string[] {
+  // When we changed the team, HEAT (or its workflows) may fill in an Owner or move the Status on
+  // its own (heat-api.md §9.1): those two are not a person's doing then.
+  const weMoved = 'OwnerTeam' in sent;
   return WATCHED_FIELDS.filter((field) => {
     if (!(field in written)) return false;
+    if (weMoved && (field === 'Owner' || field === 'Status')) return false;
     const expected = field in sent ? sent[field] : read[field];
     return !sameFieldValue(written[field], expected);
   });
+}
+
+/** Errors that retrying this ticket's job cannot fix: it fails at once and is remembered as handled. */
+export function isPermanentJobError(err: unknown): boolean {
+  return isTicketPermanentError(err) || err instanceof RestrictedMoveRefusedError;
 }

@@ -55,7 +55,6 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
     return { ...result, dryRun: true };
   }
 
-  let moveRefused = false;
   if (patchDue) {
     let updated: Record<string, unknown>;
     result.sent = plan.fields;
@@ -74,21 +73,40 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
           fix: err.fix,
         });
       }
-      const tagsOnly = moveRefusedForOwner(err, plan) ? withoutMove(plan) : null;
+      const tagsOnly = ownerRequired(err, plan) ? withoutMove(plan) : null;
       if (!tagsOnly) throw err;
-      // A tenant that requires an Owner on active tickets refuses a team change that clears it
-      // (heat-api.md §7/§8: Active needs Owner; Owner cascades from OwnerTeam). The classification is
-      // still worth having: write the tags alone and leave the move to a person.
+      // A tenant that requires an Owner on active tickets refuses a team change (or an Owner change)
+      // that clears it (heat-api.md §7/§8: Active needs Owner; Owner cascades from OwnerTeam). The
+      // classification is still worth having: write the tags alone and leave the move to a person.
       result.heatCalls += 1;
-      moveRefused = true;
+      result.moveRefused = true;
+      const fix = `name a member of ${plan.moveTo ?? 'the destination team'} as categories.<category>.owner in routing.yaml, or route the ticket by hand`;
+      if (Object.keys(tagsOnly).length > 0) {
+        result.sent = tagsOnly;
+        const written = await deps.heat.update(deps.incidentSet, plan.recId, tagsOnly);
+        result.heatCalls += 1;
+        result.patched = true;
+        result.written = written;
+        if (typeof written.LastModDateTime === 'string') result.lastModDateTime = written.LastModDateTime;
+      } else {
+        result.sent = {};
+      }
+      if (plan.restricted) {
+        // Gradebook work stays with a technician: never silently. The tags (SBT_Restricted) are on the
+        // ticket for ITS to see; the job fails so that the refusal shows as a dropped job and an alert.
+        log.error('HEAT refused to move restricted (gradebook) work away from a technician', {
+          event: 'restricted_move_refused',
+          moveTo: plan.moveTo,
+          fix,
+        });
+        throw new RestrictedMoveRefusedError(plan.recId, plan.moveTo, fix, err as HeatApiError);
+      }
       log.error('HEAT refused the move (an Owner is required); tagged only', {
         event: 'move_refused',
         moveTo: plan.moveTo,
-        fix: 'route this ticket by hand, or configure the HEAT tenant to allow a team change without an Owner',
+        fix,
       });
-      if (Object.keys(tagsOnly).length === 0) return { ...result, sent: {} };
-      result.sent = tagsOnly;
-      updated = await deps.heat.update(deps.incidentSet, plan.recId, tagsOnly);
+      return result;
     }
     result.heatCalls += 1;
     result.patched = true;
@@ -96,8 +114,6 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
     const stamped = updated.LastModDateTime;
     if (typeof stamped === 'string') result.lastModDateTime = stamped;
   }
-  if (moveRefused) return result;
-
   if (noteDue && plan.note) {
     const marker = noteMarker(plan.fingerprint ?? '');
     let exists = false;
@@ -165,21 +181,39 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
   return result;
 }
 
-/** HEAT's "Required field Incident.Owner value must be provided" on a PATCH that moves the ticket. */
-function moveRefusedForOwner(err: unknown, plan: ActionPlan): boolean {
+/** HEAT's "Required field Incident.Owner value must be provided" on a PATCH that moves or un-owns the ticket. */
+function ownerRequired(err: unknown, plan: ActionPlan): boolean {
   return (
     err instanceof HeatApiError &&
     err.status === 400 &&
-    plan.moveTo !== null &&
-    'OwnerTeam' in plan.fields &&
+    ('OwnerTeam' in plan.fields || 'Owner' in plan.fields) &&
     err.messages.some((m) => /(required|mandatory) field.*\bowner\b|\bowner\b.*must be provided/i.test(m))
   );
 }
 
-/** The plan's tag fields without the move (team, owner, our routing mark). */
+/**
+ * The plan's tag fields without the move (team, owner, our routing mark). The classification time goes
+ * only with a real tag change, so a ticket whose move keeps being refused costs no timestamp-only write.
+ */
 function withoutMove(plan: ActionPlan): Record<string, unknown> {
   const { OwnerTeam: _team, Owner: _owner, ...rest } = plan.fields;
-  const routedTo = plan.routedToField;
-  if (routedTo) delete rest[routedTo];
-  return rest;
+  if (plan.routedToField) delete rest[plan.routedToField];
+  const others = Object.keys(rest).filter((k) => k !== plan.classifiedAtField);
+  return others.length === 0 ? {} : rest;
+}
+
+/** Restricted work HEAT would not move away from a technician: the job fails (and is not retried). */
+export class RestrictedMoveRefusedError extends Error {
+  readonly status = 400;
+  constructor(
+    recId: string,
+    readonly moveTo: string | null,
+    fix: string,
+    cause: HeatApiError,
+  ) {
+    super(
+      `HEAT refused to move restricted ticket ${recId} away from a technician: ${cause.messages.join(' | ') || cause.description}. Fix: ${fix}`,
+    );
+    this.name = 'RestrictedMoveRefusedError';
+  }
 }

@@ -1,6 +1,6 @@
 export { planActions } from './plan-actions.js';
 export type { PlanContext } from './plan-actions.js';
-export { applyActions } from './apply-actions.js';
+export { applyActions, RestrictedMoveRefusedError } from './apply-actions.js';
 export type { ApplyDeps } from './apply-actions.js';
 export { decisionFingerprint, roundConfidence } from './decision-fingerprint.js';
 export { checkTenantFields } from './check-tenant-fields.js';

@@ -41,6 +41,14 @@ function gateOf(ticket: Ticket, school: string | null, ctx: PlanContext): Gate |
   return null;
 }
 
+/** The configured owner of a destination team (routing.yaml categories.*.owner), or '' to clear it. */
+function ownerFor(team: string, routing: RoutingPolicyConfig): string {
+  for (const settings of Object.values(routing.categories)) {
+    if (settings.owner && settings.destination && sameTeam(settings.destination, team)) return settings.owner;
+  }
+  return '';
+}
+
 /**
  * The team the policy sends a decision to, whatever the ticket's current team: the category's
  * configured destination, or the school's technicians for in-scope work. null: the policy names none.
@@ -186,8 +194,9 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
   if (moving && target !== null) {
     fields.OwnerTeam = target;
     // HEAT cascades Owner from OwnerTeam and refuses an Owner outside the new team (heat-api.md §8), so
-    // the Owner is cleared in the same PATCH, even if our read showed none (it may be stale).
-    fields.Owner = '';
+    // the Owner is cleared in the same PATCH (even if our read showed none: it may be stale), or set to
+    // the destination's configured owner for tenants that require one.
+    fields.Owner = ownerFor(target, ctx.routing);
     why.push(`move:${target}`);
   } else if (clearOwner && owner !== null) {
     fields.Owner = '';
@@ -242,6 +251,7 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
     restricted: decision.restricted,
     lastModDateTime: text(ticket.LastModDateTime),
     routedToField: f.routedTo,
+    classifiedAtField: f.classifiedAt,
   };
   if (typeof ticket.IncidentNumber === 'number') plan.incidentNumber = ticket.IncidentNumber;
   if (noteMode) plan.noteMode = noteMode;

@@ -45,6 +45,12 @@ export const categorySettingsSchema = z.strictObject({
   displayName: z.string().min(1),
   /** Team that owns this work; null = stays with the school's technicians. */
   destination: z.string().min(1).nullable().default(null),
+  /**
+   * HEAT login to own tickets moved here. Tenants that require an Owner on active tickets refuse a
+   * team change that clears it (heat-api.md §7/§8); with an owner named here the move carries it.
+   * Must be a member of the destination team. Unset: the Owner is cleared.
+   */
+  owner: z.string().min(1).optional(),
   /** A restricted category wins whenever its rules fire above threshold, whatever else fires. */
   restricted: z.boolean().default(false),
   /** Internal journal note written when a ticket is moved here. {placeholders}: school, team, category, ruleId, policy. */

@@ -37,6 +37,8 @@ export interface ActionPlan {
   lastModDateTime?: string | null;
   /** Name of the field that marks our routing (routing.yaml fields.routedTo). */
   routedToField?: string;
+  /** Name of the classification-time field (routing.yaml fields.classifiedAt). */
+  classifiedAtField?: string;
 }
 
 export interface ApplyResult {
@@ -54,4 +56,6 @@ export interface ApplyResult {
   written?: Record<string, unknown>;
   /** The fields that PATCH carried (the plan's, or fewer when HEAT refused the move). */
   sent?: Record<string, unknown>;
+  /** HEAT refused the move because the tenant requires an Owner; only the tags were written. */
+  moveRefused?: boolean;
 }

@@ -132,7 +132,10 @@ export function isPermanentHeatError(err: unknown): boolean {
  * dropping each ticket.
  */
 export function isTicketPermanentError(err: unknown): boolean {
-  return err instanceof HeatApiError && (err.status === 400 || err.status === 404);
+  if (!(err instanceof HeatApiError) || (err.status !== 400 && err.status !== 404)) return false;
+  // "Role X does not have rights to update ..." (heat-api.md §10) is about our role, like a 403: it
+  // hits every ticket alike and is fixed once by an administrator, so the jobs keep retrying.
+  return !err.messages.some((m) => /does not have rights/i.test(m));
 }
 
 /** Normalises anything thrown into an Error (graphile-worker's coerceError). */

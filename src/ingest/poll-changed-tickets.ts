@@ -1,6 +1,6 @@
 import { nextWatermark, type HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
-import type { ProcessedStore, TicketQueue } from '../queue/index.js';
+import type { ProcessedStore, RetryStore, TicketQueue } from '../queue/index.js';
 import type { WatermarkStore } from './watermark-store.js';
 
 export interface PollDeps {
@@ -8,6 +8,8 @@ export interface PollDeps {
   queue: TicketQueue;
   processed: ProcessedStore;
   watermark: WatermarkStore;
+  /** Tickets whose jobs ran out of attempts: queued again at every tick. */
+  retry?: RetryStore;
   logger: Logger;
   now?: () => Date;
 }
@@ -28,6 +30,8 @@ export interface PollResult {
   enqueued: number;
   /** Records skipped because their version was already processed (our own writes echoing back). */
   echoes: number;
+  /** Tickets taken back from the retry set. */
+  retried: number;
   watermark: string | null;
 }
 
@@ -45,7 +49,13 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
   const stored = await deps.watermark.get();
   const base = stored ?? settings.startFrom ?? new Date(tickStart - DEFAULT_LOOKBACK_MS).toISOString();
   const overlapMs = stored ? settings.overlapSeconds * 1000 : 0;
-  const result: PollResult = { pages: 0, seen: 0, enqueued: 0, echoes: 0, watermark: stored };
+  const result: PollResult = { pages: 0, seen: 0, enqueued: 0, echoes: 0, retried: 0, watermark: stored };
+  if (deps.retry) {
+    const again = await deps.retry.take(1000);
+    result.retried = await deps.queue.enqueueMany(
+      again.map((recId) => ({ recId, source: 'retry' as const })),
+    );
+  }
   let newest = base;
 
   // Pages stay small: $select of the few fields the poll needs (the worker reads the whole record).

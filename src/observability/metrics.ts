@@ -26,6 +26,8 @@ export interface Metrics {
   readonly ticketsClassified: Counter<'category' | 'scope'>;
   /** Tickets moved to another team; destination = the team name from routing.yaml. */
   readonly ticketMoves: Counter<'destination'>;
+  /** Moves HEAT refused because the tenant requires an Owner (the ticket was tagged only). */
+  readonly ticketMovesRefused: Counter<'destination'>;
   /** A person changed our decision (category = the category we had chosen). */
   readonly overrides: Counter<'category'>;
   readonly heatCalls: Counter<'method' | 'status'>;
@@ -76,6 +78,12 @@ export function createMetrics(): Metrics {
   const ticketMoves = new Counter({
     name: 'sbt_ticket_moves_total',
     help: 'Tickets moved to another team, by destination',
+    labelNames: ['destination'] as const,
+    registers,
+  });
+  const ticketMovesRefused = new Counter({
+    name: 'sbt_ticket_moves_refused_total',
+    help: 'Moves HEAT refused because an Owner is required (tagged only), by destination',
     labelNames: ['destination'] as const,
     registers,
   });
@@ -159,6 +167,7 @@ export function createMetrics(): Metrics {
     registry,
     ticketsClassified,
     ticketMoves,
+    ticketMovesRefused,
     overrides,
     heatCalls,
     heatCallSeconds,

@@ -8,3 +8,5 @@ export { createTicketWorker } from './ticket-worker.js';
 export type { TicketWorkerOptions, JobMeta } from './ticket-worker.js';
 export { createProcessedStore } from './processed-store.js';
 export type { ProcessedStore } from './processed-store.js';
+export { createRetryStore } from './retry-store.js';
+export type { RetryStore } from './retry-store.js';

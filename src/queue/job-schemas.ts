@@ -7,7 +7,8 @@ import { z } from 'zod';
 export const ticketJobSchema = z.strictObject({
   v: z.literal(1),
   recId: z.string().regex(/^[0-9A-Fa-f]{32}$/, { message: 'RecId must be 32 hex characters' }),
-  source: z.enum(['poll', 'webhook', 'backfill', 'reconcile']),
+  /** 'retry': taken back from the retry set after a job ran out of attempts (handled as a retry). */
+  source: z.enum(['poll', 'webhook', 'backfill', 'reconcile', 'retry']),
   /** The LastModDateTime the producer saw, when it saw one. */
   lastModDateTime: z.string().optional(),
   /** ISO time the event reached us (for latency metrics). */

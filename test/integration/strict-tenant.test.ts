@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startActionsPipeline, type ActionsPipeline } from '../support/actions-pipeline-helpers.js';
 import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
 
 const redisUrl = inject('redisUrl');
@@ -15,7 +17,10 @@ describe('a tenant that requires an Owner on active tickets', () => {
     const before = new Map(sim.list('incidents').map((t) => [String(t.RecId), { ...t }]));
     await service.pollNow();
     expect(await service.waitForIdle(30_000)).toBe(true);
-    expect(await service.queue.queue.getFailedCount()).toBe(0);
+    // Only gradebook work a technician holds fails (it must not stay there silently; see below).
+    for (const job of await service.queue.queue.getFailed(0, -1)) {
+      expect(job.failedReason).toMatch(/restricted ticket/);
+    }
 
     let refusedMoves = 0;
     let moves = 0;
@@ -39,5 +44,77 @@ describe('a tenant that requires an Owner on active tickets', () => {
     }
     expect(moves).toBeGreaterThan(0);
     expect(refusedMoves).toBeGreaterThan(0);
+  });
+});
+
+describe('gradebook work with a technician on a tenant that requires an Owner', () => {
+  let sim: Simulator | undefined;
+  let ax: ActionsPipeline | undefined;
+  afterEach(async () => {
+    await ax?.close();
+    await sim?.close();
+  });
+
+  async function gradebookTicketWithTechnician(s: Simulator): Promise<{ recId: string; technician: string }> {
+    const technician = String(s.list('employees').find((e) => e.Team === 'School Technicians')!.LoginID);
+    const [created] = s.createTickets(1);
+    const recId = String(created!.RecId);
+    s.actAsPerson(recId, 'admin', {
+      Subject: 'Change a student grade',
+      Symptom:
+        'Please change the grade for a student in my period 2 gradebook; the grading period is closed.',
+      Status: 'Active',
+      OwnerTeam: 'School Technicians',
+      Owner: technician,
+    });
+    return { recId, technician };
+  }
+
+  it('is never left silently: the tags land, the job is dropped, the refusal is counted', async () => {
+    sim = createSimulator({
+      seed: 131,
+      tickets: 0,
+      enforceRequiredFields: true,
+      timestampPrecision: 'millisecond',
+    });
+    await sim.listen(0, '127.0.0.1');
+    const { recId, technician } = await gradebookTicketWithTechnician(sim);
+    ax = await startActionsPipeline(redisUrl, { sim });
+    await ax.service.queue.enqueue({ recId, source: 'webhook' });
+    await ax.service.waitForIdle(10_000);
+    const [failed] = await ax.service.queue.queue.getFailed(0, 0);
+    expect(failed?.attemptsMade).toBe(1);
+    expect(failed?.failedReason).toMatch(
+      /restricted ticket .* away from a technician.*Fix: name a member of Gradebook Managers/,
+    );
+    const ticket = sim.get('incidents', recId)!;
+    expect(ticket[ax.config.routing.fields.restricted]).toBe(true);
+    expect(ticket.Owner).toBe(technician);
+    const metrics = await ax.service.metrics.render();
+    expect(metrics).toMatch(/sbt_ticket_moves_refused_total\{destination="Gradebook Managers"\} 1/);
+    expect(metrics).not.toMatch(/sbt_ticket_moves_total\{destination="Gradebook Managers"\} 1/);
+  });
+
+  it('is moved with the configured owner of the gradebook team', async () => {
+    sim = createSimulator({
+      seed: 132,
+      tickets: 0,
+      enforceRequiredFields: true,
+      timestampPrecision: 'millisecond',
+    });
+    await sim.listen(0, '127.0.0.1');
+    const manager = String(sim.list('employees').find((e) => e.Team === 'Gradebook Managers')!.LoginID);
+    const { recId } = await gradebookTicketWithTechnician(sim);
+    ax = await startActionsPipeline(redisUrl, {
+      sim,
+      routingEdits: [[['categories', 'gradebook_admin', 'owner'], manager]],
+    });
+    await ax.service.queue.enqueue({ recId, source: 'webhook' });
+    await ax.service.waitForIdle(10_000);
+    expect(await ax.service.queue.queue.getFailedCount()).toBe(0);
+    const ticket = sim.get('incidents', recId)!;
+    expect(ticket.OwnerTeam).toBe('Gradebook Managers');
+    expect(ticket.Owner).toBe(manager);
+    expect(sim.notesFor(recId)).toHaveLength(1);
   });
 });

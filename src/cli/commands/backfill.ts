@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { createHeatClient, heatClientConfigFrom, isTicketPermanentError } from '../../heat/index.js';
+import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { buildRuntime, createService } from '../../main.js';
 import { createLogger } from '../../observability/index.js';
-import { processTicket, type ProcessOutcome } from '../../process-ticket.js';
+import { isPermanentJobError, processTicket, type ProcessOutcome } from '../../process-ticket.js';
 import type { CliContext } from '../cli-context.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 
@@ -128,7 +128,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         if (
           job &&
           (job.attemptsMade >= service.worker.attempts ||
-            isTicketPermanentError(err) ||
+            isPermanentJobError(err) ||
             err.name === 'UnrecoverableError')
         )
           failed += 1;
