@@ -61,8 +61,8 @@ export interface Service {
   runtime(): RuntimeState;
   /** Queue state for readiness: waiting/active counts, oldest waiting job, last finished job. */
   queueProgress(): Promise<QueueProgress>;
-  /** When this process last finished a poll tick (null when it does not poll or has not yet). */
-  lastPollAt(): Date | null;
+  /** When any replica last finished a poll tick (kept in Redis; null before the first). */
+  lastPollAt(): Promise<Date | null>;
   start(): Promise<void>;
   /** Runs one poll tick now (the scheduler runs them on its interval). */
   pollNow(): Promise<PollResult>;
@@ -326,6 +326,8 @@ export function createService(options: ServiceOptions): Service {
       tick,
       onTick: (result) => {
         lastPollAt = new Date();
+        // In Redis, so that every replica's readiness sees the poll that one of them ran.
+        redis.set(`${prefix}:poll:last-success`, lastPollAt.toISOString()).catch(() => undefined);
         options.onPoll?.(result);
       },
     });
@@ -357,7 +359,10 @@ export function createService(options: ServiceOptions): Service {
     producer,
     metrics,
     runtime: () => runtime,
-    lastPollAt: () => (pollEnabled ? lastPollAt : null),
+    async lastPollAt() {
+      const stored = await redis.get(`${prefix}:poll:last-success`);
+      return stored ? new Date(stored) : null;
+    },
     async queueProgress() {
       const c = await queue.queue.getJobCounts('waiting', 'active', 'prioritized');
       const [oldest] = await queue.queue.getWaiting(0, 0);
@@ -372,6 +377,15 @@ export function createService(options: ServiceOptions): Service {
     async start() {
       await ensureTenantFields().catch(() => undefined);
       await probeChangeQuery();
+      if (runtime.config.routing.teams.technicianLogins.length === 0) {
+        logger.warn(
+          "teams.technicianLogins is empty: a gradebook ticket a technician owns outside the technicians' team keeps its Owner",
+          {
+            event: 'technician_logins_unset',
+            fix: "list the technicians' HEAT logins under teams.technicianLogins in routing.yaml",
+          },
+        );
+      }
       running = true;
       worker.run().catch((err: unknown) => {
         running = false;
@@ -447,7 +461,10 @@ export function createService(options: ServiceOptions): Service {
       ]);
       if (!drained) {
         logger.warn('shutdown deadline passed; forcing', { event: 'shutdown_forced', deadlineMs });
-        await worker.close(true).catch(() => undefined);
+        await Promise.race([
+          Promise.all([worker.close(true), scheduler?.stop(true)]).catch(() => undefined),
+          new Promise((r) => setTimeout(r, 2_000).unref()),
+        ]);
       }
       await queue.close().catch(() => undefined);
       heat.close();

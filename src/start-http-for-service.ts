@@ -16,6 +16,10 @@ export async function startHttpForService(
   const readiness = createReadinessCheck({
     pingRedis: async () => (await service.producer.ping()) === 'PONG',
     heatLastSuccessAt: () => service.heat.lastSuccessAt(),
+    async probeHeat() {
+      for await (const _page of service.heat.pages(incidentSet, { select: ['RecId'], top: 1 })) break;
+      return true;
+    },
     queueProgress: () => service.queueProgress(),
     staleHeatMs: http.heatStaleMinutes * 60_000,
     stuckAfterMs: Math.max(config.service.worker.lockDurationMs * 2, 60_000),

@@ -86,7 +86,11 @@ export class HeatApiError extends Error {
     const shown = init.status >= 500 ? [] : messages;
     const detail = [init.code, init.description, ...shown].filter((s): s is string => Boolean(s)).join(' - ');
     const fix = init.fix ?? defaultFix(init.status, init.path);
-    super(`HEAT ${init.method} ${init.path} failed: ${what}${detail ? `: ${detail}` : ''}. Fix: ${fix}`);
+    // Bounded: the message lands in logs and in BullMQ's failedReason (kept for days).
+    const shortDetail = detail.length > 400 ? `${detail.slice(0, 400)}...` : detail;
+    super(
+      `HEAT ${init.method} ${init.path} failed: ${what}${shortDetail ? `: ${shortDetail}` : ''}. Fix: ${fix}`,
+    );
     this.name = 'HeatApiError';
     this.status = init.status;
     this.code = init.code;

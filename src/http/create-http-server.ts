@@ -78,7 +78,10 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     return reply.code(report.ready ? 200 : 503).send(report);
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  // With ADMIN_TOKEN set, /metrics wants it too (Prometheus: `authorization: { credentials: ... }`):
+  // the port also serves HEAT's webhook, which may have to be reachable from outside.
+  const metricsAuth = config.adminToken ? { onRequest: createAdminAuthHook(config.adminToken) } : {};
+  app.get('/metrics', metricsAuth, async (_request, reply) => {
     const text = await deps.metrics.render();
     return reply.type(deps.metrics.contentType).send(text);
   });

@@ -8,6 +8,10 @@ export const POLL_QUEUE = 'poll';
 const SCHEDULER_ID = 'poll-changed-tickets';
 
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+/** The overlap lock lives this long unless renewed: a replica that dies mid-tick blocks polling for at most this. */
+const LOCK_MS = 60_000;
 
 export interface PollSchedulerOptions {
   connection: Redis | ConnectionOptions;
@@ -22,7 +26,8 @@ export interface PollSchedulerOptions {
 
 export interface PollScheduler {
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** Waits for a running tick unless `force`. */
+  stop(force?: boolean): Promise<void>;
   readonly worker: Worker;
   readonly queue: Queue;
 }
@@ -38,18 +43,24 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
     defaultJobOptions: { removeOnComplete: { count: 50 }, removeOnFail: { count: 200 }, attempts: 1 },
   });
   const lockKey = `${options.prefix}:poll:lock`;
-  const lockMs = Math.max(options.intervalMs * 10, 60_000);
+
   const worker = new Worker(
     POLL_QUEUE,
     async () => {
       const token = randomUUID();
-      const got = await options.redis.set(lockKey, token, 'PX', lockMs, 'NX');
+      const got = await options.redis.set(lockKey, token, 'PX', LOCK_MS, 'NX');
       if (got !== 'OK') return { skipped: 'another poll is running' };
+      // A long tick (a large backlog) keeps its lock alive; a dead one lets it lapse within LOCK_MS.
+      const renew = setInterval(() => {
+        options.redis.eval(RENEW_SCRIPT, 1, lockKey, token, String(LOCK_MS)).catch(() => undefined);
+      }, LOCK_MS / 3);
+      renew.unref();
       try {
         const result = await options.tick();
         options.onTick?.(result);
         return result;
       } finally {
+        clearInterval(renew);
         await options.redis.eval(RELEASE_SCRIPT, 1, lockKey, token);
       }
     },
@@ -65,8 +76,8 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
       await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.intervalMs }, { name: 'poll', data: {} });
       void worker.run();
     },
-    async stop() {
-      await worker.close();
+    async stop(force = false) {
+      await worker.close(force);
       await queue.close();
     },
   };

@@ -33,6 +33,11 @@ export interface ReadinessDeps {
   pingRedis(): Promise<boolean>;
   /** When HEAT last answered a call successfully (any call), null when it has not yet. */
   heatLastSuccessAt(): Date | null;
+  /**
+   * A cheap HEAT call made when this process has not talked to HEAT for a while (an idle replica
+   * that does not poll): readiness then says whether HEAT answers now, not whether it was needed.
+   */
+  probeHeat?: () => Promise<boolean>;
   queueProgress(): Promise<QueueProgress>;
   /** HEAT silent for longer than this = not ready (service.yaml http.heatStaleMinutes). */
   staleHeatMs: number;
@@ -44,7 +49,7 @@ export interface ReadinessDeps {
    * When this process last finished a poll tick; omit when it does not poll. A poller whose ticks keep
    * failing is not ready even while other HEAT calls succeed.
    */
-  pollLastSuccessAt?: () => Date | null;
+  pollLastSuccessAt?: () => Promise<Date | null> | Date | null;
   /** No successful poll for this long = not ready (e.g. a few poll intervals). */
   pollStaleMs?: number;
   now?: () => Date;
@@ -80,7 +85,7 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
     }
   }
 
-  function checkHeat(at: number): ReadinessCheckResult {
+  function judgeHeat(at: number): ReadinessCheckResult {
     const last = deps.heatLastSuccessAt();
     const staleMinutes = round1(deps.staleHeatMs / 60_000);
     if (last === null) {
@@ -97,6 +102,19 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
       ok: false,
       detail: `HEAT last answered ${round1(ageMs / 60_000)} min ago (limit ${staleMinutes} min): check HEAT_BASE_URL, credentials and the tenant's status`,
     };
+  }
+
+  async function checkHeat(at: number): Promise<ReadinessCheckResult> {
+    const judged = judgeHeat(at);
+    if (judged.ok || !deps.probeHeat) return judged;
+    try {
+      if (await withTimeout(deps.probeHeat(), probeTimeoutMs * 5, 'HEAT probe')) {
+        return { ok: true, detail: 'HEAT answered a readiness probe just now' };
+      }
+    } catch {
+      // fall through: the probe failing is what the judged result already says
+    }
+    return judged;
   }
 
   async function checkJobs(at: number): Promise<ReadinessCheckResult> {
@@ -130,10 +148,15 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
     return { ok: true, detail: `${progress.waiting} waiting, ${progress.active} active, jobs progressing` };
   }
 
-  function checkPoll(at: number): ReadinessCheckResult | undefined {
+  async function checkPoll(at: number): Promise<ReadinessCheckResult | undefined> {
     if (!deps.pollLastSuccessAt) return undefined;
     const staleMs = deps.pollStaleMs ?? deps.staleHeatMs;
-    const last = deps.pollLastSuccessAt();
+    let last: Date | null;
+    try {
+      last = await withTimeout(Promise.resolve(deps.pollLastSuccessAt()), probeTimeoutMs, 'poll status');
+    } catch (error) {
+      return { ok: false, detail: `could not read the poll status (${messageOf(error)})` };
+    }
     if (last === null) {
       return at - startedAt <= staleMs
         ? { ok: true, detail: 'no poll finished yet (starting up)' }
@@ -153,9 +176,12 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
 
   return async function readiness(): Promise<ReadinessReport> {
     const at = now().getTime();
-    const [redis, jobs] = await Promise.all([checkRedis(), checkJobs(at)]);
-    const heat = checkHeat(at);
-    const poll = checkPoll(at);
+    const [redis, jobs, heat, poll] = await Promise.all([
+      checkRedis(),
+      checkJobs(at),
+      checkHeat(at),
+      checkPoll(at),
+    ]);
     return {
       ready: redis.ok && heat.ok && jobs.ok && (poll?.ok ?? true),
       checkedAt: new Date(at).toISOString(),

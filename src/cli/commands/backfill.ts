@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkTenantFields } from '../../actions/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { buildRuntime, createService } from '../../main.js';
 import { createLogger } from '../../observability/index.js';
@@ -66,6 +67,12 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       if (opts.dryRun) {
         const heat = createHeatClient(heatClientConfigFrom(service, config.env), { logger });
         const runtime = buildRuntime(config);
+        // Plan as the service would: never a field the tenant lacks.
+        const missingFields = new Set(
+          await checkTenantFields(heat, config.routing.fields, service.heat.incidentSet).catch(
+            () => [] as string[],
+          ),
+        );
         const summary = createSummary();
         const noStore = {
           mark: async () => undefined,
@@ -87,7 +94,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
                   receivedAt: new Date().toISOString(),
                 },
                 { jobId: 'dry-run', attempt: 1 },
-                { heat, logger, runtime: () => runtime, processed: noStore, dryRun: true },
+                { heat, logger, runtime: () => runtime, processed: noStore, dryRun: true, missingFields },
               );
               summary.add(o);
               if (o.plan.kind !== 'noop') {

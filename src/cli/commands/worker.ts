@@ -40,7 +40,11 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         }
         stopping = true;
         logger.info('shutting down', { event: 'shutdown', signal });
-        await http?.close().catch(() => undefined);
+        // Open keep-alive connections must not hold the shutdown past its deadline.
+        await Promise.race([
+          http?.close().catch(() => undefined),
+          new Promise((r) => setTimeout(r, 5_000).unref()),
+        ]);
         await service.stop();
         process.exitCode = 0;
       };

@@ -107,6 +107,18 @@ describe('createHttpServer', () => {
     }
   });
 
+  it('wants ADMIN_TOKEN for /metrics when one is set', async () => {
+    const { app } = server(async () => ({ ready: true }) as ReadinessReport, { adminToken: ADMIN_TOKEN });
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    const ok = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).toContain('sbt_jobs_total');
+  });
+
   it('refuses to mount the queue dashboard without ADMIN_TOKEN', () => {
     expect(() => server(async () => ({ ready: true }) as ReadinessReport, { bullBoardQueues: [] })).toThrow(
       /ADMIN_TOKEN/,
