@@ -156,7 +156,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         const drained = await svc.waitForIdle(opts.timeout * 1000);
         if (svc.counts) await svc.counts.flush({ force: true });
         out(
-          `backfill since ${opts.since}: ${enqueued} tickets queued; ${JSON.stringify({ ...summary.totals, failed })}`,
+          `backfill since ${opts.since}: ${enqueued} tickets queued; processed by this process (other replicas may take some): ${JSON.stringify({ ...summary.totals, failed })}`,
         );
         out(`HEAT calls: ${svc.heat.stats().calls}`);
         if (!drained) {
