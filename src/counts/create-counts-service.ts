@@ -220,17 +220,23 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
         error: err.message,
       }),
     );
+    const upsert = () =>
+      q.upsertJobScheduler(
+        RECONCILE_SCHEDULER_ID,
+        { pattern: counts.reconcileCron, tz: counts.timeZone },
+        {
+          name: 'reconcile',
+          data: { v: 1 },
+          opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 },
+        },
+      );
     for (let attempt = 0; !stopped; attempt++) {
       try {
-        await q.upsertJobScheduler(
-          RECONCILE_SCHEDULER_ID,
-          { pattern: counts.reconcileCron, tz: counts.timeZone },
-          {
-            name: 'reconcile',
-            data: { v: 1 },
-            opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 },
-          },
-        );
+        await upsert();
+        // A Redis that comes back empty has lost the scheduler: put it back after every reconnect.
+        connection.on('ready', () => {
+          if (!stopped) void upsert().catch(onError('counts-scheduler'));
+        });
         return;
       } catch (err) {
         if (stopped) return;

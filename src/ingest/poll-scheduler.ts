@@ -66,6 +66,12 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
     },
     { connection: options.connection, prefix: options.prefix, concurrency: 1, autorun: false },
   );
+  let checkTimer: NodeJS.Timeout | undefined;
+  const CHECK_EVERY_MS = Math.min(60_000, Math.max(options.intervalMs * 2, 5_000));
+  const ensureScheduler = async (): Promise<void> => {
+    if (await queue.getJobScheduler(SCHEDULER_ID)) return;
+    await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.intervalMs }, { name: 'poll', data: {} });
+  };
   worker.on('failed', (_job, err) => {
     options.logger.warn('poll tick failed', { event: 'poll_failed', error: err.message });
   });
@@ -73,10 +79,23 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
     queue,
     worker,
     async start() {
-      await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.intervalMs }, { name: 'poll', data: {} });
-      void worker.run();
+      await ensureScheduler();
+      // A Redis that comes back empty (restarted without persistence, flushed, failed over to a
+      // replica that lost it) has lost the scheduler too: put it back, so polling never stops for good.
+      options.redis.on('ready', () => void ensureScheduler().catch(() => undefined));
+      checkTimer = setInterval(() => void ensureScheduler().catch(() => undefined), CHECK_EVERY_MS);
+      checkTimer.unref();
+      worker
+        .run()
+        .catch((err: unknown) =>
+          options.logger.error('the poll worker stopped', {
+            event: 'poll_worker_stopped',
+            error: (err as Error).message,
+          }),
+        );
     },
     async stop(force = false) {
+      if (checkTimer) clearInterval(checkTimer);
       await worker.close(force);
       await queue.close();
     },

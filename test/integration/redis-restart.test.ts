@@ -41,4 +41,25 @@ describe('a Redis restart', () => {
     await service.waitForIdle(10_000);
     expect((sim.stats().byRoute['PATCH incidents'] ?? 0) - before).toBe(1);
   }, 60_000);
+
+  it('puts the poll scheduler back when Redis comes back empty, so polling resumes by itself', async () => {
+    redis = await startThrowawayRedis();
+    fx = await startPipeline(redis.url, {
+      sim: { seed: 72, tickets: 3 },
+      service: { poll: { intervalSeconds: 1 } },
+      serviceOptions: { poll: true },
+    });
+    const { sim, config } = fx;
+    const hash = config.routing.fields.decisionHash;
+    expect(await waitFor(() => sim.list('incidents').every((t) => t[hash]), 20_000)).toBe(true);
+
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 500));
+    redis = await startThrowawayRedis({ port: redis.port });
+    const [created] = sim.createTickets(1);
+    // No pollNow(): the scheduler itself must be back (it was lost with the data).
+    expect(
+      await waitFor(() => Boolean(sim.get('incidents', String(created!.RecId))?.[hash]), 30_000, 200),
+    ).toBe(true);
+  }, 60_000);
 });

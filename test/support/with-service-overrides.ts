@@ -14,15 +14,14 @@ export function withServiceOverrides(
   overrides: ServiceOverrides = {},
 ): LoadedConfig {
   const service: Record<string, unknown> = { ...base.service };
-  const all: Record<string, unknown> = {
+  const defaults: Record<string, unknown> = {
     queue: { prefix },
     poll: { startFrom: '2000-01-01T00:00:00Z' },
     counts: { debounceSeconds: 0 },
     // Retries in a test should not wait seconds (exponential backoff from this base).
     worker: { backoffMs: 20 },
-    ...overrides,
   };
-  for (const [key, value] of Object.entries(all)) {
+  for (const [key, value] of [...Object.entries(defaults), ...Object.entries(overrides)]) {
     const current = service[key];
     service[key] =
       value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
