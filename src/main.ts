@@ -377,6 +377,13 @@ export function createService(options: ServiceOptions): Service {
     async start() {
       await ensureTenantFields().catch(() => undefined);
       await probeChangeQuery();
+      if (!/\{[^}]+\}/.test(prefix)) {
+        logger.warn('queue.prefix has no {hash tag}: BullMQ fails with CROSSSLOT on a Redis Cluster', {
+          event: 'queue_prefix_untagged',
+          prefix,
+          fix: "write it with braces, e.g. queue.prefix: '{sbt}'",
+        });
+      }
       if (runtime.config.routing.teams.technicianLogins.length === 0) {
         logger.warn(
           "teams.technicianLogins is empty: a gradebook ticket a technician owns outside the technicians' team keeps its Owner",
@@ -426,6 +433,7 @@ export function createService(options: ServiceOptions): Service {
           routing: { ...next.routing, fields: startup.routing.fields },
         };
         runtime = buildRuntime(frozen);
+        metrics.configReloads.inc({ outcome: 'accepted' });
         logger.info('config reloaded', { event: 'config_reloaded', policyVersion: next.policyVersion });
         if (needRestart.length > 0) {
           logger.warn('some changed settings take effect after a restart', {
@@ -436,6 +444,7 @@ export function createService(options: ServiceOptions): Service {
         return { ok: true, policyVersion: next.policyVersion };
       } catch (err) {
         const message = err instanceof ConfigError ? err.message : String(err);
+        metrics.configReloads.inc({ outcome: 'rejected' });
         logger.error('config reload rejected; the running config stays', {
           event: 'config_reload_rejected',
           problems: err instanceof ConfigError ? err.problems : [message],

@@ -12,7 +12,9 @@ export function parseYamlText<S extends z.ZodType>(file: string, text: string, s
         file,
         key: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
         problem: `YAML syntax error: ${e.message.split('\n')[0]}`,
-        fix: 'correct the YAML syntax (indentation, quotes, colons) at that position',
+        fix: /keys must be unique/i.test(e.message)
+          ? 'this key already appears earlier in the same section: merge the two entries into one (e.g. add to the existing list)'
+          : 'correct the YAML syntax (indentation, quotes, colons) at that position',
       })),
     );
   }

@@ -85,7 +85,13 @@ export class HeatApiError extends Error {
     // failedReason: for 5xx keep only the code and description.
     const shown = init.status >= 500 ? [] : messages;
     const detail = [init.code, init.description, ...shown].filter((s): s is string => Boolean(s)).join(' - ');
-    const fix = init.fix ?? defaultFix(init.status, init.path);
+    const missing =
+      init.status === 404 || (init.status === 400 && messages.some((m) => NOT_FOUND_MESSAGE.test(m)));
+    const fix =
+      init.fix ??
+      (missing
+        ? 'the record does not exist in HEAT (deleted, or a webhook rule sent a wrong RecId); nothing to do for this ticket'
+        : defaultFix(init.status, init.path));
     // Bounded: the message lands in logs and in BullMQ's failedReason (kept for days).
     const shortDetail = detail.length > 400 ? `${detail.slice(0, 400)}...` : detail;
     super(

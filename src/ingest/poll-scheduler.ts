@@ -85,14 +85,12 @@ export function createPollScheduler(options: PollSchedulerOptions): PollSchedule
       options.redis.on('ready', () => void ensureScheduler().catch(() => undefined));
       checkTimer = setInterval(() => void ensureScheduler().catch(() => undefined), CHECK_EVERY_MS);
       checkTimer.unref();
-      worker
-        .run()
-        .catch((err: unknown) =>
-          options.logger.error('the poll worker stopped', {
-            event: 'poll_worker_stopped',
-            error: (err as Error).message,
-          }),
-        );
+      worker.run().catch((err: unknown) =>
+        options.logger.error('the poll worker stopped', {
+          event: 'poll_worker_stopped',
+          error: (err as Error).message,
+        }),
+      );
     },
     async stop(force = false) {
       if (checkTimer) clearInterval(checkTimer);

@@ -176,9 +176,11 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
       deduplicated: queued.deduplicated,
       auth: auth.method,
     });
+    // No job id: nothing was queued (the echo of our own write, or a version already processed).
+    const ignored = queued.deduplicated && queued.jobId === '';
     return answer(reply, 202, queued.deduplicated ? 'deduplicated' : 'accepted', {
-      status: 'queued',
-      jobId: queued.jobId,
+      status: ignored ? 'ignored' : 'queued',
+      ...(ignored ? { reason: 'already processed' } : { jobId: queued.jobId }),
       deduplicated: queued.deduplicated,
     });
   }

@@ -43,6 +43,8 @@ export interface Metrics {
   readonly pollLastSuccessTimestampSeconds: Gauge;
   readonly webhookRequests: Counter<'outcome'>;
   readonly jobs: Counter<'outcome'>;
+  /** SIGHUP / --watch-config reloads, accepted or rejected (the running config stays). */
+  readonly configReloads: Counter<'outcome'>;
   readonly jobSeconds: Histogram;
   /** Collectors that threw during a scrape (the scrape still answers with the other series). */
   readonly collectorErrors: Counter;
@@ -139,6 +141,12 @@ export function createMetrics(): Metrics {
     labelNames: ['outcome'] as const,
     registers,
   });
+  const configReloads = new Counter({
+    name: 'sbt_config_reloads_total',
+    help: 'Config reloads by outcome (rejected: the running config stays; see config_reload_rejected)',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   const jobs = new Counter({
     name: 'sbt_jobs_total',
     help: 'Ticket jobs finished, by outcome',
@@ -178,6 +186,7 @@ export function createMetrics(): Metrics {
     pollLastSuccessTimestampSeconds,
     webhookRequests,
     jobs,
+    configReloads,
     jobSeconds,
     collectorErrors,
     contentType: registry.contentType,

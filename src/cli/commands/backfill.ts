@@ -15,7 +15,7 @@ interface BackfillOptions {
 }
 
 /** Running totals (a backfill may cover a year of tickets: keep counters, not decisions). */
-function createSummary(): { add(o: ProcessOutcome): void; totals: Record<string, number> } {
+function createSummary(dryRun = false): { add(o: ProcessOutcome): void; totals: Record<string, number> } {
   const totals: Record<string, number> = {
     tickets: 0,
     patched: 0,
@@ -29,8 +29,10 @@ function createSummary(): { add(o: ProcessOutcome): void; totals: Record<string,
     totals,
     add(o) {
       bump('tickets');
-      bump(o.patched ? 'patched' : 'unchanged');
-      if (o.noted) bump('notes');
+      // A dry run writes nothing: count what the plan would write.
+      const writes = dryRun ? Object.keys(o.plan.fields).length > 0 : o.patched;
+      bump(writes ? 'patched' : 'unchanged');
+      if (dryRun ? o.plan.note !== null && o.plan.noteMode === 'create' : o.noted) bump('notes');
       if (o.plan.moveTo) bump('moved');
       if (o.plan.kind === 'override') bump('overrides');
       bump(o.category);
@@ -73,7 +75,8 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
             () => [] as string[],
           ),
         );
-        const summary = createSummary();
+        const summary = createSummary(true);
+        const seen = new Set<string>();
         const noStore = {
           mark: async () => undefined,
           getMany: async (ids: readonly string[]) => ids.map(() => null),
@@ -86,6 +89,9 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
             untilMs: Date.now(),
           })) {
             for (const record of page) {
+              // A ticket modified while the pages are read comes back with its new time: once is enough.
+              if (seen.has(String(record.RecId))) continue;
+              seen.add(String(record.RecId));
               const o = await processTicket(
                 {
                   v: 1,
@@ -143,14 +149,18 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       try {
         await svc.start();
         let enqueued = 0;
+        const queued = new Set<string>();
         for await (const page of svc.heat.changedSince(new Date(sinceMs).toISOString(), {
           set: service.heat.incidentSet,
           overlapMs: 0,
           select: ['IncidentNumber'],
           untilMs: Date.now(),
         })) {
+          // Our own writes move tickets to the end while the pages are read: queue each ticket once.
+          const fresh = page.filter((r) => !queued.has(String(r.RecId)));
+          for (const r of fresh) queued.add(String(r.RecId));
           enqueued += await svc.queue.enqueueMany(
-            page.map((r) => ({ recId: String(r.RecId), source: 'backfill' as const })),
+            fresh.map((r) => ({ recId: String(r.RecId), source: 'backfill' as const })),
           );
         }
         const drained = await svc.waitForIdle(opts.timeout * 1000);

@@ -11,7 +11,7 @@ export function registerReplayCommand(program: Command, ctx: CliContext): void {
       'run two policies over the same tickets and print what would change (before an edit goes live)',
     )
     .argument('<file>', 'JSON Lines file of HEAT incidents, or "-" for stdin')
-    .requiredOption('--config <dir>', 'the config folder in use now')
+    .option('--config <dir>', 'the config folder in use now (default: SBT_CONFIG_DIR or the shipped config/)')
     .requiredOption('--against <dir>', 'the edited config folder to compare with')
     .option('--limit <n>', 'print at most this many changed tickets', '200')
     .action(async (file: string, opts: { config: string; against: string; limit: string }) => {

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { createService } from '../../main.js';
 import { createLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
-import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
+import { loadConfigOrExplain } from '../load-config-or-explain.js';
+import { ConfigError, formatProblems, type ConfigProblem } from '../../config/index.js';
+import { heatClientConfigFrom } from '../../heat/index.js';
 import { startHttpForService } from '../../start-http-for-service.js';
 
 export function registerWorkerCommand(program: Command, ctx: CliContext): void {
@@ -18,8 +20,28 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .action(async (opts: { config?: string; http: boolean; watchConfig?: boolean }) => {
       const config = loadConfigOrExplain(ctx, opts.config);
       if (!config) return;
-      const redisUrl = requireRedisUrl(ctx, config);
-      if (!redisUrl) return;
+      // Every missing connection setting in one report, before anything connects.
+      const problems: ConfigProblem[] = [];
+      if (!config.env.REDIS_URL) {
+        problems.push({
+          file: 'environment',
+          key: 'REDIS_URL',
+          problem: 'not set',
+          fix: 'set REDIS_URL=redis://host:6379 (see config/.env.example)',
+        });
+      }
+      try {
+        heatClientConfigFrom(config.service, config.env);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        problems.push(...err.problems);
+      }
+      if (problems.length > 0) {
+        ctx.stderr.write(`${formatProblems(problems)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const redisUrl = config.env.REDIS_URL!;
       const logger = createLogger({ level: config.service.logging.level });
       const service = createService({
         config,
