@@ -67,6 +67,5 @@ export async function startHttpForService(
     ...(config.env.ADMIN_TOKEN ? { bullBoardQueues: [service.queue.queue] } : {}),
   });
   const url = await server.listen(listen.port ?? http.port, listen.host ?? http.host);
-  logger.info('HTTP server listening', { event: 'http_listening', url });
   return Object.assign(server, { url });
 }

@@ -203,8 +203,10 @@ export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Deci
         const s = slot[id]!;
         if (s === 0) continue;
         const kind = policy.items[id]!.kind;
-        if (matches.length < MAX_MATCHES_PER_REASON)
-          matches.push({ field: hitField[s - 1]!, kind, value: hitValue[s - 1]! });
+        const match = { field: hitField[s - 1]!, kind, value: hitValue[s - 1]! };
+        // One rule may list the same word twice (a term and its synonym group): show it once.
+        const shown = matches.some((m) => m.field === match.field && m.value === match.value);
+        if (!shown && matches.length < MAX_MATCHES_PER_REASON) matches.push(match);
       }
       for (const test of rule.fieldTests) {
         // The rule fired, so every field test met: show the one policy value the ticket's field matched.
