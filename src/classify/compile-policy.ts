@@ -20,6 +20,8 @@ const SAFE_REGEX_LIMIT = 25;
  * Second guard (find-slow-pattern-input.ts): a pattern that needs more than this on an adversarial input
  * of up to 40 characters is exponential (a linear pattern needs microseconds there).
  */
+/** Timed verdicts of admin patterns, kept for the life of the process (bounded by the policy's size). */
+const SLOW_PATTERN_VERDICTS = new Map<string, ReturnType<typeof findSlowPatternInput>>();
 const SHORT_INPUT_BUDGET_MS = 100;
 /** ... or more than this on one field of maxFieldChars adversarial characters (a polynomial blow-up). */
 const LONG_INPUT_BUDGET_MS = 500;
@@ -160,11 +162,18 @@ export function compilePolicy(
     }
     // safe-regex2 misses overlapping alternation ((a|a)*, (\w|\d)+$) and overlapping neighbours
     // (\w*\w*\w*$): run the pattern on adversarial inputs and refuse it if it is slow.
-    const slow = findSlowPatternInput(re, folded, {
-      maxChars: config.normalise.maxFieldChars,
-      shortBudgetMs: SHORT_INPUT_BUDGET_MS,
-      longBudgetMs: LONG_INPUT_BUDGET_MS,
-    });
+    // The verdict is remembered per pattern and field length, so a reload on a busy machine does not
+    // re-time (and possibly flip on) a pattern that was accepted at start, and reloads stay fast.
+    const verdictKey = `${config.normalise.maxFieldChars}\u0000${re.flags}\u0000${folded}`;
+    let slow = SLOW_PATTERN_VERDICTS.get(verdictKey);
+    if (slow === undefined) {
+      slow = findSlowPatternInput(re, folded, {
+        maxChars: config.normalise.maxFieldChars,
+        shortBudgetMs: SHORT_INPUT_BUDGET_MS,
+        longBudgetMs: LONG_INPUT_BUDGET_MS,
+      });
+      SLOW_PATTERN_VERDICTS.set(verdictKey, slow);
+    }
     if (slow !== null) {
       problem(
         key,
