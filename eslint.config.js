@@ -2,6 +2,12 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const INDEX_ONLY = {
+  // ../<module>/<file>.js or ../../<module>/<file>.js where <file> is not index
+  regex: '^(\\.\\./)+[a-z-]+/(?!index\\.js$)[^/]+$',
+  message: 'import another module through its index.ts (export by name), not one of its files',
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**'] },
   js.configs.recommended,
@@ -15,6 +21,13 @@ export default tseslint.config(
     },
   },
   {
+    // Cross-module imports go through each folder's index.ts (ARCHITECTURE.md, "Modules").
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [INDEX_ONLY] }],
+    },
+  },
+  {
     // The classifier is pure: no I/O, no clock, no logger (ARCHITECTURE.md, temporalio samples).
     files: ['src/classify/**/*.ts', 'src/domain/**/*.ts'],
     rules: {
@@ -22,6 +35,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            INDEX_ONLY,
             {
               group: [
                 'node:fs',
