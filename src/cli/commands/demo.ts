@@ -35,8 +35,14 @@ export async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<numbe
   const base = loadConfig({
     env: { ...ctx.env, HEAT_BASE_URL: simUrl, HEAT_API_KEY: sim.apiKey, REDIS_URL: redis.url },
   });
+  // The simulated district's technicians, as an admin would list them in routing.yaml.
+  const technicianLogins = sim
+    .list('employees')
+    .filter((e) => e.Team === base.routing.teams.technicians)
+    .map((e) => String(e.LoginID));
   const config = {
     ...base,
+    routing: { ...base.routing, teams: { ...base.routing.teams, technicianLogins } },
     service: {
       ...base.service,
       poll: { ...base.service.poll, intervalSeconds: 1, startFrom: '2000-01-01T00:00:00Z' },
