@@ -175,6 +175,8 @@ export function createService(options: ServiceOptions): Service {
    * does not return it.
    */
   const probeChangeQuery = async (): Promise<void> => {
+    // The day-granular form pages a whole day with $skip: the newest change need not be on page one.
+    if (service.heat.filterDateFormat !== 'timestamp') return;
     try {
       let newest: Record<string, unknown> | undefined;
       for await (const page of heat.pages(service.heat.incidentSet, {
