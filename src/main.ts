@@ -280,7 +280,11 @@ export function createService(options: ServiceOptions): Service {
     lastJobFinishedAt = new Date();
     // dropped: HEAT refused the data or has no such ticket (not retried); failed: retries ran out.
     const dropped = !job || err.name === 'UnrecoverableError';
-    const failed = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
+    // A job whose workers kept dying (stalled past BullMQ's limit) has failed for good as well.
+    const failed =
+      job !== undefined &&
+      (job.attemptsMade >= (job.opts.attempts ?? 1) ||
+        /stalled more than allowable limit/i.test(err.message));
     metrics.jobs.inc({ outcome: dropped ? 'dropped' : failed ? 'failed' : 'retried' });
     const recId = (job?.data as { recId?: unknown } | undefined)?.recId;
     if (!dropped && failed && typeof recId === 'string') {

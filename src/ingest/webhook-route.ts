@@ -84,6 +84,10 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     body: Record<string, unknown>,
   ): FastifyReply {
     deps.metrics.webhookRequests.inc({ outcome });
+    // Refusals of the request's form are logged too (a rule misconfigured in HEAT shows up here).
+    if (outcome === 'unsupported_media_type' || outcome === 'too_large') {
+      logger.warn('webhook: request refused', { event: 'webhook_refused', outcome, status });
+    }
     return reply.code(status).type('application/json').send(body);
   }
 
