@@ -27,7 +27,7 @@ describe('the default policy on the labelled corpus (issue 3 thresholds)', () =>
         ),
         ...report.misses.map(
           (m) =>
-            `  miss #${m.index} ${String(m.incidentNumber)}: expected ${m.expect.join('|')}, got ${m.got} (${m.ruleId})`,
+            `  miss #${m.index + 1} ${String(m.incidentNumber)}: expected ${m.expect.join('|')}, got ${m.got} (${m.ruleId})`,
         ),
       ].join('\n'),
     );
