@@ -14,6 +14,7 @@ import {
 import { createHeatClient, HeatApiError, type HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { deletePrefix } from '../support/delete-prefix.js';
 
 const NOW = new Date('2026-11-20T18:00:00Z');
 const PERIOD = '2026-11';
@@ -70,12 +71,6 @@ async function start(
   const fx = { sim, heat, redis, prefix, clock, counts, config };
   open.push(fx);
   return fx;
-}
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  return keys.length;
 }
 
 afterEach(async () => {

@@ -14,6 +14,7 @@ import { CATEGORY_SCOPES, isCategoryId, type CategoryId, type HeatRecord } from 
 import { createHeatClient, type FilterDateFormat, type HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { deletePrefix } from '../support/delete-prefix.js';
 
 const NOW = new Date('2026-11-20T18:00:00Z');
 const PERIOD = '2026-11';
@@ -95,11 +96,6 @@ async function start(
   const fx = { sim, heat, redis, prefix, clock, simClock, counts, config, queries };
   open.push(fx);
   return fx;
-}
-
-async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
 }
 
 afterEach(async () => {

@@ -9,17 +9,7 @@ import {
   normaliseText,
   stemWord,
 } from '../../../src/classify/index.js';
-
-const categories = {
-  hardware: { displayName: 'Hardware' },
-  software_access: { displayName: 'Software' },
-  telephone: { displayName: 'Telephone', destination: 'Telecom' },
-  website: { displayName: 'Web', destination: 'Web' },
-  office_development: { displayName: 'Office', destination: 'School' },
-  application_support: { displayName: 'Apps', destination: 'Apps' },
-  gradebook_admin: { displayName: 'Gradebook', destination: 'Gradebook Managers', restricted: true },
-  unclassified: { displayName: 'Review', destination: 'Desk' },
-};
+import { categories, gradebookRule } from './policy-fixtures.js';
 
 function policyOf(rules: unknown[], extra: Record<string, unknown> = {}): RoutingPolicyConfig {
   return routingPolicySchema.parse({ threshold: 2, categories, rules, ...extra });
@@ -34,8 +24,6 @@ function compileError(config: RoutingPolicyConfig): ConfigError {
   }
   throw new Error('expected a ConfigError');
 }
-
-const gradebookRule = { id: 'gb', category: 'gradebook_admin', weight: 2, any: ['change grades'] };
 
 describe('rule language', () => {
   it('rejects unknown keys in a rule, naming the key', () => {

@@ -8,18 +8,7 @@ import {
 } from '../../../src/config/index.js';
 import { compilePolicy } from '../../../src/classify/index.js';
 import { findSlowPatternInput, patternPumps } from '../../../src/classify/find-slow-pattern-input.js';
-
-const categories = {
-  hardware: { displayName: 'Hardware' },
-  software_access: { displayName: 'Software' },
-  telephone: { displayName: 'Telephone', destination: 'Telecom' },
-  website: { displayName: 'Web', destination: 'Web' },
-  office_development: { displayName: 'Office', destination: 'School' },
-  application_support: { displayName: 'Apps', destination: 'Apps' },
-  gradebook_admin: { displayName: 'Gradebook', destination: 'Gradebook Managers', restricted: true },
-  unclassified: { displayName: 'Review', destination: 'Desk' },
-};
-const gradebookRule = { id: 'gb', category: 'gradebook_admin', weight: 2, any: ['change grades'] };
+import { categories, gradebookRule } from './policy-fixtures.js';
 
 function policyWithPattern(pattern: string, extra: Record<string, unknown> = {}): RoutingPolicyConfig {
   return routingPolicySchema.parse({
