@@ -1,6 +1,6 @@
 import type { ServiceConfig } from '../config/index.js';
 import { parsePeriod, periodOf } from '../counts/index.js';
-import type { CliContext } from './cli-context.js';
+import { clockOf, type CliContext } from './cli-context.js';
 
 /** `--period`, or the current period; prints what is wrong and sets exit code 2 when it is not one. */
 export function resolvePeriodOption(
@@ -8,7 +8,7 @@ export function resolvePeriodOption(
   period: string | undefined,
   counts: ServiceConfig['counts'],
 ): string | null {
-  const value = period ?? periodOf(new Date().toISOString(), counts);
+  const value = period ?? periodOf(clockOf(ctx)().toISOString(), counts);
   try {
     parsePeriod(value, counts);
     return value;

@@ -14,21 +14,31 @@ import { CATEGORY_SCOPES, isCategoryId } from '../../src/domain/index.js';
 import { createHeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { deletePrefix } from '../support/delete-prefix.js';
 
-let sim: Simulator;
-let dir: string;
-let prefix: string;
+const COUNTS = { period: 'month', schoolYearStartMonth: 8, timeZone: 'America/Chicago' } as const;
+/** Mid-month, so that the current period holds a third of the seeded tickets. */
+const PINNED_NOW = new Date('2026-11-18T15:00:00Z');
+
+interface Tenant {
+  sim: Simulator;
+  dir: string;
+  prefix: string;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+}
+
 let redis: Redis;
-let env: NodeJS.ProcessEnv;
+let tenant: Tenant;
 
-async function run(args: string[], overrides: NodeJS.ProcessEnv = {}) {
+async function run(args: string[], overrides: NodeJS.ProcessEnv = {}, on: Tenant = tenant) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const ctx: CliContext = { stdout, stderr, env: { ...env, ...overrides } };
+  const ctx: CliContext = { stdout, stderr, env: { ...on.env, ...overrides }, now: on.now };
   const program = new Command('sbt-router').exitOverride();
   registerReconcileCommand(program, ctx);
   registerReportCommand(program, ctx);
@@ -39,16 +49,21 @@ async function run(args: string[], overrides: NodeJS.ProcessEnv = {}) {
   return { out, err, code };
 }
 
-beforeAll(async () => {
-  sim = createSimulator({ seed: 9, tickets: 200 });
+/** A simulator seeded at `at` (its clock pinned there), every ticket tagged as the worker would have. */
+async function startTenant(at: Date): Promise<Tenant> {
+  const now = (): Date => new Date(at.getTime());
+  const sim = createSimulator({ seed: 9, tickets: 200, now });
   const url = await sim.listen(0, '127.0.0.1');
-  prefix = `{counts-cli-${randomUUID()}}`;
-  dir = mkdtempSync(join(tmpdir(), 'counts-cli-'));
+  const prefix = `{counts-cli-${randomUUID()}}`;
+  const dir = mkdtempSync(join(tmpdir(), 'counts-cli-'));
   copyFileSync(join('config', 'routing.yaml'), join(dir, 'routing.yaml'));
   writeFileSync(join(dir, 'service.yaml'), `queue:\n  prefix: '${prefix}'\nlogging:\n  level: error\n`);
-  env = { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: inject('redisUrl'), SBT_CONFIG_DIR: dir };
-  redis = new Redis(inject('redisUrl'));
-  // Tag every ticket as the worker would have.
+  const env = {
+    HEAT_BASE_URL: url,
+    HEAT_API_KEY: sim.apiKey,
+    REDIS_URL: inject('redisUrl'),
+    SBT_CONFIG_DIR: dir,
+  };
   const heat = createHeatClient(
     {
       baseUrl: url,
@@ -67,27 +82,39 @@ beforeAll(async () => {
     await heat.update('incidents', t.RecId, { SBT_Category: category, SBT_Scope: CATEGORY_SCOPES[category] });
   }
   heat.close();
+  return { sim, dir, prefix, env, now };
+}
+
+async function stopTenant(t: Tenant): Promise<void> {
+  await deletePrefix(redis, t.prefix);
+  await t.sim.close();
+  rmSync(t.dir, { recursive: true, force: true });
+}
+
+/** How many of the tenant's incidents were created in `period` (the district's zone). */
+const createdIn = (t: Tenant, period: string): number =>
+  t.sim.list('incidents').filter((r) => periodOf(String(r.CreatedDateTime), COUNTS) === period).length;
+
+beforeAll(async () => {
+  redis = new Redis(inject('redisUrl'));
+  tenant = await startTenant(PINNED_NOW);
 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await stopTenant(tenant);
   await redis.quit();
-  await sim.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('sbt-router reconcile / report', () => {
   it('reconcile fills an empty Redis from HEAT and prints what differed; a second run finds nothing', async () => {
-    const period = periodOf(new Date().toISOString(), {
-      period: 'month',
-      schoolYearStartMonth: 8,
-      timeZone: 'America/Chicago',
-    });
+    const period = '2026-11';
+    const inPeriod = createdIn(tenant, period);
+    expect(inPeriod).toBeGreaterThan(30);
     const first = await run(['reconcile', '--period', period]);
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     expect(first.out).toMatch(new RegExp(`^Reconciled ${period} `));
+    expect(first.out).toContain(`counted ${inPeriod}, untagged 0`);
     expect(first.out).toMatch(/numbers differed \(Redis before -> HEAT tags\)/);
     expect(first.out).toMatch(/school records: \d+ written, 0 failed/);
 
@@ -97,20 +124,12 @@ describe('sbt-router reconcile / report', () => {
 
     const json = await run(['report', '--period', period, '--format', 'json']);
     const rows = JSON.parse(json.out) as Array<{ school: string; total: number; outOfScopeShare: number }>;
-    const inPeriod = sim.list('incidents').filter(
-      (t) =>
-        periodOf(String(t.CreatedDateTime), {
-          period: 'month',
-          schoolYearStartMonth: 8,
-          timeZone: 'America/Chicago',
-        }) === period,
-    );
-    expect(rows.reduce((n, r) => n + r.total, 0)).toBe(inPeriod.length);
+    expect(rows.reduce((n, r) => n + r.total, 0)).toBe(inPeriod);
     const shares = rows.filter((r) => r.school !== '(no school)').map((r) => r.outOfScopeShare);
     expect(shares).toEqual([...shares].sort((a, b) => b - a));
     // What HEAT shows on a school record is what the report says.
     const top = rows[0];
-    const record = sim.list('organizationalunits').find((r) => r.Name === top?.school);
+    const record = tenant.sim.list('organizationalunits').find((r) => r.Name === top?.school);
     expect(record?.SBT_OutOfScopeShare).toBe(top?.outOfScopeShare);
 
     const csv = await run(['report', '--period', period, '--format', 'csv']);
@@ -133,5 +152,49 @@ describe('sbt-router reconcile / report', () => {
     expect(empty.out).toContain(
       'No tickets counted in 1999-01. If Redis was emptied, run: sbt-router reconcile --period 1999-01',
     );
+  });
+});
+
+/**
+ * The calendar's edges in the district's zone (America/Chicago): the default period is the one the
+ * pinned clock falls in, and every ticket created in it, and in the period before, is counted.
+ */
+describe.each([
+  { name: 'first hour of a month', at: '2026-12-01T06:30:00Z', current: '2026-12', previous: '2026-11' },
+  { name: 'last hour of a month', at: '2026-12-01T05:30:00Z', current: '2026-11', previous: '2026-10' },
+  { name: 'Dec 31, last hour', at: '2027-01-01T05:45:00Z', current: '2026-12', previous: '2026-11' },
+  { name: 'Jan 1, first hour', at: '2027-01-01T06:15:00Z', current: '2027-01', previous: '2026-12' },
+  { name: 'spring DST change', at: '2027-03-14T08:30:00Z', current: '2027-03', previous: '2027-02' },
+  {
+    name: 'autumn DST change (second 01:30)',
+    at: '2026-11-01T07:30:00Z',
+    current: '2026-11',
+    previous: '2026-10',
+  },
+  { name: 'school-year start', at: '2026-08-01T05:30:00Z', current: '2026-08', previous: '2026-07' },
+])('reconcile at a pinned instant: $name ($at)', ({ at, current, previous }) => {
+  let edge: Tenant;
+  beforeAll(async () => {
+    edge = await startTenant(new Date(at));
+  });
+  afterAll(async () => {
+    await stopTenant(edge);
+  });
+
+  it(`counts ${current} by default and ${previous} when asked`, async () => {
+    const now = await run(['reconcile', '--json'], {}, edge);
+    expect(now.err).toBe('');
+    expect(now.code).toBe(0);
+    const nowResult = JSON.parse(now.out) as { period: string; counted: number };
+    expect(nowResult.period).toBe(current);
+    expect(nowResult.counted).toBe(createdIn(edge, current));
+
+    const before = await run(['reconcile', '--period', previous, '--json'], {}, edge);
+    expect(before.code).toBe(0);
+    const beforeResult = JSON.parse(before.out) as { period: string; counted: number };
+    expect(beforeResult.period).toBe(previous);
+    const expected = createdIn(edge, previous);
+    expect(expected).toBeGreaterThan(0);
+    expect(beforeResult.counted).toBe(expected);
   });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createCountsService, type ReconcileResult } from '../../counts/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { createLogger } from '../../observability/index.js';
-import type { CliContext } from '../cli-context.js';
+import { clockOf, type CliContext } from '../cli-context.js';
 import { resolvePeriodOption } from '../resolve-period-option.js';
 import { formatTable } from '../format-table.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
@@ -92,6 +92,7 @@ export function registerReconcileCommand(program: Command, ctx: CliContext): voi
           logger,
           config: service,
           fields: config.routing.fields,
+          now: clockOf(ctx),
         });
         const result = await counts.reconcile(period);
         ctx.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : describeReconcile(result));
