@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
-import { makeConfigDir, startCli, waitFor } from '../support/cli-process.js';
+import { makeConfigDir, startCli, waitFor, waitUntil } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -113,14 +113,15 @@ describe('the worker process and its signals', () => {
     kills.push(() => worker.child.kill('SIGKILL'));
     let output = '';
     worker.child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    expect(await waitFor(() => output.includes('"event":"started"'), 20_000)).toBe(true);
+    const tail = () => output;
+    await waitUntil(() => output.includes('"event":"started"'), 40_000, 'worker started', tail);
     const serviceFile = join(dir, 'service.yaml');
     const good = readFileSync(serviceFile, 'utf8');
     writeFileSync(serviceFile, `${good}worker:\n  concurrency: many\n`);
-    expect(await waitFor(() => output.includes('config_reload_rejected'), 10_000)).toBe(true);
+    await waitUntil(() => output.includes('config_reload_rejected'), 20_000, 'broken config rejected', tail);
     writeFileSync(serviceFile, good);
-    expect(await waitFor(() => output.includes('config_reloaded'), 10_000)).toBe(true);
+    await waitUntil(() => output.includes('config_reloaded'), 20_000, 'fixed config reloaded', tail);
     worker.child.kill('SIGTERM');
     expect((await worker.done).code).toBe(0);
-  }, 60_000);
+  }, 90_000);
 });

@@ -60,3 +60,14 @@ export async function waitFor(
   }
   return check();
 }
+
+/** Waits for `check`, bounded; throws naming what did not happen (and the tail of `context()`, e.g. the output). */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  context: () => string = () => '',
+): Promise<void> {
+  if (await waitFor(check, timeoutMs)) return;
+  throw new Error(`${what}: not seen within ${timeoutMs} ms\n${context().slice(-2000)}`);
+}

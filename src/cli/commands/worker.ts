@@ -52,6 +52,19 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
       });
       const http =
         opts.http && config.service.http.enabled ? await startHttpForService(service, config, logger) : null;
+      // The watcher is in place before 'started' is logged: an edit made once the service says it
+      // started is never missed.
+      if (opts.watchConfig) {
+        // Editors write files in several steps: wait for the folder to settle before reloading.
+        let timer: NodeJS.Timeout | undefined;
+        const watcher = watch(config.dir, () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => service.reload(), 500);
+        });
+        watcher.unref();
+        process.once('SIGTERM', () => watcher.close());
+        process.once('SIGINT', () => watcher.close());
+      }
       await service.start();
 
       let stopping = false;
@@ -80,16 +93,5 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
       process.on('SIGHUP', () => {
         service.reload();
       });
-      if (opts.watchConfig) {
-        // Editors write files in several steps: wait for the folder to settle before reloading.
-        let timer: NodeJS.Timeout | undefined;
-        const watcher = watch(config.dir, () => {
-          clearTimeout(timer);
-          timer = setTimeout(() => service.reload(), 500);
-        });
-        watcher.unref();
-        process.once('SIGTERM', () => watcher.close());
-        process.once('SIGINT', () => watcher.close());
-      }
     });
 }

@@ -245,7 +245,10 @@ describe('budget and call records', () => {
       path: '/api/odata/businessobject/journal__notess',
       status: 201,
     });
+    // Whole milliseconds of a call nock answers at once: within the client's 10 s timeout.
+    expect(calls[0]!.ms % 1).toBe(0);
     expect(calls[0]!.ms).toBeGreaterThanOrEqual(0);
+    expect(calls[0]!.ms).toBeLessThan(10_000);
     const debug = logs.filter((l) => l.message === 'heat call');
     expect(debug).toHaveLength(1);
     expect(debug[0]).toMatchObject({ level: 'debug', method: 'POST', status: 201 });
