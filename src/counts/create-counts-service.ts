@@ -7,7 +7,7 @@ import { createThrottledErrorLog, type Logger } from '../observability/index.js'
 import type { CountFieldNames } from './count-field-values.js';
 import type { CountsContext, TicketTagFields } from './counts-context.js';
 import { countsKeys } from './counts-keys.js';
-import { createTicketCountMover, type TicketCountState } from './move-ticket-count.js';
+import { createTicketCountMover } from './move-ticket-count.js';
 import { periodExpiresAt } from './period-expires-at.js';
 import { periodOf } from './period-of.js';
 import { periodsToReconcile } from './periods-to-reconcile.js';
@@ -15,6 +15,7 @@ import { readPeriodCounts } from './read-period-counts.js';
 import { createReconciler, type ReconcileResult } from './reconcile-counts.js';
 import { NO_SCHOOL, type SchoolCounts } from './school-counts.js';
 import { schoolNameOf } from './school-name-of.js';
+import type { TicketCountState } from './ticket-count-state.js';
 import { createSchoolCountsWriter, type FlushOptions, type FlushResult } from './write-school-counts.js';
 import { assertTimeZone } from './zoned-date-parts.js';
 

@@ -9,8 +9,28 @@ export type { WidenedCreatedFilter } from './widened-created-filter.js';
 export { createCountsService, COUNTS_QUEUE } from './create-counts-service.js';
 export type { CountsService, CountsServiceDeps, RecordInput } from './create-counts-service.js';
 export type { FlushResult, FlushOptions } from './write-school-counts.js';
-export type { ReconcileResult, CountDifference } from './reconcile-counts.js';
-export { diffCounts } from './reconcile-counts.js';
+export type { ReconcileResult } from './reconcile-counts.js';
+export {
+  diffCounts,
+  planReconcile,
+  planTicketCounts,
+  recIdsToLookUp,
+  schoolsToLookUp,
+} from './plan-reconcile.js';
+export type {
+  CountDifference,
+  ReconcileInput,
+  ReconcilePlan,
+  ReconcileRow,
+  RedisSnapshot,
+  SchoolRecordsPlan,
+  SchoolRecordWrite,
+  TicketCountsInput,
+  TicketCountsPlan,
+  TicketMove,
+} from './plan-reconcile.js';
+export { encodeTicketState } from './ticket-count-state.js';
+export type { TicketCountState } from './ticket-count-state.js';
 export type { TicketTagFields } from './counts-context.js';
 export { NO_SCHOOL, emptySchoolCounts, outOfScopeShareOf } from './school-counts.js';
 export type { SchoolCounts } from './school-counts.js';

@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { CountsKeys } from './counts-keys.js';
-import { SEP } from './counts-keys.js';
+import {
+  countField,
+  decodeTicketState,
+  encodeTicketState,
+  type TicketCountState,
+} from './ticket-count-state.js';
 
 /**
  * Moves one ticket's count from its old (period, school, category, scope) to its new one, atomically.
@@ -42,30 +47,6 @@ return 1
 const COMMAND = 'sbtCountsMoveTicket';
 
 type MoveCommand = (...args: Array<string | number>) => Promise<number>;
-
-/** A ticket's counted state. */
-export interface TicketCountState {
-  period: string;
-  school: string;
-  category: string;
-  scope: string;
-}
-
-export function encodeTicketState(state: TicketCountState): string {
-  return [state.period, state.school, state.category, state.scope].join(SEP);
-}
-
-export function decodeTicketState(text: string): TicketCountState | null {
-  const [period, school, category, scope] = text.split(SEP);
-  if (period === undefined || school === undefined || category === undefined || scope === undefined)
-    return null;
-  return { period, school, category, scope };
-}
-
-/** Hash field of a state inside its period's hash. */
-export function countField(state: Pick<TicketCountState, 'school' | 'category' | 'scope'>): string {
-  return [state.school, state.category, state.scope].join(SEP);
-}
 
 export interface MoveTicketCountOptions {
   /** Ms when the school's write-back becomes due if this marks it dirty. */
