@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { checkTenantFields } from './actions/index.js';
-import { compilePolicy } from './classify/index.js';
+import { compileLoadedPolicy } from './classify/index.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/index.js';
 import { createCountsService, type CountsService } from './counts/index.js';
 import { createHeatClient, heatClientConfigFrom, type HeatClient } from './heat/index.js';
@@ -87,7 +87,7 @@ const RESTART_SECTIONS = ['heat', 'poll', 'worker', 'queue', 'counts', 'http'] a
 export function buildRuntime(config: LoadedConfig): RuntimeState {
   return {
     config,
-    policy: compilePolicy(config.routing, config.policyVersion, { file: `${config.dir}/routing.yaml` }),
+    policy: compileLoadedPolicy(config),
   };
 }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { classifyTicket, compilePolicy } from '../classify/index.js';
+import { classifyTicket, compileLoadedPolicy } from '../classify/index.js';
 import { defaultConfigDir, loadConfig } from '../config/index.js';
 import type { HeatRecord } from '../domain/index.js';
 
@@ -24,7 +24,7 @@ export async function runClassifyBench(options: { tickets?: number } = {}): Prom
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as HeatRecord);
   const cfg = loadConfig({ dir: defaultConfigDir(), env: {} });
-  const policy = compilePolicy(cfg.routing, cfg.policyVersion);
+  const policy = compileLoadedPolicy(cfg);
   // Warm-up so that the JIT has compiled the hot path before the clock starts.
   for (let i = 0; i < Math.min(2000, total); i++) classifyTicket(corpus[i % corpus.length]!, policy);
   let sink = 0;

@@ -8,7 +8,9 @@ import {
   type Match,
   type Reason,
 } from '../domain/index.js';
+import type { ModelSettings } from '../config/index.js';
 import type { CompiledPolicy, CompiledRule } from './compile-policy.js';
+import { predictTicket, type LinearModel } from './linear-model.js';
 import { foldText } from './normalise-text.js';
 
 /** A reason shows at most this many matches (the rule fired; the rest add nothing for a reader). */
@@ -31,10 +33,19 @@ export function confidenceOf(winnerScore: number, runnerUpScore: number | null, 
 }
 
 /**
- * Classifies one HEAT incident under a compiled policy. Pure and deterministic: same ticket, same policy,
- * same Decision. Reasons carry only the policy's own words, phrases and patterns, never ticket text.
+ * Classifies one HEAT incident under a compiled policy: the rules, then (when the policy has a model)
+ * the model where the rules are silent, weak or ruled out, then the gradebook guard. Pure and
+ * deterministic: same ticket, same policy, same Decision. Reasons carry only the policy's own words,
+ * phrases and patterns and the model's feature names, never ticket text.
  */
 export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Decision {
+  const byRules = classifyByRules(ticket, policy);
+  if (policy.model === null || policy.modelSettings === null) return { ...byRules, decidedBy: 'rules' };
+  return combineWithModel(byRules, ticket, policy, policy.model, policy.modelSettings);
+}
+
+/** The rules alone (the policy's words): the first stage of classifyTicket. */
+export function classifyByRules(ticket: HeatRecord, policy: CompiledPolicy): Decision {
   const nItems = policy.items.length;
   // slot[item] = 1 + index into hitField/hitValue when the item matched.
   const slot = new Int32Array(nItems);
@@ -227,5 +238,92 @@ export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Deci
     reasons,
     winner,
     runnerUp,
+  };
+}
+
+/** Sum of the weights of the rules of `category` that fired. */
+function ruleScore(decision: Decision, category: CategoryId): number {
+  let score = 0;
+  for (const r of decision.reasons) if (r.category === category) score += r.weight;
+  return score;
+}
+
+/**
+ * The second and third stages (docs/model.md):
+ * 1. a restricted category the rules reached the threshold for wins (the restricted guarantee);
+ * 2. the rules decide when their confidence reaches `ruleAuthority` and the model gives their category
+ *    at least `modelVeto`;
+ * 3. otherwise the model's most probable category, or needs_review below `minProbability`;
+ * 4. the gradebook guard: a ticket that would stay in scope while the model gives gradebook_admin at
+ *    least `gradebookFloor`, or while any gradebook rule fired, goes to the gradebook managers (at
+ *    `gradebookStrong`, or when a rule fired) or to review; never to a technician.
+ */
+function combineWithModel(
+  rules: Decision,
+  ticket: HeatRecord,
+  policy: CompiledPolicy,
+  model: LinearModel,
+  settings: ModelSettings,
+): Decision {
+  const prediction = predictTicket(model, ticket, policy.normaliser, policy.bodyFields);
+  const p = prediction.probabilities;
+  const ranked = (Object.entries(p) as Array<[CategoryId, number]>)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const gradebookP = p.gradebook_admin;
+  const evidence = {
+    version: model.hash,
+    top: ranked
+      .slice(0, 3)
+      .map(([category, probability]) => ({ category, probability: round3(probability) })),
+    gradebookProbability: round3(gradebookP),
+    strongest: prediction.strongest,
+  };
+
+  let category: CategoryId;
+  let decidedBy: 'rules' | 'model' | 'guard';
+  let ruleId = rules.ruleId;
+  if (rules.restricted && rules.category !== 'unclassified' && p[rules.category] >= settings.modelVeto) {
+    category = rules.category;
+    decidedBy = 'rules';
+  } else if (
+    rules.category !== 'unclassified' &&
+    rules.confidence >= settings.ruleAuthority &&
+    p[rules.category] >= settings.modelVeto
+  ) {
+    category = rules.category;
+    decidedBy = 'rules';
+  } else {
+    const top = prediction.top;
+    const min = settings.minProbability[top] ?? settings.minProbability.default ?? 0;
+    category = p[top] >= min ? top : 'unclassified';
+    decidedBy = 'model';
+    ruleId = category === 'unclassified' ? 'model-low-confidence' : 'model';
+  }
+
+  // Gradebook rules that fired count as gradebook evidence unless the model rules gradebook out (below
+  // modelVeto, e.g. the grades office's printer); the model's own probability counts from the floor up.
+  const gradebookRules = ruleScore(rules, 'gradebook_admin') > 0 && gradebookP >= settings.modelVeto;
+  if (CATEGORY_SCOPES[category] === 'in_scope' && (gradebookP >= settings.gradebookFloor || gradebookRules)) {
+    category = gradebookP >= settings.gradebookStrong || gradebookRules ? 'gradebook_admin' : 'unclassified';
+    decidedBy = 'guard';
+    ruleId = category === 'gradebook_admin' ? 'gradebook-guard' : 'gradebook-guard-review';
+  }
+
+  // The calibrated probability of what was decided (for needs_review: of the model's own top choice not
+  // being trusted, i.e. 1 - its top probability).
+  const confidence =
+    category === 'unclassified' && decidedBy !== 'rules'
+      ? round3(1 - (ranked[0]?.[1] ?? 0))
+      : round3(Math.max(p[category], decidedBy === 'rules' ? rules.confidence : 0));
+  return {
+    ...rules,
+    category,
+    scope: CATEGORY_SCOPES[category],
+    restricted: policy.restricted.has(category),
+    ruleId,
+    confidence,
+    decidedBy,
+    model: evidence,
   };
 }

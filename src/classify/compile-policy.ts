@@ -3,10 +3,13 @@ import {
   ConfigError,
   type CategorySettings,
   type ConfigProblem,
+  type ModelFile,
+  type ModelSettings,
   type RoutingPolicyConfig,
 } from '../config/index.js';
 import { CATEGORY_IDS, CATEGORY_SCOPES, type CategoryId } from '../domain/index.js';
 import { findSlowPatternInput } from './find-slow-pattern-input.js';
+import { loadLinearModel, type LinearModel } from './linear-model.js';
 import { createTextNormaliser, foldText, tokeniseText, type TextNormaliser } from './normalise-text.js';
 
 type RuleConfig = RoutingPolicyConfig['rules'][number];
@@ -91,6 +94,17 @@ export interface CompiledPolicy {
   readonly items: readonly CompiledItem[];
   readonly fields: readonly CompiledField[];
   readonly normaliser: TextNormaliser;
+  /** Fields that may hold HTML and e-mail threads. */
+  readonly bodyFields: ReadonlySet<string>;
+  /** The learned model and how it joins the rules (null: the rules decide alone). */
+  readonly model: LinearModel | null;
+  readonly modelSettings: ModelSettings | null;
+}
+
+/** A model file and its content hash, as loadConfig read them. */
+export interface ModelInput {
+  file: ModelFile;
+  hash: string;
 }
 
 interface MatcherParts {
@@ -120,6 +134,7 @@ export function compilePolicy(
   config: RoutingPolicyConfig,
   policyVersion: string,
   source: { file: string } = { file: 'routing.yaml' },
+  model: ModelInput | null = null,
 ): CompiledPolicy {
   const file = source.file;
   const problems: ConfigProblem[] = [];
@@ -389,5 +404,20 @@ export function compilePolicy(
     items: Object.freeze(items),
     fields: Object.freeze(fields),
     normaliser: createTextNormaliser(config.normalise),
+    bodyFields,
+    model: model && config.model ? loadLinearModel(model.file, model.hash) : null,
+    modelSettings: model && config.model ? config.model : null,
   });
+}
+
+/** The policy of a loaded config, with its model when routing.yaml names one. */
+export function compileLoadedPolicy(cfg: {
+  routing: RoutingPolicyConfig;
+  policyVersion: string;
+  dir: string;
+  model: ModelFile | null;
+  modelVersion: string | null;
+}): CompiledPolicy {
+  const model = cfg.model && cfg.modelVersion ? { file: cfg.model, hash: cfg.modelVersion } : null;
+  return compilePolicy(cfg.routing, cfg.policyVersion, { file: `${cfg.dir}/routing.yaml` }, model);
 }

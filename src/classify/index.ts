@@ -1,10 +1,13 @@
-export { compilePolicy } from './compile-policy.js';
-export type { CompiledPolicy, CompiledRule, CompiledItem } from './compile-policy.js';
-export { classifyTicket, confidenceOf } from './classify-ticket.js';
+export { compilePolicy, compileLoadedPolicy } from './compile-policy.js';
+export type { CompiledPolicy, CompiledRule, CompiledItem, ModelInput } from './compile-policy.js';
+export { classifyTicket, classifyByRules, confidenceOf } from './classify-ticket.js';
 export { normaliseText, createTextNormaliser, foldText, tokeniseText } from './normalise-text.js';
 export type { NormalisedText, NormaliseSettings, TextNormaliser } from './normalise-text.js';
 export { stemWord } from './stem-word.js';
-export { evaluateCorpus } from './evaluate-corpus.js';
+export { evaluateCorpus, evaluateDecisions } from './evaluate-corpus.js';
 export type { EvaluationReport, EvaluationMiss, CategoryFigures, LabelledTicket } from './evaluate-corpus.js';
 export { compareDecisions } from './compare-decisions.js';
 export type { DecisionComparison, DecisionChange, CategoryMove } from './compare-decisions.js';
+export { ticketFeatures, DEFAULT_FEATURE_SETTINGS } from './ticket-features.js';
+export { loadLinearModel, modelLogits, predictTicket, softmax } from './linear-model.js';
+export type { LinearModel, ModelPrediction } from './linear-model.js';

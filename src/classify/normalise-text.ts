@@ -125,6 +125,11 @@ function expandContractions(words: readonly string[]): string[] {
   return out;
 }
 
+/** Quote marks at the start of a quoted line ("> ", ">> "). */
+const QUOTE_MARKS = /^(?:>\s?)+/;
+/** A follow-up above a quote is at most this many words ("Following up - has anyone looked at this?"). */
+const MAX_FOLLOW_UP_WORDS = 12;
+
 /** Header lines of a forwarded or quoted message (English and Spanish mail clients). */
 const HEADER_LINE = /^(from|de|date|fecha|sent|enviado|subject|asunto|to|para|cc)\s?:/;
 
@@ -139,6 +144,7 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
   const forwardAt = combinePatterns(settings.forwardAt);
   const keep = new Set(settings.keepWords.map((w) => foldText(w)));
   const dropLines = combinePatterns(settings.dropLines);
+  const followUps = combinePatterns(settings.followUps);
   const maxChars = settings.maxFieldChars;
   const stemming = settings.stemming;
 
@@ -151,6 +157,7 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
     const lines = foldText(text).split('\n');
     let out = '';
     let inForwardHeader = false;
+    let readingQuote = false;
     for (const rawLine of lines) {
       const line = rawLine.trim();
       if (line === '') continue;
@@ -164,13 +171,29 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
       }
       if (cutAt !== null && cutAt.test(line)) {
         // A reply header or sign-off ends the message; a forward with nothing above it keeps its body.
-        if (out !== '') break;
-        continue;
+        if (out === '') continue;
+        // "Any update?" above a quote carries no request: the quoted request is read instead.
+        if (!readingQuote && isFollowUp(out)) {
+          out = '';
+          readingQuote = true;
+          continue;
+        }
+        break;
       }
-      if (dropLines !== null && dropLines.test(line)) continue;
-      out = out === '' ? line : `${out}\n${line}`;
+      const unquoted = readingQuote ? line.replace(QUOTE_MARKS, '') : line;
+      if (unquoted === '') continue;
+      if (readingQuote && HEADER_LINE.test(unquoted)) continue;
+      if (dropLines !== null && dropLines.test(unquoted)) continue;
+      out = out === '' ? unquoted : `${out}\n${unquoted}`;
     }
     return out;
+  }
+
+  /** Text that only chases an earlier message (normalise.followUps, a few words at most). */
+  function isFollowUp(text: string): boolean {
+    if (followUps === null) return false;
+    const words = text.match(WORD)?.length ?? 0;
+    return words <= MAX_FOLLOW_UP_WORDS && followUps.test(text);
   }
 
   return {

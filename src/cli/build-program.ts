@@ -6,6 +6,8 @@ import { registerClassifyCommand } from './commands/classify.js';
 import { registerConfigCheckCommand } from './commands/config-check.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalRealCommand } from './commands/eval-real.js';
+import { registerEvalSchoolCommand } from './commands/eval-school.js';
+import { registerTrainCommand } from './commands/train.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
@@ -44,6 +46,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerReplayCommand(program, ctx);
   registerConfigCheckCommand(program, ctx);
   registerEvalRealCommand(program, ctx);
+  registerEvalSchoolCommand(program, ctx);
+  registerTrainCommand(program, ctx);
   registerReconcileCommand(program, ctx);
   registerReportCommand(program, ctx);
   return program;

@@ -13,5 +13,20 @@ export {
   teamsSchema,
   categorySettingsSchema,
   ruleSchema,
+  modelSettingsSchema,
 } from './routing-schema.js';
-export type { RoutingPolicyConfig, FieldMapping, TeamsConfig, CategorySettings } from './routing-schema.js';
+export type {
+  RoutingPolicyConfig,
+  FieldMapping,
+  TeamsConfig,
+  CategorySettings,
+  ModelSettings,
+} from './routing-schema.js';
+export {
+  MODEL_FORMAT,
+  modelFileSchema,
+  featureSettingsSchema,
+  readModelFile,
+  modelHashOf,
+} from './model-file-schema.js';
+export type { ModelFile, FeatureSettings } from './model-file-schema.js';

@@ -8,13 +8,18 @@ import { envSchema, type Env } from './env-schema.js';
 import { deepFreeze, loadYamlFile } from './load-yaml-file.js';
 import { routingPolicySchema, type RoutingPolicyConfig } from './routing-schema.js';
 import { serviceConfigSchema, type ServiceConfig } from './service-schema.js';
+import { readModelFile, type ModelFile } from './model-file-schema.js';
 
 export interface LoadedConfig {
   dir: string;
   service: ServiceConfig;
   routing: RoutingPolicyConfig;
-  /** Short content hash of routing.yaml: changes whenever the policy file's content does. */
+  /** Short content hash of routing.yaml and the model file: changes whenever either's content does. */
   policyVersion: string;
+  /** The learned model named by routing.yaml `model.file` (null when the policy has no `model`). */
+  model: ModelFile | null;
+  /** Short content hash of the model file (null without a model). */
+  modelVersion: string | null;
   env: Env;
 }
 
@@ -101,11 +106,20 @@ export function loadConfig(options: { dir?: string; env?: NodeJS.ProcessEnv } = 
   }
   let routing: RoutingPolicyConfig | undefined;
   let policyVersion = '';
+  let model: ModelFile | null = null;
+  let modelVersion: string | null = null;
   try {
     const loaded = loadYamlFile(routingFile, routingPolicySchema);
     routing = loaded.value;
     policyVersion = policyVersionOf(loaded.text);
     problems.push(...crossCheck(routingFile, routing));
+    if (routing.model) {
+      const read = readModelFile(resolve(dir, routing.model.file));
+      problems.push(...read.problems);
+      model = read.model;
+      modelVersion = read.hash;
+      if (read.hash !== null) policyVersion = policyVersionOf(`${loaded.text}\0model:${read.hash}`);
+    }
   } catch (err) {
     if (err instanceof ConfigError) problems.push(...err.problems);
     else throw err;
@@ -113,5 +127,5 @@ export function loadConfig(options: { dir?: string; env?: NodeJS.ProcessEnv } = 
   if (problems.length > 0 || !service || !routing) throw new ConfigError(problems);
   if (env.LOG_LEVEL) service = { ...service, logging: { level: env.LOG_LEVEL } };
   if (env.PORT !== undefined) service = { ...service, http: { ...service.http, port: env.PORT } };
-  return deepFreeze({ dir, service, routing, policyVersion, env });
+  return deepFreeze({ dir, service, routing, policyVersion, model, modelVersion, env });
 }

@@ -142,8 +142,38 @@ export const normaliseSchema = z
     cutAt: z.array(patternSchema).default([]),
     /** Patterns of single lines to drop (quoted lines, contact lines of signatures). */
     dropLines: z.array(patternSchema).default([]),
+    /**
+     * Patterns of a short note that only chases an earlier message ("any update?", "see below"): when
+     * the text above a quoted reply or forward is only that, the quoted request is read instead.
+     */
+    followUps: z.array(patternSchema).default([]),
   })
   .prefault({});
+
+/**
+ * The learned model beside the rules (docs/model.md). Rules stay authoritative where they fire with
+ * confidence; the model decides where they are silent, weak or in conflict; the gradebook guard
+ * cannot be configured away (its floor is never zero).
+ */
+export const modelSettingsSchema = z.strictObject({
+  /** The model file, relative to the config folder. */
+  file: z.string().min(1).default('model.json'),
+  /** The rules decide when their confidence reaches this (and the model does not rule their category out). */
+  ruleAuthority: z.number().min(0).max(1).default(0.5),
+  /** The model rules out a rules' category whose probability is below this. */
+  modelVeto: z.number().min(0).max(0.5).default(0.05),
+  /** Below this probability the model's choice goes to needs_review; per category id, `default` for the rest. */
+  minProbability: z
+    .partialRecord(z.union([categoryIdSchema, z.literal('default')]), z.number().min(0).max(0.95))
+    .default({}),
+  /**
+   * The gradebook guard: a ticket is never in scope when the model gives gradebook_admin at least this
+   * probability (or any gradebook rule fires). Never zero, at most 0.5.
+   */
+  gradebookFloor: z.number().gt(0).max(0.5).default(0.2),
+  /** A guarded ticket goes to the gradebook managers when P(gradebook_admin) reaches this, else to review. */
+  gradebookStrong: z.number().gt(0).max(0.9).default(0.3),
+});
 
 export const routingPolicySchema = z.strictObject({
   /** A category needs at least this score to win; below it the ticket is `unclassified`. */
@@ -158,10 +188,13 @@ export const routingPolicySchema = z.strictObject({
   teams: teamsSchema,
   categories: z.record(categoryIdSchema, categorySettingsSchema),
   rules: z.array(ruleSchema).default([]),
+  /** The learned model; without this section the rules decide alone. */
+  model: modelSettingsSchema.optional(),
 });
 
 export type RoutingPolicyConfig = z.output<typeof routingPolicySchema>;
 export type RuleConfig = z.output<typeof ruleSchema>;
+export type ModelSettings = z.output<typeof modelSettingsSchema>;
 export type MatcherConfig = z.output<typeof matcherSchema>;
 export type MatcherObjectConfig = z.output<typeof matcherObjectSchema>;
 export type NormaliseConfig = z.output<typeof normaliseSchema>;

@@ -37,4 +37,23 @@ export interface Decision {
   reasons: Reason[];
   winner: CategoryScore;
   runnerUp: CategoryScore | null;
+  /**
+   * Who decided: the rules alone (no model, or rules confident), the model (rules silent, weak or
+   * ruled out), or the gradebook guard (kept a ticket with gradebook evidence out of scope).
+   */
+  decidedBy?: 'rules' | 'model' | 'guard';
+  /** The learned model's view, when the policy has a model. */
+  model?: ModelEvidence;
+}
+
+/** What the learned model said about a ticket (probabilities are calibrated). */
+export interface ModelEvidence {
+  /** Content hash of the model file. */
+  version: string;
+  /** The most probable categories, highest first (at most three). */
+  top: Array<{ category: CategoryId; probability: number }>;
+  /** Probability of gradebook_admin (what the guard looks at). */
+  gradebookProbability: number;
+  /** The model features that pushed its top category most (model vocabulary, not ticket text). */
+  strongest: Array<{ feature: string; weight: number }>;
 }

@@ -2,6 +2,6 @@ export { CATEGORY_IDS, SCOPE_IDS, CATEGORY_SCOPES, isCategoryId } from './catego
 export type { CategoryId, ScopeId } from './categories.js';
 export { FINAL_STATUSES } from './ticket.js';
 export type { HeatRecord, Ticket } from './ticket.js';
-export type { Decision, Reason, Match, CategoryScore } from './decision.js';
+export type { Decision, Reason, Match, CategoryScore, ModelEvidence } from './decision.js';
 export type { ActionPlan, ActionNote, ApplyResult, PlanKind } from './action.js';
 export { teamKey } from './team-name.js';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { classifyTicket, compilePolicy, type CompiledPolicy } from '../../classify/index.js';
+import { classifyTicket, compileLoadedPolicy, type CompiledPolicy } from '../../classify/index.js';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import type { HeatRecord } from '../../domain/index.js';
 import type { CliContext } from '../cli-context.js';
@@ -40,7 +40,7 @@ export async function* readJsonLines(
 export function loadPolicy(ctx: CliContext, dir: string | undefined): CompiledPolicy | null {
   try {
     const cfg = loadConfig({ dir, env: ctx.env });
-    return compilePolicy(cfg.routing, cfg.policyVersion, { file: `${cfg.dir}/routing.yaml` });
+    return compileLoadedPolicy(cfg);
   } catch (err) {
     if (err instanceof ConfigError) {
       ctx.stderr.write(`${err.message}\n`);

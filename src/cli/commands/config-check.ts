@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { compilePolicy } from '../../classify/index.js';
+import { compileLoadedPolicy } from '../../classify/index.js';
 import { ConfigError, loadConfig, type ConfigProblem, type LoadedConfig } from '../../config/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { createSilentLogger } from '../../observability/index.js';
@@ -40,7 +40,7 @@ export function registerConfigCheckCommand(program: Command, ctx: CliContext): v
       let cfg: LoadedConfig;
       try {
         cfg = loadConfig({ dir, env: ctx.env });
-        const policy = compilePolicy(cfg.routing, cfg.policyVersion, { file: join(cfg.dir, 'routing.yaml') });
+        const policy = compileLoadedPolicy(cfg);
         ctx.stdout.write(
           `config ${cfg.dir}: OK (policy ${policy.policyVersion}, ${policy.rules.length} rules, threshold ${policy.threshold})\n`,
         );

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { evaluateCorpus, type EvaluationReport, type LabelledTicket } from '../../classify/index.js';
+import {
+  evaluateCorpus,
+  evaluateDecisions,
+  type EvaluationReport,
+  type LabelledTicket,
+} from '../../classify/index.js';
+import { loadConfig } from '../../config/index.js';
+import { crossValidate } from '../../learn/index.js';
 import { CATEGORY_IDS, isCategoryId } from '../../domain/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadPolicy, readJsonLines } from './classify.js';
@@ -18,8 +25,53 @@ const SHORT: Record<string, string> = {
   unclassified: 'unc',
 };
 
+/** The headline figures: accuracy, scope, the two safety figures, per language, calibration. */
+export function formatHeadline(report: EvaluationReport): string {
+  const s = report.safety;
+  const out = [
+    `tickets ${report.total}: accuracy ${pct(report.accuracy)}, scope accuracy ${pct(report.scopeAccuracy)}`,
+    `gradebook recall ${pct(s.gradebookTickets ? s.gradebookRecalled / s.gradebookTickets : null)} (${s.gradebookRecalled}/${s.gradebookTickets}); gradebook tickets decided in scope: ${s.gradebookInScope}`,
+    `in-scope work sent away: ${pct(s.inScopeTickets ? s.inScopeSentAway / s.inScopeTickets : null)} (${s.inScopeSentAway}/${s.inScopeTickets})`,
+    `by language: ${report.byLanguage.map((l) => `${l.lang} ${pct(l.accuracy)} (${l.correct}/${l.total})`).join(', ')}`,
+    `calibration (confidence -> share right): ${report.calibration
+      .map(
+        (b) =>
+          `[${b.from.toFixed(2)}-${b.to.toFixed(2)}) n=${b.count} mean ${b.meanConfidence.toFixed(2)} right ${pct(b.correct / b.count)}`,
+      )
+      .join('; ')}`,
+  ];
+  return out.join('\n');
+}
+
+/** Reads labelled JSON Lines; prints each unreadable line to stderr; returns the tickets and the count of bad lines. */
+export async function readLabelled(
+  ctx: CliContext,
+  file: string,
+): Promise<{ tickets: LabelledTicket[]; bad: number }> {
+  const tickets: LabelledTicket[] = [];
+  let bad = 0;
+  for await (const item of readJsonLines(file)) {
+    if ('error' in item) {
+      ctx.stderr.write(`${file} line ${item.line}: ${item.error}\n`);
+      bad++;
+      continue;
+    }
+    const expect = item.record['expect'];
+    if (!Array.isArray(expect) || expect.length === 0 || !expect.every(isCategoryId)) {
+      ctx.stderr.write(
+        `${file} line ${item.line}: "expect" must be a non-empty list of category ids (${CATEGORY_IDS.join(', ')})\n`,
+      );
+      bad++;
+      continue;
+    }
+    tickets.push(item.record as LabelledTicket);
+  }
+  return { tickets, bad };
+}
+
 export function formatEvaluation(report: EvaluationReport): string {
   const out: string[] = [];
+  out.push(formatHeadline(report), '');
   out.push(`tickets ${report.total}, correct ${report.correct}, accuracy ${pct(report.accuracy)}`);
   out.push(
     `restricted recall ${pct(report.restrictedRecall)} (of ${report.restrictedSupport}), restricted precision ${pct(report.restrictedPrecision)} (of ${report.restrictedPredicted})`,
@@ -55,6 +107,8 @@ interface EvaluateOptions {
   minRestrictedRecall?: string;
   minRestrictedPrecision?: string;
   json?: boolean;
+  cv?: string;
+  trainWith?: string[];
 }
 
 function fraction(name: string, value: string | undefined): number | undefined {
@@ -80,31 +134,53 @@ export function registerEvaluateCommand(program: Command, ctx: CliContext): void
       'exit 1 when restricted precision is below this (e.g. 0.95)',
     )
     .option('--json', 'print the report as JSON')
+    .option('--cv <folds>', 'k-fold cross-validation: each ticket decided by a model trained without it')
+    .option(
+      '--train-with <file>',
+      'with --cv: labelled JSON Lines added to every training side (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .action(async (file: string, opts: EvaluateOptions) => {
       const minAccuracy = fraction('--min-accuracy', opts.minAccuracy);
       const minRecall = fraction('--min-restricted-recall', opts.minRestrictedRecall);
       const minPrecision = fraction('--min-restricted-precision', opts.minRestrictedPrecision);
+      const folds = opts.cv === undefined ? undefined : Number(opts.cv);
+      if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) {
+        ctx.stderr.write(
+          `--cv: "${opts.cv}" is not a number of folds. Fix: use an integer of 2 or more, e.g. --cv 5\n`,
+        );
+        process.exitCode = 2;
+        return;
+      }
       const policy = loadPolicy(ctx, opts.config);
       if (!policy) return;
-      const tickets: LabelledTicket[] = [];
-      let bad = 0;
-      for await (const item of readJsonLines(file)) {
-        if ('error' in item) {
-          ctx.stderr.write(`line ${item.line}: ${item.error}\n`);
-          bad++;
-          continue;
+      const read = await readLabelled(ctx, file);
+      let bad = read.bad;
+      const tickets = read.tickets;
+      let report: EvaluationReport;
+      if (folds !== undefined) {
+        const cfg = loadConfig({ dir: opts.config, env: ctx.env });
+        const extra: LabelledTicket[] = [];
+        for (const f of opts.trainWith ?? []) {
+          const more = await readLabelled(ctx, f);
+          bad += more.bad;
+          extra.push(...more.tickets);
         }
-        const expect = item.record['expect'];
-        if (!Array.isArray(expect) || expect.length === 0 || !expect.every(isCategoryId)) {
-          ctx.stderr.write(
-            `line ${item.line}: "expect" must be a non-empty list of category ids (${CATEGORY_IDS.join(', ')})\n`,
-          );
-          bad++;
-          continue;
-        }
-        tickets.push(item.record as LabelledTicket);
+        const decisions = crossValidate({
+          tickets,
+          alsoTrainOn: extra,
+          routing: cfg.routing,
+          policyVersion: cfg.policyVersion,
+          folds,
+        });
+        report = evaluateDecisions(tickets, decisions, policy.restricted);
+        ctx.stderr.write(
+          `cross-validated: ${folds} folds over ${tickets.length} tickets, ${extra.length} more in every training side\n`,
+        );
+      } else {
+        report = evaluateCorpus(tickets, policy);
       }
-      const report = evaluateCorpus(tickets, policy);
       ctx.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `${formatEvaluation(report)}\n`);
       const failures: string[] = [];
       if (bad > 0) failures.push(`${bad} line(s) could not be read`);
