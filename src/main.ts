@@ -87,7 +87,7 @@ const RESTART_SECTIONS = ['heat', 'poll', 'worker', 'queue', 'counts', 'http'] a
 export function buildRuntime(config: LoadedConfig): RuntimeState {
   return {
     config,
-    policy: compilePolicy(config.routing, config.policyVersion, { file: `${config.dir}/routing.yaml` }),
+    policy: compilePolicy(config.routing, config.policyVersion, config.routingSource),
   };
 }
 

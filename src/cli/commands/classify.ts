@@ -40,7 +40,7 @@ export async function* readJsonLines(
 export function loadPolicy(ctx: CliContext, dir: string | undefined): CompiledPolicy | null {
   try {
     const cfg = loadConfig({ dir, env: ctx.env });
-    return compilePolicy(cfg.routing, cfg.policyVersion, { file: `${cfg.dir}/routing.yaml` });
+    return compilePolicy(cfg.routing, cfg.policyVersion, cfg.routingSource);
   } catch (err) {
     if (err instanceof ConfigError) {
       ctx.stderr.write(`${err.message}\n`);

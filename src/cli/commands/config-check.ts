@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { compilePolicy } from '../../classify/index.js';
-import { ConfigError, loadConfig, type ConfigProblem, type LoadedConfig } from '../../config/index.js';
+import {
+  ConfigError,
+  formatProblemPlace,
+  loadConfig,
+  type ConfigProblem,
+  type LoadedConfig,
+} from '../../config/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { createSilentLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
@@ -20,8 +26,7 @@ export function destinationTeams(cfg: LoadedConfig): Map<string, string> {
 }
 
 function printProblems(ctx: CliContext, problems: readonly ConfigProblem[]): void {
-  for (const p of problems)
-    ctx.stdout.write(`${p.file}: ${p.key || '(top level)'}: ${p.problem}\n  fix: ${p.fix}\n`);
+  for (const p of problems) ctx.stdout.write(`${formatProblemPlace(p)}: ${p.problem}\n  fix: ${p.fix}\n`);
 }
 
 export function registerConfigCheckCommand(program: Command, ctx: CliContext): void {
@@ -40,7 +45,7 @@ export function registerConfigCheckCommand(program: Command, ctx: CliContext): v
       let cfg: LoadedConfig;
       try {
         cfg = loadConfig({ dir, env: ctx.env });
-        const policy = compilePolicy(cfg.routing, cfg.policyVersion, { file: join(cfg.dir, 'routing.yaml') });
+        const policy = compilePolicy(cfg.routing, cfg.policyVersion, cfg.routingSource);
         ctx.stdout.write(
           `config ${cfg.dir}: OK (policy ${policy.policyVersion}, ${policy.rules.length} rules, threshold ${policy.threshold})\n`,
         );
