@@ -25,6 +25,13 @@ export type AdminPatternResult =
  */
 export const MAX_PROGRAM_SIZE = 1000;
 
+/**
+ * Compiled patterns by flags and source, so a reload pays only for the patterns it changed (a compiled
+ * RE2JS is immutable and can be shared by the old and the new policy). Bounded: cleared when full.
+ */
+const CACHE = new Map<string, AdminPatternResult>();
+const CACHE_MAX_ENTRIES = 512;
+
 const SYNTAX_HINT = 'RE2 syntax: see docs/policy.md, "Pattern syntax"';
 
 interface Unsupported {
@@ -96,13 +103,26 @@ function re2ErrorText(err: unknown, ignoreCase: boolean): string {
 
 /**
  * Compiles one admin pattern in RE2. `ignoreCase` is RE2's case folding (the same as the "i" flag the
- * RegExp engine used; an inline "(?i)" also works). Never throws.
+ * RegExp engine used; an inline "(?i)" also works). Never throws. `cache: false` compiles afresh (for
+ * the benchmark).
  */
 export function compileAdminPattern(
   source: string,
-  options: { ignoreCase?: boolean; maxProgramSize?: number } = {},
+  options: { ignoreCase?: boolean; maxProgramSize?: number; cache?: boolean } = {},
 ): AdminPatternResult {
   const maxSize = options.maxProgramSize ?? MAX_PROGRAM_SIZE;
+  if (options.cache === false) return compileUncached(source, options.ignoreCase === true, maxSize);
+  const key = `${options.ignoreCase === true ? 'i' : '-'}${maxSize}\u0000${source}`;
+  let result = CACHE.get(key);
+  if (result === undefined) {
+    result = compileUncached(source, options.ignoreCase === true, maxSize);
+    if (CACHE.size >= CACHE_MAX_ENTRIES) CACHE.clear();
+    CACHE.set(key, result);
+  }
+  return result;
+}
+
+function compileUncached(source: string, ignoreCase: boolean, maxSize: number): AdminPatternResult {
   const found = findUnsupported(source);
   if (found !== null) {
     return {
@@ -112,7 +132,7 @@ export function compileAdminPattern(
     };
   }
   try {
-    const pattern = RE2JS.compile(source, options.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    const pattern = RE2JS.compile(source, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
     const size = pattern.programSize();
     if (size > maxSize) {
       return {
@@ -123,7 +143,7 @@ export function compileAdminPattern(
     }
     return { ok: true, pattern };
   } catch (err) {
-    const what = re2ErrorText(err, options.ignoreCase === true);
+    const what = re2ErrorText(err, ignoreCase);
     const nested = /^invalid nested repetition operator: `(.+)`$/.exec(what);
     if (nested !== null && nested[1]!.endsWith('+')) {
       return {

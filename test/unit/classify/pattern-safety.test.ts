@@ -97,6 +97,18 @@ describe('admin patterns run in RE2 (linear time)', () => {
     expect(() => compilePolicy(policyWithPattern('[a-z]{1,100}'), 'v')).not.toThrow();
   });
 
+  it('reuses a compiled pattern on the next compile (a reload pays only for changed patterns), per flag set', () => {
+    const first = subjectPattern(compilePolicy(policyWithPattern('^Room \\d+'), 'v1'));
+    const again = subjectPattern(compilePolicy(policyWithPattern('^Room \\d+'), 'v2'));
+    expect(again).toBe(first);
+    expect(first.test('room 12')).toBe(true);
+    // The same text as a noise pattern is compiled as written (not case-insensitive): a separate entry.
+    const noise = createTextNormaliser(
+      policyWithPattern('x', { normalise: { cutAt: ['^Room \\d+'] } }).normalise,
+    );
+    expect(noise.normalise('keep\nroom 12\nand this', true).folded).toBe('keep\nroom 12\nand this');
+  });
+
   it('keeps case-insensitivity, accent folding, unicode classes and inline flags', () => {
     const test = (pattern: string, text: string): boolean =>
       subjectPattern(compilePolicy(policyWithPattern(pattern), 'v')).test(text);
