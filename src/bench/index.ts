@@ -1,9 +1,10 @@
 import { runClassifyBench } from './classify-bench.js';
+import { runPatternCompileBench } from './pattern-compile-bench.js';
 import { runWebhookLatencyBench } from './webhook-latency-bench.js';
 import { runWorkerThroughputBench } from './worker-throughput-bench.js';
 
 /**
- * `npm run bench`: prints numbers, asserts nothing. Options: --only classify|throughput|webhook,
+ * `npm run bench`: prints numbers, asserts nothing. Options: --only classify|patterns|throughput|webhook,
  * --seconds N (webhook run length, default 60), --tickets N (backlog size, default 10,000).
  */
 const args = process.argv.slice(2);
@@ -18,6 +19,14 @@ if (run('classify')) {
   const r = await runClassifyBench({ tickets: 100_000 });
   console.log(
     `classify: ${r.ticketsPerSecond.toLocaleString('en-US')} tickets/s on one core over ${r.tickets.toLocaleString('en-US')} tickets (target >= 20,000); peak RSS ${r.peakRssMb} MB, heap used ${r.heapUsedMb} MB`,
+  );
+}
+if (run('patterns')) {
+  const r = runPatternCompileBench({ reloads: 20 });
+  const t = (x: { coldMs: number; reloadMedianMs: number; reloadMaxMs: number }): string =>
+    `cold ${x.coldMs} ms, then median ${x.reloadMedianMs} ms / max ${x.reloadMaxMs} ms over 20`;
+  console.log(
+    `pattern compile (RE2), ${r.patterns} patterns (shipped + 12 adversarial; target < 100 ms): patterns alone, uncached ${t(r.patternsOnly)}; whole compilePolicy (patterns cached after the first) ${t(r.compilePolicy)}`,
   );
 }
 if (run('throughput')) {

@@ -1,33 +1,23 @@
-import safeRegex from 'safe-regex2';
 import {
   ConfigError,
+  lineOfKey,
   type CategorySettings,
   type ConfigProblem,
+  type KeyLines,
   type ModelFile,
   type ModelSettings,
   type RoutingPolicyConfig,
 } from '../config/index.js';
 import { CATEGORY_IDS, CATEGORY_SCOPES, type CategoryId } from '../domain/index.js';
-import { findSlowPatternInput } from './find-slow-pattern-input.js';
+import { compileAdminPattern, type AdminPattern } from './compile-admin-pattern.js';
 import { loadLinearModel, type LinearModel } from './linear-model.js';
 import { createTextNormaliser, foldText, tokeniseText, type TextNormaliser } from './normalise-text.js';
 
 type RuleConfig = RoutingPolicyConfig['rules'][number];
 type MatcherConfig = NonNullable<RuleConfig['any']>;
 
-/** Node 20 has no re2 (issue 3): admin patterns are length-capped and checked with safe-regex2. */
+/** Admin patterns run in RE2 (compile-admin-pattern.ts), which is linear whatever their shape; the cap keeps programs small. */
 const MAX_PATTERN_LENGTH = 200;
-/** safe-regex2's star-height/repetition limit; its default (25) lets too much through for a hot path. */
-const SAFE_REGEX_LIMIT = 25;
-/**
- * Second guard (find-slow-pattern-input.ts): a pattern that needs more than this on an adversarial input
- * of up to 40 characters is exponential (a linear pattern needs microseconds there).
- */
-/** Timed verdicts of admin patterns, kept for the life of the process (bounded by the policy's size). */
-const SLOW_PATTERN_VERDICTS = new Map<string, ReturnType<typeof findSlowPatternInput>>();
-const SHORT_INPUT_BUDGET_MS = 100;
-/** ... or more than this on one field of maxFieldChars adversarial characters (a polynomial blow-up). */
-const LONG_INPUT_BUDGET_MS = 500;
 
 /** One term, phrase or pattern of a rule; matched at most once per ticket. */
 export interface CompiledItem {
@@ -46,7 +36,8 @@ export interface IndexEntry {
 
 export interface PatternEntry {
   readonly item: number;
-  readonly re: RegExp;
+  /** Compiled in RE2 (linear time), case-insensitive. */
+  readonly re: AdminPattern;
 }
 
 export interface FieldTest {
@@ -133,21 +124,30 @@ function matcherParts(m: MatcherConfig | RuleConfig['all']): MatcherParts {
 export function compilePolicy(
   config: RoutingPolicyConfig,
   policyVersion: string,
-  source: { file: string } = { file: 'routing.yaml' },
+  source: { file: string; lines?: KeyLines } = { file: 'routing.yaml' },
   model: ModelInput | null = null,
 ): CompiledPolicy {
   const file = source.file;
   const problems: ConfigProblem[] = [];
   const problem = (key: string, text: string, fix: string): void => {
-    problems.push({ file, key, problem: text, fix });
+    const line = lineOfKey(source.lines, key);
+    problems.push(
+      line === undefined ? { file, key, problem: text, fix } : { file, key, line, problem: text, fix },
+    );
   };
   const stemming = config.normalise.stemming;
   const keep = new Set(config.normalise.keepWords.map((w) => foldText(w)));
   const toTokens = (s: string): string[] => tokeniseText(foldText(s), stemming, keep);
 
-  function checkPattern(key: string, pattern: string, where: string): RegExp | null {
-    // Accents are folded out of ticket text, so fold them out of the pattern too (case is handled by "i").
-    const folded = pattern.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  function checkPattern(
+    key: string,
+    pattern: string,
+    where: string,
+    options: { fold: boolean },
+  ): AdminPattern | null {
+    // Accents are folded out of ticket text, so rule patterns are folded too and case-insensitive (the
+    // RegExp engine's "i" flag before RE2). Noise patterns are compiled as written, as they always were.
+    const folded = options.fold ? pattern.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : pattern;
     if (folded.length > MAX_PATTERN_LENGTH) {
       problem(
         key,
@@ -156,54 +156,25 @@ export function compilePolicy(
       );
       return null;
     }
-    let re: RegExp;
-    try {
-      re = new RegExp(folded, 'i');
-    } catch (err) {
-      problem(
-        key,
-        `${where}: not a valid regular expression (${(err as Error).message})`,
-        'correct the pattern syntax (JavaScript regular expressions; escape "." "(" "[" with a backslash)',
-      );
+    const compiled = compileAdminPattern(folded, { ignoreCase: options.fold });
+    if (!compiled.ok) {
+      problem(key, `${where}: ${compiled.problem}`, compiled.fix);
       return null;
     }
-    if (!safeRegex(folded, { limit: SAFE_REGEX_LIMIT })) {
-      problem(
-        key,
-        `${where}: the pattern can backtrack catastrophically and could hang the worker (nested repetition such as (a+)+)`,
-        'rewrite it without a repeated group inside a repetition, or use terms and phrases instead',
-      );
-      return null;
-    }
-    // safe-regex2 misses overlapping alternation ((a|a)*, (\w|\d)+$) and overlapping neighbours
-    // (\w*\w*\w*$): run the pattern on adversarial inputs and refuse it if it is slow.
-    // The verdict is remembered per pattern and field length, so a reload on a busy machine does not
-    // re-time (and possibly flip on) a pattern that was accepted at start, and reloads stay fast.
-    const verdictKey = `${config.normalise.maxFieldChars}\u0000${re.flags}\u0000${folded}`;
-    let slow = SLOW_PATTERN_VERDICTS.get(verdictKey);
-    if (slow === undefined) {
-      slow = findSlowPatternInput(re, folded, {
-        maxChars: config.normalise.maxFieldChars,
-        shortBudgetMs: SHORT_INPUT_BUDGET_MS,
-        longBudgetMs: LONG_INPUT_BUDGET_MS,
-      });
-      SLOW_PATTERN_VERDICTS.set(verdictKey, slow);
-    }
-    if (slow !== null) {
-      problem(
-        key,
-        `${where}: the pattern backtracks catastrophically: on ${slow.length} characters built from ${JSON.stringify(slow.pump)} one match took ${Math.round(slow.ms)} ms, and ticket text can be ${config.normalise.maxFieldChars} characters, so it could hang the worker`,
-        'make the alternatives of a repeated group unable to match the same text ((a|b)* not (a|a)*, (\\w)+ not (\\w|\\d)+), bound repetitions ({0,40} instead of * or +), anchor it with ^, or use terms and phrases instead',
-      );
-      return null;
-    }
-    return re;
+    return compiled.pattern;
   }
 
   const noise = config.normalise;
-  noise.cutAt.forEach((p, i) => checkPattern(`normalise.cutAt[${i}]`, p, 'e-mail noise pattern'));
-  noise.dropLines.forEach((p, i) => checkPattern(`normalise.dropLines[${i}]`, p, 'e-mail noise pattern'));
-  noise.forwardAt.forEach((p, i) => checkPattern(`normalise.forwardAt[${i}]`, p, 'e-mail noise pattern'));
+  const noiseOptions = { fold: false };
+  noise.cutAt.forEach((p, i) =>
+    checkPattern(`normalise.cutAt[${i}]`, p, 'e-mail noise pattern', noiseOptions),
+  );
+  noise.dropLines.forEach((p, i) =>
+    checkPattern(`normalise.dropLines[${i}]`, p, 'e-mail noise pattern', noiseOptions),
+  );
+  noise.forwardAt.forEach((p, i) =>
+    checkPattern(`normalise.forwardAt[${i}]`, p, 'e-mail noise pattern', noiseOptions),
+  );
 
   // Synonym groups are symmetric: a rule that names any member matches every member.
   const synonymGroups = new Map<string, string[]>();
@@ -235,7 +206,7 @@ export function compilePolicy(
     }
   };
 
-  function addItems(parts: MatcherParts, ruleFields: string[], keyBase: string): number[] {
+  function addItems(parts: MatcherParts, ruleFields: string[], keyBase: string, ruleId: string): number[] {
     const fields = parts.fields ?? ruleFields;
     const ids: number[] = [];
     for (const f of fields) touchField(f);
@@ -270,7 +241,7 @@ export function compilePolicy(
     parts.terms.forEach((t, i) => addWords('term', t, `${keyBase}.terms[${i}]`));
     parts.phrases.forEach((p, i) => addWords('phrase', p, `${keyBase}.phrases[${i}]`));
     parts.patterns.forEach((p, i) => {
-      const re = checkPattern(`${keyBase}.patterns[${i}]`, p, 'pattern');
+      const re = checkPattern(`${keyBase}.patterns[${i}]`, p, `rule "${ruleId}" pattern`, { fold: true });
       if (!re) return;
       const id = items.length;
       items.push({ kind: 'pattern', value: p });
@@ -317,27 +288,27 @@ export function compilePolicy(
     const requirements: number[][] = [];
     const positive: number[] = [];
     if (rule.any !== undefined) {
-      const r = addItems(matcherParts(rule.any), ruleFields, `${base}.any`);
+      const r = addItems(matcherParts(rule.any), ruleFields, `${base}.any`, rule.id);
       requirements.push(r);
       positive.push(...r);
     }
     if (rule.all !== undefined) {
       if (Array.isArray(rule.all)) {
         rule.all.forEach((m, i) => {
-          const r = addItems(matcherParts(m), ruleFields, `${base}.all[${i}]`);
+          const r = addItems(matcherParts(m), ruleFields, `${base}.all[${i}]`, rule.id);
           requirements.push(r);
           positive.push(...r);
         });
       } else {
         // One matcher under "all": every one of its items must match.
-        for (const id of addItems(matcherParts(rule.all), ruleFields, `${base}.all`)) {
+        for (const id of addItems(matcherParts(rule.all), ruleFields, `${base}.all`, rule.id)) {
           requirements.push([id]);
           positive.push(id);
         }
       }
     }
     const forbidden =
-      rule.none !== undefined ? addItems(matcherParts(rule.none), ruleFields, `${base}.none`) : [];
+      rule.none !== undefined ? addItems(matcherParts(rule.none), ruleFields, `${base}.none`, rule.id) : [];
     const fieldTests: FieldTest[] = [];
     for (const [field, value] of Object.entries(rule.equals ?? {})) {
       fieldTests.push({ field, kind: 'equals', values: new Map([[foldText(value).trim(), value]]) });
@@ -414,10 +385,10 @@ export function compilePolicy(
 export function compileLoadedPolicy(cfg: {
   routing: RoutingPolicyConfig;
   policyVersion: string;
-  dir: string;
+  routingSource: { file: string; lines: KeyLines };
   model: ModelFile | null;
   modelVersion: string | null;
 }): CompiledPolicy {
   const model = cfg.model && cfg.modelVersion ? { file: cfg.model, hash: cfg.modelVersion } : null;
-  return compilePolicy(cfg.routing, cfg.policyVersion, { file: `${cfg.dir}/routing.yaml` }, model);
+  return compilePolicy(cfg.routing, cfg.policyVersion, cfg.routingSource, model);
 }

@@ -1,4 +1,6 @@
 export { compilePolicy, compileLoadedPolicy } from './compile-policy.js';
+export { compileAdminPattern, MAX_PROGRAM_SIZE } from './compile-admin-pattern.js';
+export type { AdminPattern, AdminPatternResult } from './compile-admin-pattern.js';
 export type { CompiledPolicy, CompiledRule, CompiledItem, ModelInput } from './compile-policy.js';
 export { classifyTicket, classifyByRules, confidenceOf } from './classify-ticket.js';
 export { normaliseText, createTextNormaliser, foldText, tokeniseText } from './normalise-text.js';

@@ -1,5 +1,6 @@
 import { compile as compileHtmlToText } from 'html-to-text';
 import type { RoutingPolicyConfig } from '../config/index.js';
+import { compileCheckedPattern, type AdminPattern } from './compile-admin-pattern.js';
 import { stemWord } from './stem-word.js';
 
 export type NormaliseSettings = RoutingPolicyConfig['normalise'];
@@ -133,10 +134,13 @@ const MAX_FOLLOW_UP_WORDS = 12;
 /** Header lines of a forwarded or quoted message (English and Spanish mail clients). */
 const HEADER_LINE = /^(from|de|date|fecha|sent|enviado|subject|asunto|to|para|cc)\s?:/;
 
-/** One alternation of admin patterns, so each line costs one regex test. Patterns were checked for safety. */
-export function combinePatterns(patterns: readonly string[]): RegExp | null {
+/**
+ * One alternation of admin patterns, so each line costs one test; compiled in RE2 like rule patterns
+ * (linear time whatever the patterns). compilePolicy has refused syntax RE2 lacks before this runs.
+ */
+export function combinePatterns(patterns: readonly string[]): AdminPattern | null {
   if (patterns.length === 0) return null;
-  return new RegExp(patterns.map((p) => `(?:${p})`).join('|'));
+  return compileCheckedPattern(patterns.map((p) => `(?:${p})`).join('|'));
 }
 
 export function createTextNormaliser(settings: NormaliseSettings): TextNormaliser {

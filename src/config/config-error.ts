@@ -5,6 +5,8 @@ export interface ConfigProblem {
   file: string;
   /** Dotted key path, e.g. "poll.intervalSeconds" or "rules[3].when.any". */
   key: string;
+  /** 1-based line of the key in the file, when known (printed as "routing.yaml:123"). */
+  line?: number;
   /** What was wrong / expected. */
   problem: string;
   /** How to fix it. */
@@ -21,8 +23,13 @@ export class ConfigError extends Error {
   }
 }
 
+/** "file:line: key" (or "file: key" when the line is unknown): where a problem is. */
+export function formatProblemPlace(p: ConfigProblem): string {
+  return `${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.key || '(top level)'}`;
+}
+
 export function formatProblems(problems: readonly ConfigProblem[]): string {
-  const lines = problems.map((p) => `${p.file}: ${p.key || '(top level)'}: ${p.problem}. Fix: ${p.fix}`);
+  const lines = problems.map((p) => `${formatProblemPlace(p)}: ${p.problem}. Fix: ${p.fix}`);
   return `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`;
 }
 
@@ -33,6 +40,25 @@ export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
     else out += out ? `.${String(part)}` : String(part);
   }
   return out;
+}
+
+/** Key path -> 1-based line in the YAML file (see keyLinesOf in load-yaml-file.ts). */
+export type KeyLines = Readonly<Record<string, number>>;
+
+/**
+ * The line of `key` ("rules[28].any.patterns[0]"), or of its nearest ancestor that is written in the
+ * file (a default filled in by the schema, or a shorthand list, has no line of its own).
+ */
+export function lineOfKey(lines: KeyLines | undefined, key: string): number | undefined {
+  if (lines === undefined) return undefined;
+  let k = key;
+  while (k !== '') {
+    if (Object.hasOwn(lines, k)) return lines[k];
+    const parent = k.replace(/(\[\d+\]|\.?[^.[\]]+)$/, '');
+    if (parent === k) return undefined;
+    k = parent;
+  }
+  return undefined;
 }
 
 /** Turns zod issues into problems that say what was expected and how to fix it. */

@@ -1,6 +1,13 @@
-export { ConfigError, formatProblems, formatKeyPath, problemsFromZod } from './config-error.js';
-export type { ConfigProblem } from './config-error.js';
-export { loadYamlFile, parseYamlText, deepFreeze } from './load-yaml-file.js';
+export {
+  ConfigError,
+  formatProblems,
+  formatProblemPlace,
+  formatKeyPath,
+  lineOfKey,
+  problemsFromZod,
+} from './config-error.js';
+export type { ConfigProblem, KeyLines } from './config-error.js';
+export { loadYamlFile, parseYamlText, parseYamlWithLines, deepFreeze } from './load-yaml-file.js';
 export { loadConfig, readEnv, defaultConfigDir, policyVersionOf, crossCheck } from './load-config.js';
 export type { LoadedConfig } from './load-config.js';
 export { serviceConfigSchema } from './service-schema.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, problemsFromZod, type ConfigProblem } from './config-error.js';
+import { ConfigError, problemsFromZod, type ConfigProblem, type KeyLines } from './config-error.js';
 import { teamKey } from '../domain/index.js';
 import { envSchema, type Env } from './env-schema.js';
 import { deepFreeze, loadYamlFile } from './load-yaml-file.js';
@@ -21,6 +21,8 @@ export interface LoadedConfig {
   /** Short content hash of the model file (null without a model). */
   modelVersion: string | null;
   env: Env;
+  /** Where compilePolicy's problems are: routing.yaml's path and the line of each key written in it. */
+  routingSource: { file: string; lines: KeyLines };
 }
 
 /** The config/ folder shipped with the package (next to dist/ or src/). */
@@ -108,9 +110,11 @@ export function loadConfig(options: { dir?: string; env?: NodeJS.ProcessEnv } = 
   let policyVersion = '';
   let model: ModelFile | null = null;
   let modelVersion: string | null = null;
+  let routingLines: KeyLines = {};
   try {
     const loaded = loadYamlFile(routingFile, routingPolicySchema);
     routing = loaded.value;
+    routingLines = loaded.lines;
     policyVersion = policyVersionOf(loaded.text);
     problems.push(...crossCheck(routingFile, routing));
     if (routing.model) {
@@ -127,5 +131,6 @@ export function loadConfig(options: { dir?: string; env?: NodeJS.ProcessEnv } = 
   if (problems.length > 0 || !service || !routing) throw new ConfigError(problems);
   if (env.LOG_LEVEL) service = { ...service, logging: { level: env.LOG_LEVEL } };
   if (env.PORT !== undefined) service = { ...service, http: { ...service.http, port: env.PORT } };
-  return deepFreeze({ dir, service, routing, policyVersion, model, modelVersion, env });
+  const routingSource = { file: routingFile, lines: routingLines };
+  return deepFreeze({ dir, service, routing, policyVersion, model, modelVersion, env, routingSource });
 }

@@ -67,9 +67,8 @@ const fieldNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, {
 });
 
 /**
- * Patterns are JavaScript regular expressions applied to folded text (lower case, accents removed).
- * Node 20 has no re2, so catastrophic backtracking is rejected when the policy is compiled
- * (safe-regex2) and the length is capped here.
+ * Patterns are RE2 regular expressions applied to folded text (lower case, accents removed); they are
+ * compiled, and RE2-less syntax refused, in classify/compile-admin-pattern.ts. The length is capped here.
  */
 export const MAX_PATTERN_LENGTH = 200;
 const patternSchema = z

@@ -184,19 +184,34 @@ describe('sbt-router config check', () => {
     expect(out).toMatch(/OK \(policy [0-9a-f]{12}, \d+ rules, threshold 2\)/);
   });
 
-  it('names the file, rule and fix of an unsafe pattern (exit 1)', async () => {
+  it('names the file, line, rule and fix of a pattern RE2 cannot run (exit 1)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sbt-bad-'));
     const text = readFileSync('config/routing.yaml', 'utf8').replace(
       'rules:\n',
-      () => "rules:\n  - id: evil\n    category: hardware\n    any: { patterns: ['(a+)+$'] }\n",
+      () => "rules:\n  - id: evil\n    category: hardware\n    any: { patterns: ['ext(?!ension)'] }\n",
     );
     writeFileSync(join(dir, 'routing.yaml'), text);
+    const line = text.split('\n').indexOf("    any: { patterns: ['ext(?!ension)'] }") + 1;
+    expect(line).toBeGreaterThan(1);
     const { out, code } = await run(['config', 'check', dir]);
     expect(code).toBe(1);
     expect(out).toContain(
-      `${join(dir, 'routing.yaml')}: rules[0].any.patterns[0]: pattern: the pattern can backtrack catastrophically`,
+      `${join(dir, 'routing.yaml')}:${line}: rules[0].any.patterns[0]: rule "evil" pattern: "ext(?!ension)" uses lookahead ("(?!"), which the linear-time pattern engine (RE2) does not support`,
     );
-    expect(out).toMatch(/fix: rewrite it/);
+    expect(out).toMatch(/fix: rewrite without lookahead/);
+  });
+
+  it('passes the patterns that used to hang the worker (RE2 runs them in linear time)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbt-re2-'));
+    const text = readFileSync('config/routing.yaml', 'utf8').replace(
+      'rules:\n',
+      () =>
+        "rules:\n  - id: ref-number\n    category: hardware\n    any: { patterns: ['ref:\\d*\\d*\\d*\\d*z', 'error:(\\w|\\d)+$', 'x(a|a)*$'] }\n",
+    );
+    writeFileSync(join(dir, 'routing.yaml'), text);
+    const { out, code } = await run(['config', 'check', dir]);
+    expect(out).toMatch(/OK \(policy [0-9a-f]{12}, \d+ rules, threshold 2\)/);
+    expect(code).toBe(0);
   });
 });
 

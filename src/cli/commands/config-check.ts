@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { compileLoadedPolicy } from '../../classify/index.js';
-import { ConfigError, loadConfig, type ConfigProblem, type LoadedConfig } from '../../config/index.js';
+import {
+  ConfigError,
+  formatProblemPlace,
+  loadConfig,
+  type ConfigProblem,
+  type LoadedConfig,
+} from '../../config/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { createSilentLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
@@ -20,8 +26,7 @@ export function destinationTeams(cfg: LoadedConfig): Map<string, string> {
 }
 
 function printProblems(ctx: CliContext, problems: readonly ConfigProblem[]): void {
-  for (const p of problems)
-    ctx.stdout.write(`${p.file}: ${p.key || '(top level)'}: ${p.problem}\n  fix: ${p.fix}\n`);
+  for (const p of problems) ctx.stdout.write(`${formatProblemPlace(p)}: ${p.problem}\n  fix: ${p.fix}\n`);
 }
 
 export function registerConfigCheckCommand(program: Command, ctx: CliContext): void {

@@ -196,22 +196,34 @@ describe('decisions explain themselves', () => {
 });
 
 describe('compilePolicy refuses unsafe or broken policies with file, key and fix', () => {
-  it('rejects a pattern that can backtrack catastrophically', () => {
+  it('accepts nested repetition (RE2 runs it in linear time) and refuses lookahead with a rewrite', () => {
+    expect(() =>
+      compilePolicy(
+        policyOf([gradebookRule, { id: 'nested', category: 'hardware', any: { patterns: ['(a+)+$'] } }]),
+        'v',
+      ),
+    ).not.toThrow();
     const err = compileError(
-      policyOf([gradebookRule, { id: 'evil', category: 'hardware', any: { patterns: ['(a+)+$'] } }]),
+      policyOf([gradebookRule, { id: 'evil', category: 'hardware', any: { patterns: ['ext(?=\\d)'] } }]),
     );
     expect(err.problems[0]).toMatchObject({ file: 'routing.yaml', key: 'rules[1].any.patterns[0]' });
-    expect(err.problems[0]!.problem).toMatch(/backtrack/);
-    expect(err.problems[0]!.fix).toMatch(/rewrite/);
+    expect(err.problems[0]!.problem).toBe(
+      'rule "evil" pattern: "ext(?=\\d)" uses lookahead ("(?="), which the linear-time pattern engine (RE2) does not support',
+    );
+    expect(err.problems[0]!.fix).toMatch(/^rewrite without lookahead/);
   });
 
-  it('rejects an invalid regular expression and an unsafe noise pattern', () => {
+  it('rejects an invalid regular expression and a noise pattern RE2 cannot run', () => {
     const err = compileError(
       policyOf([gradebookRule, { id: 'bad', category: 'hardware', any: { patterns: ['(unclosed'] } }], {
-        normalise: { cutAt: ['(x*)*y'] },
+        normalise: { cutAt: ['(?<!x)y'] },
       }),
     );
     expect(err.problems.map((p) => p.key).sort()).toEqual(['normalise.cutAt[0]', 'rules[1].any.patterns[0]']);
+    expect(err.problems.map((p) => p.problem).sort()).toEqual([
+      'e-mail noise pattern: "(?<!x)y" uses lookbehind ("(?<!"), which the linear-time pattern engine (RE2) does not support',
+      'rule "bad" pattern: "(unclosed" is not a valid RE2 regular expression (missing closing ): `(unclosed`)',
+    ]);
   });
 
   it('caps pattern length in the schema', () => {
