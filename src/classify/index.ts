@@ -1,4 +1,5 @@
 export { compilePolicy } from './compile-policy.js';
+export { checkPolicyCompiles } from './policy-check.js';
 export type { CompiledPolicy, CompiledRule, CompiledItem } from './compile-policy.js';
 export { classifyTicket, confidenceOf } from './classify-ticket.js';
 export { normaliseText, createTextNormaliser, foldText, tokeniseText } from './normalise-text.js';

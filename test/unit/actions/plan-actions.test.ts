@@ -484,6 +484,7 @@ describe('planActions: notes', () => {
     // Only the sections actions/ reads, so that edits to the rules section cannot break this test.
     const raw = parse(readFileSync('config/routing.yaml', 'utf8')) as Record<string, unknown>;
     const routing = routingPolicySchema.parse({
+      threshold: 2,
       fields: raw.fields,
       teams: raw.teams,
       categories: raw.categories,
