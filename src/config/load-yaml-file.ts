@@ -21,7 +21,7 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     throw new ConfigError(
       doc.errors.map((e) => ({
         file,
-        key: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
+        key: e.linePos ? `(column ${e.linePos[0].col})` : '',
         ...(e.linePos ? { line: e.linePos[0].line } : {}),
         problem: `YAML syntax error: ${e.message.split('\n')[0]}`,
         fix: /keys must be unique/i.test(e.message)
@@ -104,7 +104,7 @@ export function lineOfPath(source: YamlSource, path: ReadonlyArray<string | numb
 export function locateProblems(source: YamlSource, problems: readonly ConfigProblem[]): ConfigProblem[] {
   const rules = (source.raw as { rules?: unknown } | null)?.rules;
   return problems.map((p) => {
-    if (p.file !== source.file || p.line !== undefined || p.key.startsWith('line ')) return p;
+    if (p.file !== source.file || p.line !== undefined) return p;
     const path = parseKeyPath(p.key);
     const line = lineOfPath(source, path);
     const located: ConfigProblem = { ...p, ...(line !== undefined ? { line } : {}) };

@@ -23,6 +23,11 @@ async function configCheck(args: string[], env: NodeJS.ProcessEnv): Promise<{ ou
   return { out, code };
 }
 
+/** 1-based line of the first line of DIR/routing.yaml that contains TEXT. */
+function lineOf(dir: string, text: string, file = 'routing.yaml'): number {
+  return readFileSync(join(dir, file), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+}
+
 describe('sbt-router config check --live against the HEAT simulator over HTTP', () => {
   let sim: Simulator;
   let env: NodeJS.ProcessEnv;
@@ -52,7 +57,7 @@ describe('sbt-router config check --live against the HEAT simulator over HTTP', 
     const { out, code } = await configCheck([dir, '--live'], env);
     expect(code).toBe(1);
     expect(out).toContain(
-      `${join(dir, 'routing.yaml')}: categories.telephone.destination: team "Telecom Team That Does Not Exist" does not exist in HEAT (standarduserteams)`,
+      `${join(dir, 'routing.yaml')}:${lineOf(dir, 'destination: Telecom Team That Does Not Exist')} categories.telephone.destination: team "Telecom Team That Does Not Exist" does not exist in HEAT (standarduserteams)`,
     );
     expect(out).toMatch(/fix: create the team in HEAT or correct the name/);
     // Only the misspelt team is reported: the others exist in the tenant.

@@ -194,7 +194,7 @@ describe('sbt-router config check', () => {
     const { out, code } = await run(['config', 'check', dir]);
     expect(code).toBe(1);
     expect(out).toContain(
-      `${join(dir, 'routing.yaml')}: rules[0].any.patterns[0]: pattern: the pattern can backtrack catastrophically`,
+      `${join(dir, 'routing.yaml')}:${text.split('\n').indexOf('  - id: evil') + 3} rules[0].any.patterns[0] (id evil): pattern: the pattern can backtrack catastrophically`,
     );
     expect(out).toMatch(/fix: rewrite it/);
   });
