@@ -64,6 +64,14 @@ export interface LoadConfigOptions {
   checkPolicy?: PolicyCheck;
 }
 
+/** A name in quotes with characters that look like a space (or like nothing) written as \\uXXXX. */
+function visibleName(name: string): string {
+  return JSON.stringify(name).replace(
+    /[\u007f-\u00a0\u00ad\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 function restrictedCategories(routing: RoutingPolicyConfig): CategoryId[] {
   return CATEGORY_IDS.filter(
     (id) => CATEGORY_SCOPES[id] === 'restricted' || routing.categories[id]?.restricted === true,
@@ -102,7 +110,7 @@ export function crossCheck(routingFile: string, routing: RoutingPolicyConfig): C
         : undefined;
       push(
         `categories.${id}.destination`,
-        `${id === 'gradebook_admin' ? 'gradebook' : 'restricted'} work may never go to technicians (destination is ${JSON.stringify(settings.destination)}${same !== undefined && same !== settings.destination ? `, the same team as ${JSON.stringify(same)} once case, spaces and look-alike characters are ignored` : ''})`,
+        `${id === 'gradebook_admin' ? 'gradebook' : 'restricted'} work may never go to technicians (destination is ${settings.destination ? visibleName(settings.destination) : 'null'}${same !== undefined && same !== settings.destination ? `, the same team as ${visibleName(same)} once case, spaces and look-alike characters are ignored` : ''})`,
         "set it to the gradebook managers' team, which is not the technicians' team",
       );
     }

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -115,11 +115,9 @@ describe('routing.yaml refusals (file, line, key, fix)', () => {
 
   it.each([0, -2])('refuses a gradebook rule with weight %d', (weight) => {
     const { dir, routing } = configDir({
-      routing: (t) => t.replace(/(- id: gb-periods\n.*\n.*\n    )weight: 4/, `$1weight: ${weight}`),
+      routing: (t) => t.replace(/(- id: gb-periods\n.*\n.*\n {4})weight: 4/, `$1weight: ${weight}`),
     });
     const problems = problemsOf(dir);
-    const rules = (SHIPPED_ROUTING.match(/^  - id: /gm) ?? []).length;
-    expect(rules).toBeGreaterThan(10);
     expect(problems).toHaveLength(1);
     const index = SHIPPED_ROUTING.slice(SHIPPED_ROUTING.indexOf('\nrules:'))
       .split('\n  - id: ')

@@ -31,7 +31,9 @@ describe('loadConfig', () => {
       expect(problem.file).toBe(join(dir, 'service.yaml'));
       expect(problem.key).toBe('poll.intervalSecond');
       expect(problem.line).toBe(2);
-      expect(problem.fix).toBe('did you mean "intervalSeconds"? Rename "intervalSecond" to "intervalSeconds" (see config/README.md)');
+      expect(problem.fix).toBe(
+        'did you mean "intervalSeconds"? Rename "intervalSecond" to "intervalSeconds" (see config/README.md)',
+      );
     }
   });
 
@@ -44,9 +46,7 @@ describe('loadConfig', () => {
 
   it('reports YAML syntax errors with a position', () => {
     const dir = configDir({ 'service.yaml': 'poll:\n  intervalSeconds: [1,\n' });
-    expect(() => loadConfig({ dir, env: {} })).toThrow(
-      /service\.yaml:\d+ \(column \d+\): YAML syntax error/,
-    );
+    expect(() => loadConfig({ dir, env: {} })).toThrow(/service\.yaml:\d+ \(column \d+\): YAML syntax error/);
   });
 
   it('rejects a bad environment variable by name', () => {
