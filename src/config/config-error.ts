@@ -164,10 +164,17 @@ export function problemsFromZod(
         });
       }
       case 'invalid_type':
-        fix =
-          issue.input === undefined
-            ? (options.missingKeyFixes?.[key] ?? `add the key "${key}" (see ${reference})`)
-            : `give "${key}" a value of type ${issue.expected}`;
+        if (issue.input === undefined) {
+          return [
+            {
+              file,
+              key,
+              problem: `the required key "${key}" is missing`,
+              fix: options.missingKeyFixes?.[key] ?? `add the key "${key}" (see ${reference})`,
+            },
+          ];
+        }
+        fix = `give "${key}" a value of type ${issue.expected}`;
         break;
       case 'invalid_value':
         fix = `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;

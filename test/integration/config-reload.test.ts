@@ -63,7 +63,9 @@ describe('service.reload()', () => {
     expect(error).toContain(
       `${file}:${lineOf('treshold: 2')} treshold: unknown key "treshold". Fix: did you mean "threshold"?`,
     );
-    expect(error).toContain(`${file}:${lineOf('treshold: 2')} threshold: Invalid input`);
+    expect(error).toContain(
+      `${file}:${lineOf('treshold: 2')} threshold: the required key "threshold" is missing. Fix: add "threshold: 2"`,
+    );
     expect(error).toContain(
       `${file}:${lineOf('destination: ~')} categories.telephone.destination: out-of-scope category "telephone" has no destination`,
     );

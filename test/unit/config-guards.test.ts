@@ -66,6 +66,7 @@ describe('routing.yaml refusals (file, line, key, fix)', () => {
     const problems = problemsOf(dir);
     expect(problems).toHaveLength(1);
     expect(problems[0]!.key).toBe('threshold');
+    expect(problems[0]!.problem).toBe('the required key "threshold" is missing');
     expect(problems[0]!.file).toBe(join(dir, 'routing.yaml'));
     // A missing top-level key points at the top of the document (its first key).
     expect(problems[0]!.line).toBe(lineOf(routing, 'normalise:'));
