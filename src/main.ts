@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { checkTenantFields } from './actions/index.js';
-import { compileLoadedPolicy } from './classify/index.js';
+import { ACCOUNT_FIX, checkTenantFields, isAccountMismatch } from './actions/index.js';
+import { checkPolicyCompiles, compileLoadedPolicy } from './classify/index.js';
 import { ConfigError, loadConfig, type LoadedConfig } from './config/index.js';
 import { createCountsService, type CountsService } from './counts/index.js';
 import { createHeatClient, heatClientConfigFrom, type HeatClient } from './heat/index.js';
@@ -216,14 +216,14 @@ export function createService(options: ServiceOptions): Service {
   const recordOutcome = (o: ProcessOutcome) => {
     if (o.writtenBy !== null && !accountChecked) {
       accountChecked = true;
-      if (o.writtenBy.toLowerCase() !== service.heat.account.toLowerCase()) {
+      if (isAccountMismatch(service.heat.account, o.writtenBy)) {
         // Echo and override detection read LastModBy: with the wrong account every echo costs a job and
         // a person's edits may be taken for ours.
         logger.error('HEAT stamps our writes with another login than heat.account', {
           event: 'account_mismatch',
           configured: service.heat.account,
           stampedBy: o.writtenBy,
-          fix: 'set heat.account in service.yaml to the API key\'s "On Behalf Of" login (a dedicated service account)',
+          fix: ACCOUNT_FIX,
         });
       }
     }
@@ -419,6 +419,7 @@ export function createService(options: ServiceOptions): Service {
         const next = loadConfig({
           dir: options.configDir ?? runtime.config.dir,
           env: options.env ?? process.env,
+          checkPolicy: checkPolicyCompiles,
         });
         // The policy, mode, school allow list and kill switch apply to the next job. Connections,
         // intervals, concurrency and HEAT field names were fixed when the process started: they stay as

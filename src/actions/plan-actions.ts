@@ -1,5 +1,5 @@
 import type { RoutingPolicyConfig } from '../config/index.js';
-import { FINAL_STATUSES } from '../domain/index.js';
+import { FINAL_STATUSES, teamKey } from '../domain/index.js';
 import type { ActionNote, ActionPlan, Decision, PlanKind, Ticket } from '../domain/index.js';
 import { decisionFingerprint, roundConfidence } from './decision-fingerprint.js';
 import { DEFAULT_NOTE_TEMPLATES, renderNote } from './render-note.js';
@@ -28,6 +28,11 @@ function text(value: unknown): string | null {
 
 function lowerSet(values: Iterable<string>): Set<string> {
   return new Set([...values].map((v) => v.trim().toLowerCase()));
+}
+
+/** Team names and logins compare under teamKey (NFKC, white space collapsed, case folded). */
+function teamSet(values: Iterable<string>): Set<string> {
+  return new Set([...values].map(teamKey));
 }
 
 function gateOf(ticket: Ticket, school: string | null, ctx: PlanContext): Gate | null {
@@ -63,8 +68,8 @@ function policyDestination(
   const destination = settings?.destination ?? (decision.scope === 'in_scope' ? technicians : null);
   if (decision.restricted) {
     // Defence in depth: loadConfig's crossCheck already refuses such a routing.yaml at start-up.
-    const technicianTeams = lowerSet([routing.teams.technicians, ...Object.values(routing.teams.perSchool)]);
-    if (!destination || technicianTeams.has(destination.toLowerCase())) {
+    const technicianTeams = teamSet([routing.teams.technicians, ...Object.values(routing.teams.perSchool)]);
+    if (!destination || technicianTeams.has(teamKey(destination))) {
       throw new Error(
         `routing.yaml: categories.${decision.category}.destination must name a team that is not a technicians' team (restricted work never goes to technicians); fix the destination and restart`,
       );
@@ -103,15 +108,15 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
   const destination = policyDestination(decision, school, ctx.routing);
   const fingerprint = decisionFingerprint(decision, destination);
 
-  const technicianTeams = lowerSet([teams.technicians, ...Object.values(teams.perSchool)]);
+  const technicianTeams = teamSet([teams.technicians, ...Object.values(teams.perSchool)]);
   const atIntake = currentTeam === null || sameTeam(currentTeam, teams.intake);
-  const atTechnicians = currentTeam !== null && technicianTeams.has(currentTeam.toLowerCase());
+  const atTechnicians = currentTeam !== null && technicianTeams.has(teamKey(currentTeam));
   // A technician may own a ticket that sits in another team: known technician logins (config
   // teams.technicianLogins) catch that; an owner in a technicians' team is a technician either way.
   const ownerIsTechnician =
     owner !== null &&
     (atTechnicians ||
-      (ctx.technicianLogins !== undefined && lowerSet(ctx.technicianLogins).has(owner.toLowerCase())));
+      (ctx.technicianLogins !== undefined && teamSet(ctx.technicianLogins).has(teamKey(owner))));
   const routingOurs = routedTo !== null && sameTeam(currentTeam, routedTo);
   // Once we have recorded an override our own tag writes stamp LastModBy, so the recorded override (not
   // LastModBy) then tells that the team is still the person's choice.

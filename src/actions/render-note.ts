@@ -21,6 +21,11 @@ export const DEFAULT_NOTE_TEMPLATES = {
 } as const;
 
 /** The text a retry searches for among a ticket's notes: one note per decision fingerprint. */
+/** Subject of the journal note written when a ticket is moved (also how our notes are found again). */
+export function routingNoteSubject(team: string): string {
+  return `Routed to ${team} by the SBT scope policy`;
+}
+
 export function noteMarker(fingerprint: string): string {
   return `[sbt-router decision ${fingerprint}]`;
 }
@@ -49,7 +54,7 @@ export function renderNote(template: string, values: NoteValues): ActionNote {
     noteMarker(values.fingerprint),
   ].join('\n');
   return {
-    subject: `Routed to ${values.team} by the SBT scope policy`,
+    subject: routingNoteSubject(values.team),
     body,
     category: 'Memo',
     publishToWeb: false,

@@ -1,9 +1,7 @@
 import {
   ConfigError,
-  lineOfKey,
   type CategorySettings,
   type ConfigProblem,
-  type KeyLines,
   type ModelFile,
   type ModelSettings,
   type RoutingPolicyConfig,
@@ -124,16 +122,14 @@ function matcherParts(m: MatcherConfig | RuleConfig['all']): MatcherParts {
 export function compilePolicy(
   config: RoutingPolicyConfig,
   policyVersion: string,
-  source: { file: string; lines?: KeyLines } = { file: 'routing.yaml' },
+  source: { file: string } = { file: 'routing.yaml' },
   model: ModelInput | null = null,
 ): CompiledPolicy {
   const file = source.file;
   const problems: ConfigProblem[] = [];
   const problem = (key: string, text: string, fix: string): void => {
-    const line = lineOfKey(source.lines, key);
-    problems.push(
-      line === undefined ? { file, key, problem: text, fix } : { file, key, line, problem: text, fix },
-    );
+    // loadConfig adds the line (locateProblems) when it reports these.
+    problems.push({ file, key, problem: text, fix });
   };
   const stemming = config.normalise.stemming;
   const keep = new Set(config.normalise.keepWords.map((w) => foldText(w)));
@@ -385,7 +381,7 @@ export function compilePolicy(
 export function compileLoadedPolicy(cfg: {
   routing: RoutingPolicyConfig;
   policyVersion: string;
-  routingSource: { file: string; lines: KeyLines };
+  routingSource: { file: string };
   model: ModelFile | null;
   modelVersion: string | null;
 }): CompiledPolicy {

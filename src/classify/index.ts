@@ -3,6 +3,7 @@ export { compileAdminPattern, MAX_PROGRAM_SIZE } from './compile-admin-pattern.j
 export type { AdminPattern, AdminPatternResult } from './compile-admin-pattern.js';
 export type { CompiledPolicy, CompiledRule, CompiledItem, ModelInput } from './compile-policy.js';
 export { classifyTicket, classifyByRules, confidenceOf } from './classify-ticket.js';
+export { checkPolicyCompiles } from './policy-check.js';
 export { normaliseText, createTextNormaliser, foldText, tokeniseText } from './normalise-text.js';
 export type { NormalisedText, NormaliseSettings, TextNormaliser } from './normalise-text.js';
 export { stemWord } from './stem-word.js';

@@ -1,3 +1,4 @@
+import { checkPolicyCompiles } from '../classify/index.js';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
 import type { CliContext } from './cli-context.js';
 
@@ -7,7 +8,7 @@ import type { CliContext } from './cli-context.js';
  */
 export function loadConfigOrExplain(ctx: CliContext, dir?: string): LoadedConfig | null {
   try {
-    return loadConfig({ ...(dir ? { dir } : {}), env: ctx.env });
+    return loadConfig({ ...(dir ? { dir } : {}), env: ctx.env, checkPolicy: checkPolicyCompiles });
   } catch (err) {
     if (err instanceof ConfigError) {
       ctx.stderr.write(`${err.message}\n`);

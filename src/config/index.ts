@@ -1,15 +1,35 @@
 export {
   ConfigError,
   formatProblems,
-  formatProblemPlace,
   formatKeyPath,
-  lineOfKey,
   problemsFromZod,
+  problemLocation,
+  nearestKey,
+  editDistance,
+  referenceFor,
 } from './config-error.js';
-export type { ConfigProblem, KeyLines } from './config-error.js';
-export { loadYamlFile, parseYamlText, parseYamlWithLines, deepFreeze } from './load-yaml-file.js';
-export { loadConfig, readEnv, defaultConfigDir, policyVersionOf, crossCheck } from './load-config.js';
-export type { LoadedConfig } from './load-config.js';
+export type { ConfigProblem } from './config-error.js';
+export {
+  loadYamlFile,
+  parseYamlText,
+  deepFreeze,
+  readYamlSource,
+  parseYamlSource,
+  lineOfPath,
+  parseKeyPath,
+  locateProblems,
+} from './load-yaml-file.js';
+export type { YamlSource } from './load-yaml-file.js';
+export { ODATA_IDENTIFIER } from './odata-identifier.js';
+export {
+  loadConfig,
+  readEnv,
+  defaultConfigDir,
+  policyVersionOf,
+  crossCheck,
+  routingForChecking,
+} from './load-config.js';
+export type { LoadedConfig, LoadConfigOptions, PolicyCheck } from './load-config.js';
 export { serviceConfigSchema } from './service-schema.js';
 export type { ServiceConfig } from './service-schema.js';
 export { envSchema } from './env-schema.js';

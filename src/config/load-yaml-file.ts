@@ -1,57 +1,28 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, formatKeyPath, problemsFromZod, type KeyLines } from './config-error.js';
+import { ConfigError, problemsFromZod, type ConfigProblem, type MissingKeyFixes } from './config-error.js';
 
-/**
- * Key path ("rules[28].any.patterns[0]", as formatKeyPath writes it) -> 1-based line of every map
- * entry and list item written in the document: a map entry is on its key's line, a list item on its
- * first character's.
- */
-function keyLinesOf(doc: Document, counter: LineCounter): KeyLines {
-  const lines: Record<string, number> = Object.create(null) as Record<string, number>;
-  const visit = (node: unknown, path: (string | number)[]): void => {
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (typeof key !== 'string' && typeof key !== 'number') continue;
-        const at =
-          (isScalar(pair.key) ? pair.key.range : undefined) ?? (pair.value as { range?: number[] })?.range;
-        const childPath = [...path, String(key)];
-        if (at?.[0] !== undefined) lines[formatKeyPath(childPath)] = counter.linePos(at[0]).line;
-        visit(pair.value, childPath);
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        const childPath = [...path, i];
-        const at = (item as { range?: number[] } | null)?.range;
-        if (at?.[0] !== undefined) lines[formatKeyPath(childPath)] = counter.linePos(at[0]).line;
-        visit(item, childPath);
-      });
-    }
-  };
-  visit(doc.contents, []);
-  return lines;
+/** A YAML file read and parsed, with what it takes to point a key path at its line. */
+export interface YamlSource {
+  readonly file: string;
+  readonly text: string;
+  readonly doc: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  /** The plain data (doc.toJS()); {} for an empty file. */
+  readonly raw: unknown;
 }
 
-/** Parsed YAML text checked against a zod schema; errors name the file, key and fix. */
-export function parseYamlText<S extends z.ZodType>(file: string, text: string, schema: S): z.output<S> {
-  return parseYamlWithLines(file, text, schema).value;
-}
-
-/** parseYamlText, plus the line of every key written in the text (for errors found after parsing). */
-export function parseYamlWithLines<S extends z.ZodType>(
-  file: string,
-  text: string,
-  schema: S,
-): { value: z.output<S>; lines: KeyLines } {
+/** Parses YAML text; a syntax error throws ConfigError with its line and column. */
+export function parseYamlSource(file: string, text: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => ({
         file,
-        key: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '',
+        key: e.linePos ? `(column ${e.linePos[0].col})` : '',
+        ...(e.linePos ? { line: e.linePos[0].line } : {}),
         problem: `YAML syntax error: ${e.message.split('\n')[0]}`,
         fix: /keys must be unique/i.test(e.message)
           ? 'this key already appears earlier in the same section: merge the two entries into one (e.g. add to the existing list)'
@@ -59,16 +30,10 @@ export function parseYamlWithLines<S extends z.ZodType>(
       })),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
-  const result = schema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new ConfigError(problemsFromZod(file, result.error));
-  return { value: result.data, lines: keyLinesOf(doc, lineCounter) };
+  return { file, text, doc, lineCounter, raw: doc.toJS() ?? {} };
 }
 
-export function loadYamlFile<S extends z.ZodType>(
-  file: string,
-  schema: S,
-): { value: z.output<S>; text: string; lines: KeyLines } {
+export function readYamlSource(file: string): YamlSource {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -83,7 +48,104 @@ export function loadYamlFile<S extends z.ZodType>(
       },
     ]);
   }
-  return { ...parseYamlWithLines(file, text, schema), text };
+  return parseYamlSource(file, text);
+}
+
+/** "rules[28].any.patterns[0]" -> ['rules', 28, 'any', 'patterns', 0]. */
+export function parseKeyPath(key: string): (string | number)[] {
+  const parts: (string | number)[] = [];
+  for (const m of key.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (m[2] !== undefined) parts.push(Number(m[2]));
+    else if (m[1] !== undefined) parts.push(m[1]);
+  }
+  return parts;
+}
+
+/**
+ * The 1-based line of a key path in the file: the key itself when it is there, else the nearest
+ * enclosing key that is (a missing key points at its section). Key names with dots ("St. Mary") are
+ * matched by joining path parts back together.
+ */
+export function lineOfPath(source: YamlSource, path: ReadonlyArray<string | number>): number | undefined {
+  const lineAt = (node: Node | null | undefined): number | undefined =>
+    node?.range ? source.lineCounter.linePos(node.range[0]).line : undefined;
+  let node: unknown = source.doc.contents;
+  let line = lineAt(node as Node | null);
+  let i = 0;
+  while (i < path.length) {
+    const part = path[i]!;
+    if (isSeq(node) && typeof part === 'number') {
+      const item = node.items[part];
+      if (item === undefined) break;
+      node = item;
+      line = lineAt(item as Node) ?? line;
+      i += 1;
+      continue;
+    }
+    if (!isMap(node)) break;
+    const map = node;
+    let matched = false;
+    for (let j = i; j < path.length && !matched; j++) {
+      const name = path.slice(i, j + 1).join('.');
+      const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === name);
+      if (pair) {
+        line = lineAt(pair.key as Node) ?? line;
+        node = pair.value;
+        i = j + 1;
+        matched = true;
+      }
+    }
+    if (!matched) break;
+  }
+  return line;
+}
+
+/** Adds the line (and, for routing rules, the rule id) to problems of this file that lack them. */
+export function locateProblems(source: YamlSource, problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const rules = (source.raw as { rules?: unknown } | null)?.rules;
+  return problems.map((p) => {
+    if (p.file !== source.file || p.line !== undefined) return p;
+    const path = parseKeyPath(p.key);
+    const line = lineOfPath(source, path);
+    const located: ConfigProblem = { ...p, ...(line !== undefined ? { line } : {}) };
+    if (path[0] === 'rules' && typeof path[1] === 'number' && Array.isArray(rules)) {
+      const id = (rules[path[1]] as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string' && p.ruleId === undefined) located.ruleId = id;
+    }
+    return located;
+  });
+}
+
+/** Checks a parsed source against a schema; zod problems carry file, line, key, did-you-mean and fix. */
+export function validateYamlSource<S extends z.ZodType>(
+  source: YamlSource,
+  schema: S,
+  missingKeyFixes?: MissingKeyFixes,
+): { ok: true; value: z.output<S> } | { ok: false; problems: ConfigProblem[]; issues: z.core.$ZodIssue[] } {
+  const result = schema.safeParse(source.raw, { reportInput: true });
+  if (result.success) return { ok: true, value: result.data };
+  const problems = problemsFromZod(source.file, result.error, {
+    schema,
+    ...(missingKeyFixes ? { missingKeyFixes } : {}),
+  });
+  return { ok: false, problems: locateProblems(source, problems), issues: result.error.issues };
+}
+
+/** Parsed YAML text checked against a zod schema; errors name the file, line, key and fix. */
+export function parseYamlText<S extends z.ZodType>(file: string, text: string, schema: S): z.output<S> {
+  const result = validateYamlSource(parseYamlSource(file, text), schema);
+  if (!result.ok) throw new ConfigError(result.problems);
+  return result.value;
+}
+
+export function loadYamlFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+): { value: z.output<S>; text: string } {
+  const source = readYamlSource(file);
+  const result = validateYamlSource(source, schema);
+  if (!result.ok) throw new ConfigError(result.problems);
+  return { value: result.value, text: source.text };
 }
 
 export function deepFreeze<T>(value: T): T {

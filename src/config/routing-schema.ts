@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CATEGORY_IDS } from '../domain/index.js';
+import { odataName } from './odata-identifier.js';
 
 /*
  * `config/routing.yaml`: the whole policy. OWNERSHIP: the classification engine (issue 3) owns the
@@ -9,19 +10,22 @@ import { CATEGORY_IDS } from '../domain/index.js';
 
 const categoryIdSchema = z.enum(CATEGORY_IDS);
 
+/** A custom field name that goes into HEAT OData $select/$filter and PATCH bodies. */
+const customFieldSchema = (fallback: string) => odataName('field', fallback).default(fallback);
+
 export const fieldMappingSchema = z
   .strictObject({
-    scope: z.string().min(1).default('SBT_Scope'),
-    category: z.string().min(1).default('SBT_Category'),
-    ruleId: z.string().min(1).default('SBT_RuleId'),
-    confidence: z.string().min(1).default('SBT_Confidence'),
-    policyVersion: z.string().min(1).default('SBT_PolicyVersion'),
-    classifiedAt: z.string().min(1).default('SBT_ClassifiedDateTime'),
-    restricted: z.string().min(1).default('SBT_Restricted'),
-    decisionHash: z.string().min(1).default('SBT_DecisionHash'),
-    override: z.string().min(1).default('SBT_Override'),
+    scope: customFieldSchema('SBT_Scope'),
+    category: customFieldSchema('SBT_Category'),
+    ruleId: customFieldSchema('SBT_RuleId'),
+    confidence: customFieldSchema('SBT_Confidence'),
+    policyVersion: customFieldSchema('SBT_PolicyVersion'),
+    classifiedAt: customFieldSchema('SBT_ClassifiedDateTime'),
+    restricted: customFieldSchema('SBT_Restricted'),
+    decisionHash: customFieldSchema('SBT_DecisionHash'),
+    override: customFieldSchema('SBT_Override'),
     /** The team we last routed the ticket to (tells our routing from a person's). */
-    routedTo: z.string().min(1).default('SBT_RoutedTo'),
+    routedTo: customFieldSchema('SBT_RoutedTo'),
   })
   .prefault({});
 
@@ -175,8 +179,11 @@ export const modelSettingsSchema = z.strictObject({
 });
 
 export const routingPolicySchema = z.strictObject({
-  /** A category needs at least this score to win; below it the ticket is `unclassified`. */
-  threshold: z.number().positive().default(1),
+  /**
+   * A category needs at least this score to win; below it the ticket is `unclassified`. Required (the
+   * shipped policy uses 2): a silent default would change every decision when the key is misspelt.
+   */
+  threshold: z.number().positive(),
   normalise: normaliseSchema,
   /**
    * Word or phrase -> equivalents (e.g. Spanish): every rule term/phrase equal to the key also matches

@@ -9,6 +9,7 @@ function isTimeZone(zone: string): boolean {
   }
 }
 import { CATEGORY_IDS } from '../domain/index.js';
+import { odataName } from './odata-identifier.js';
 
 /**
  * `config/service.yaml`: how the service runs (not what it decides). Every key has a default, so an
@@ -19,9 +20,9 @@ export const serviceConfigSchema = z
     heat: z
       .strictObject({
         /** Entity set of incidents (heat-api.md §1: plural, case-insensitive). */
-        incidentSet: z.string().min(1).default('incidents'),
+        incidentSet: odataName('entity set', 'incidents').default('incidents'),
         /** Entity set of schools. */
-        schoolSet: z.string().min(1).default('organizationalunits'),
+        schoolSet: odataName('entity set', 'organizationalunits').default('organizationalunits'),
         /** HEAT caps $top at 100 (heat-api.md §4). */
         pageSize: z.number().int().min(1).max(100).default(100),
         timeoutMs: z.number().int().min(1000).max(120_000).default(30_000),
@@ -109,8 +110,8 @@ export const serviceConfigSchema = z
           .default('America/Chicago'),
         debounceSeconds: z.number().int().min(0).max(86_400).default(900),
         /** Incident field that names the school, and the school-object field it matches. */
-        schoolField: z.string().min(1).default('OrganizationUnitID'),
-        schoolKeyField: z.string().min(1).default('Name'),
+        schoolField: odataName('field', 'OrganizationUnitID').default('OrganizationUnitID'),
+        schoolKeyField: odataName('field', 'Name').default('Name'),
         /** Cron for the nightly reconcile of the current period. */
         reconcileCron: z
           .string()
@@ -122,16 +123,18 @@ export const serviceConfigSchema = z
         /** Custom fields of the school record that receive the counts (docs/counts.md). */
         fields: z
           .strictObject({
-            inScope: z.string().min(1).default('SBT_InScopeCount'),
-            outOfScope: z.string().min(1).default('SBT_OutOfScopeCount'),
-            restricted: z.string().min(1).default('SBT_RestrictedCount'),
-            needsReview: z.string().min(1).default('SBT_ReviewCount'),
+            inScope: odataName('field', 'SBT_InScopeCount').default('SBT_InScopeCount'),
+            outOfScope: odataName('field', 'SBT_OutOfScopeCount').default('SBT_OutOfScopeCount'),
+            restricted: odataName('field', 'SBT_RestrictedCount').default('SBT_RestrictedCount'),
+            needsReview: odataName('field', 'SBT_ReviewCount').default('SBT_ReviewCount'),
             /** One field per category: prefix + category id (SBT_Count_hardware), unless named below. */
-            categoryPrefix: z.string().min(1).default('SBT_Count_'),
-            categories: z.partialRecord(z.enum(CATEGORY_IDS), z.string().min(1)).default({}),
-            outOfScopeShare: z.string().min(1).default('SBT_OutOfScopeShare'),
-            period: z.string().min(1).default('SBT_CountPeriod'),
-            updated: z.string().min(1).default('SBT_CountsUpdated'),
+            categoryPrefix: odataName('field', 'SBT_Count_').default('SBT_Count_'),
+            categories: z
+              .partialRecord(z.enum(CATEGORY_IDS), odataName('field', 'SBT_Count_hardware'))
+              .default({}),
+            outOfScopeShare: odataName('field', 'SBT_OutOfScopeShare').default('SBT_OutOfScopeShare'),
+            period: odataName('field', 'SBT_CountPeriod').default('SBT_CountPeriod'),
+            updated: odataName('field', 'SBT_CountsUpdated').default('SBT_CountsUpdated'),
           })
           .prefault({}),
       })

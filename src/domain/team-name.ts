@@ -1,8 +1,25 @@
+/** Characters that render as nothing and are never part of a team name. */
+const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
+
 /**
- * Team names compare the way HEAT compares validated values: case-insensitively (`eq` is
- * case-insensitive, heat-api.md §4) and without surrounding blanks. One definition, so that config
- * checks and routing agree on what "the technicians' team" is.
+ * The one definition of "the same team name" (and of the same login), used everywhere a team name is
+ * compared: config checks, routing (plan-actions), the live team check. HEAT's `eq` on validated values
+ * is case-insensitive (heat-api.md §4); on top of that a name pasted with a non-breaking space, a double
+ * space, full-width letters or another case must not count as another team, or a restricted ticket
+ * could be sent to "School\u00a0Technicians" while the check only refuses "School Technicians".
+ * Unicode NFKC, invisible characters removed, every run of white space one space, trimmed, case folded.
  */
 export function teamKey(name: string): string {
-  return name.trim().toLowerCase();
+  return name
+    .normalize('NFKC')
+    .replace(INVISIBLE, '')
+    .replace(/\s+/gu, ' ')
+    .trim()
+    .toUpperCase()
+    .toLowerCase();
+}
+
+/** Whether two team names (or logins) name the same team under teamKey. */
+export function sameTeamName(a: string, b: string): boolean {
+  return teamKey(a) === teamKey(b);
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { makeConfigDir, runCli } from '../support/cli-process.js';
@@ -67,8 +69,14 @@ describe('the built CLI: sbt-router backfill against a simulator on a free port'
       SBT_CONFIG_DIR: dir,
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('service.yaml: poll:');
-    expect(result.stderr).toContain('intervalSecs');
+    const line =
+      readFileSync(join(dir, 'service.yaml'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('intervalSecs')) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(result.stderr).toContain(
+      `${join(dir, 'service.yaml')}:${line} poll.intervalSecs: unknown key "intervalSecs". Fix: did you mean "intervalSeconds"?`,
+    );
     expect(sim.stats().total).toBe(0);
   });
 });

@@ -196,7 +196,7 @@ describe('sbt-router config check', () => {
     const { out, code } = await run(['config', 'check', dir]);
     expect(code).toBe(1);
     expect(out).toContain(
-      `${join(dir, 'routing.yaml')}:${line}: rules[0].any.patterns[0]: rule "evil" pattern: "ext(?!ension)" uses lookahead ("(?!"), which the linear-time pattern engine (RE2) does not support`,
+      `${join(dir, 'routing.yaml')}:${line} rules[0].any.patterns[0] (id evil): rule "evil" pattern: "ext(?!ension)" uses lookahead ("(?!"), which the linear-time pattern engine (RE2) does not support`,
     );
     expect(out).toMatch(/fix: rewrite without lookahead/);
   });

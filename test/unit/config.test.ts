@@ -29,23 +29,24 @@ describe('loadConfig', () => {
       expect(err).toBeInstanceOf(ConfigError);
       const problem = (err as ConfigError).problems[0]!;
       expect(problem.file).toBe(join(dir, 'service.yaml'));
-      expect(problem.key).toBe('poll');
-      expect(problem.fix).toContain('intervalSecond');
+      expect(problem.key).toBe('poll.intervalSecond');
+      expect(problem.line).toBe(2);
+      expect(problem.fix).toBe(
+        'did you mean "intervalSeconds"? Rename "intervalSecond" to "intervalSeconds" (see config/README.md)',
+      );
     }
   });
 
   it('reports a wrong type with its key path', () => {
     const dir = configDir({ 'service.yaml': 'worker:\n  concurrency: lots\n' });
     expect(() => loadConfig({ dir, env: {} })).toThrow(
-      /service\.yaml: worker\.concurrency: .*Fix: give "worker\.concurrency" a value of type number/,
+      /service\.yaml:2 worker\.concurrency: .*Fix: give "worker\.concurrency" a value of type number/,
     );
   });
 
   it('reports YAML syntax errors with a position', () => {
     const dir = configDir({ 'service.yaml': 'poll:\n  intervalSeconds: [1,\n' });
-    expect(() => loadConfig({ dir, env: {} })).toThrow(
-      /service\.yaml: line \d+, column \d+: YAML syntax error/,
-    );
+    expect(() => loadConfig({ dir, env: {} })).toThrow(/service\.yaml:\d+ \(column \d+\): YAML syntax error/);
   });
 
   it('rejects a bad environment variable by name', () => {
@@ -69,7 +70,7 @@ describe('gradebook protection in config', () => {
     );
     writeFileSync(join(dir, 'routing.yaml'), routing);
     expect(() => loadConfig({ dir, env: {} })).toThrow(
-      /routing\.yaml: categories\.gradebook_admin\.destination: gradebook work may never go to technicians/,
+      /routing\.yaml:\d+ categories\.gradebook_admin\.destination: gradebook work may never go to technicians/,
     );
   });
 });

@@ -11,6 +11,7 @@ export const RECID = '0A8C1E9A04B2D84F0E9A3B5C6D7E8F90';
 /** The default destinations and notes of issue 4 (inline, so other helpers' edits to config/ cannot move them). */
 export function makeRouting(overrides: { perSchool?: Record<string, string> } = {}): RoutingPolicyConfig {
   return routingPolicySchema.parse({
+    threshold: 2,
     teams: { perSchool: overrides.perSchool ?? {} },
     categories: {
       hardware: { displayName: 'Hardware', destination: null },

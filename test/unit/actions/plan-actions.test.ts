@@ -345,6 +345,26 @@ describe('planActions: human overrides and re-classification', () => {
     expect(after.kind).toBe('noop');
   });
 
+  it.each(['School\u00a0Technicians', 'school  technicians', 'ＳＣＨＯＯＬ TECHNICIANS'])(
+    'restricted work in the technicians team written as %j is still taken away (one team-name comparison)',
+    (team) => {
+      const gradebook = makeDecision('gradebook_admin');
+      const first = afterOurWrite(makeTicket(), planActions(makeTicket(), gradebook, makeContext()).fields);
+      const moved = afterPersonWrite(first, 'sdesk1', { OwnerTeam: team, Owner: 'tmiller' });
+      const plan = planActions(moved, gradebook, makeContext());
+      expect(plan.kind).toBe('restrict');
+      expect(plan.fields).toMatchObject({ OwnerTeam: 'Gradebook Managers', Owner: '' });
+    },
+  );
+
+  it('a technician login written with other case and spaces still loses a gradebook ticket', () => {
+    const ticket = makeTicket({ OwnerTeam: 'Gradebook Managers', Owner: 'T\u00a0Miller' });
+    const ctx = makeContext({ technicianLogins: new Set(['t  miller']) });
+    const plan = planActions(ticket, makeDecision('gradebook_admin'), ctx);
+    expect(plan.kind).toBe('restrict');
+    expect(plan.fields.Owner).toBe('');
+  });
+
   it('restricted work moved by a person to a non-technician team is an ordinary override', () => {
     const gradebook = makeDecision('gradebook_admin');
     const first = afterOurWrite(makeTicket(), planActions(makeTicket(), gradebook, makeContext()).fields);
@@ -484,6 +504,7 @@ describe('planActions: notes', () => {
     // Only the sections actions/ reads, so that edits to the rules section cannot break this test.
     const raw = parse(readFileSync('config/routing.yaml', 'utf8')) as Record<string, unknown>;
     const routing = routingPolicySchema.parse({
+      threshold: 2,
       fields: raw.fields,
       teams: raw.teams,
       categories: raw.categories,

@@ -28,6 +28,7 @@ function compileError(config: RoutingPolicyConfig): ConfigError {
 describe('rule language', () => {
   it('rejects unknown keys in a rule, naming the key', () => {
     const r = routingPolicySchema.safeParse({
+      threshold: 2,
       categories,
       rules: [{ id: 'a', category: 'hardware', anyy: ['x'] }],
     });
@@ -229,6 +230,7 @@ describe('compilePolicy refuses unsafe or broken policies with file, key and fix
   it('caps pattern length in the schema', () => {
     expect(
       routingPolicySchema.safeParse({
+        threshold: 2,
         categories,
         rules: [{ id: 'x', category: 'hardware', any: { patterns: ['a'.repeat(201)] } }],
       }).success,
@@ -257,6 +259,7 @@ describe('compilePolicy refuses unsafe or broken policies with file, key and fix
 
 describe('normaliseText', () => {
   const settings = routingPolicySchema.parse({
+    threshold: 2,
     categories,
     normalise: {
       cutAt: ['^on .{1,120}wrote:?$', '^sent from my ', '^confidentiality notice'],

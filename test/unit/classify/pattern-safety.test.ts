@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   formatProblems,
-  lineOfKey,
   loadConfig,
   routingPolicySchema,
   type RoutingPolicyConfig,
 } from '../../../src/config/index.js';
 import {
+  checkPolicyCompiles,
   classifyTicket,
   compilePolicy,
   createTextNormaliser,
@@ -136,21 +136,21 @@ describe('syntax RE2 lacks is refused at load with rule id, line, pattern and fi
     const { dir, text } = configWithRule(
       `  - id: admin-${construct.replace(/\W/g, '')}\n    category: hardware\n    any:\n      patterns:\n        - ${quoted}\n`,
     );
-    // config check, start-up and reload all run loadConfig and then compilePolicy on its routingSource.
-    const cfg = loadConfig({ dir, env: {} });
-    const err = compileError(() => compilePolicy(cfg.routing, cfg.policyVersion, cfg.routingSource));
+    // config check, start-up and reload all run loadConfig with the policy compiler as its check.
+    const err = compileError(() => loadConfig({ dir, env: {}, checkPolicy: checkPolicyCompiles }));
     expect(err.problems).toHaveLength(1);
     const expectedLine = lineOf(text, `- ${quoted}`);
     expect(err.problems[0]).toEqual({
       file: join(dir, 'routing.yaml'),
       key: 'rules[0].any.patterns[0]',
       line: expectedLine,
+      ruleId: `admin-${construct.replace(/\W/g, '')}`,
       problem: `rule "admin-${construct.replace(/\W/g, '')}" pattern: "${pattern}" uses ${construct} ("${at}"), which the linear-time pattern engine (RE2) does not support`,
       fix: expect.stringMatching(fix) as unknown as string,
     });
     expect(err.problems[0]!.fix).toMatch(/RE2 syntax: see docs\/policy\.md, "Pattern syntax"$/);
     expect(err.message).toContain(
-      `${join(dir, 'routing.yaml')}:${expectedLine}: rules[0].any.patterns[0]: rule "admin-`,
+      `${join(dir, 'routing.yaml')}:${expectedLine} rules[0].any.patterns[0] (id admin-${construct.replace(/\W/g, '')}): rule "admin-`,
     );
   });
 
@@ -158,24 +158,17 @@ describe('syntax RE2 lacks is refused at load with rule id, line, pattern and fi
     const { dir, text } = configWithRule(
       "  - id: flow\n    category: hardware\n    any: { terms: [x], patterns: ['a(?=b)'] }\n",
     );
-    const cfg = loadConfig({ dir, env: {} });
-    const err = compileError(() => compilePolicy(cfg.routing, cfg.policyVersion, cfg.routingSource));
+    const err = compileError(() => loadConfig({ dir, env: {}, checkPolicy: checkPolicyCompiles }));
     expect(err.problems[0]).toMatchObject({
       key: 'rules[0].any.patterns[0]',
       line: lineOf(text, "patterns: ['a(?=b)']"),
     });
   });
 
-  it('maps a key to its nearest written ancestor and prints file:line', () => {
-    const lines = { rules: 3, 'rules[0]': 4, 'rules[0].any': 6 };
-    expect(lineOfKey(lines, 'rules[0].any.terms[2]')).toBe(6);
-    expect(lineOfKey(lines, 'rules[0].weight')).toBe(4);
-    expect(lineOfKey(lines, 'threshold')).toBeUndefined();
-    expect(lineOfKey(lines, 'constructor')).toBeUndefined();
-    expect(lineOfKey(undefined, 'rules')).toBeUndefined();
+  it('prints file:line', () => {
     expect(
       formatProblems([{ file: 'routing.yaml', line: 123, key: 'rules[0]', problem: 'p', fix: 'f' }]),
-    ).toBe('Invalid configuration (1 problem):\n  routing.yaml:123: rules[0]: p. Fix: f');
+    ).toBe('Invalid configuration (1 problem):\n  routing.yaml:123 rules[0]: p. Fix: f');
   });
 });
 
@@ -188,8 +181,12 @@ describe('e-mail noise patterns (normalise.cutAt, dropLines, forwardAt) use the 
       () => "  cutAt:\n    - '^on (?=.*wrote)'\n",
     );
     writeFileSync(join(dir, 'routing.yaml'), text);
-    const cfg = loadConfig({ dir, env: {} });
-    const err = compileError(() => compilePolicy(cfg.routing, cfg.policyVersion, cfg.routingSource));
+    const err = compileError(() => loadConfig({ dir, env: {}, checkPolicy: checkPolicyCompiles }));
+    const normalise = routingPolicySchema.parse({
+      threshold: 2,
+      categories,
+      normalise: { cutAt: ['^on (?=.*wrote)'] },
+    }).normalise;
     expect(err.problems).toEqual([
       expect.objectContaining({
         key: 'normalise.cutAt[0]',
@@ -199,7 +196,7 @@ describe('e-mail noise patterns (normalise.cutAt, dropLines, forwardAt) use the 
       }),
     ]);
     // The normaliser compiles with RE2 as well: V8's RegExp would have accepted this pattern.
-    expect(() => createTextNormaliser(cfg.routing.normalise)).toThrow(/uses lookahead/);
+    expect(() => createTextNormaliser(normalise)).toThrow(/uses lookahead/);
   });
 
   it('runs a cutAt pattern that hangs a backtracking engine on a 10,000-digit line', () => {
