@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { classifyTicket, compilePolicy } from '../../src/classify/index.js';
+import { classifyTicket, compileLoadedPolicy } from '../../src/classify/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { makeConfigDir, startCli, waitFor } from '../support/cli-process.js';
@@ -61,7 +61,7 @@ describe('worker processes: killed mid-run, another takes over', () => {
     expect(stopped.code).toBe(0);
 
     const config = loadConfig({ dir, env });
-    const policy = compilePolicy(config.routing, config.policyVersion);
+    const policy = compileLoadedPolicy(config);
     const stats = sim.stats();
     // Exactly one PATCH per ticket: a retried job re-reads the ticket, finds its fingerprint, writes nothing.
     // A PATCH in flight when the first worker was killed may be applied without its answer being counted.

@@ -54,6 +54,7 @@ describe('sbt-router config check --live against the HEAT simulator over HTTP', 
     );
     expect(routing).toContain('Telecom Team That Does Not Exist');
     writeFileSync(join(dir, 'routing.yaml'), routing);
+    copyFileSync('config/model.json', join(dir, 'model.json'));
   });
 
   afterAll(async () => {
@@ -110,6 +111,7 @@ describe('sbt-router config check --live against the HEAT simulator over HTTP', 
         join(fieldsDir, 'routing.yaml'),
         readFileSync('config/routing.yaml', 'utf8').replace('  scope: SBT_Scope', '  scope: SBT_NoSuchScope'),
       );
+      copyFileSync('config/model.json', join(fieldsDir, 'model.json'));
       writeFileSync(
         join(fieldsDir, 'service.yaml'),
         readFileSync('config/service.yaml', 'utf8').replace(
@@ -160,6 +162,7 @@ describe('sbt-router config check --live against the HEAT simulator over HTTP', 
     const wrongDir = mkdtempSync(join(tmpdir(), 'sbt-config-live-account-'));
     try {
       copyFileSync('config/routing.yaml', join(wrongDir, 'routing.yaml'));
+      copyFileSync('config/model.json', join(wrongDir, 'model.json'));
       writeFileSync(
         join(wrongDir, 'service.yaml'),
         readFileSync('config/service.yaml', 'utf8').replace(

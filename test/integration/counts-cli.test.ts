@@ -57,6 +57,7 @@ async function startTenant(at: Date): Promise<Tenant> {
   const prefix = `{counts-cli-${randomUUID()}}`;
   const dir = mkdtempSync(join(tmpdir(), 'counts-cli-'));
   copyFileSync(join('config', 'routing.yaml'), join(dir, 'routing.yaml'));
+  copyFileSync('config/model.json', join(dir, 'model.json'));
   writeFileSync(join(dir, 'service.yaml'), `queue:\n  prefix: '${prefix}'\nlogging:\n  level: error\n`);
   const env = {
     HEAT_BASE_URL: url,

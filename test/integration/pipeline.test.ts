@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { compilePolicy, classifyTicket } from '../../src/classify/index.js';
+import { compileLoadedPolicy, classifyTicket } from '../../src/classify/index.js';
 import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
 
 const redisUrl = inject('redisUrl');
@@ -22,7 +22,7 @@ describe('poll -> classify -> tag, against the simulator over HTTP with real Red
 
     const incidents = sim.list('incidents');
     expect(incidents).toHaveLength(300);
-    const policy = compilePolicy(config.routing, config.policyVersion);
+    const policy = compileLoadedPolicy(config);
     for (const ticket of incidents) {
       expect(ticket[fields.decisionHash], `ticket ${String(ticket.IncidentNumber)} untagged`).toBeTruthy();
       // What HEAT shows is what the engine decides from the ticket's current content.

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -149,6 +149,7 @@ function configDirWith(edits: ActionsPipelineOptions['routingEdits']): { dir: st
   const doc = parseDocument(readFileSync('config/routing.yaml', 'utf8'));
   for (const [path, value] of edits) doc.setIn(path, value);
   writeFileSync(join(dir, 'routing.yaml'), doc.toString());
+  copyFileSync('config/model.json', join(dir, 'model.json'));
   writeFileSync(join(dir, 'service.yaml'), readFileSync('config/service.yaml', 'utf8'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

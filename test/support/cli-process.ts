@@ -11,6 +11,7 @@ export function makeConfigDir(serviceYaml: string): { dir: string; prefix: strin
   const dir = mkdtempSync(join(tmpdir(), 'sbt-e2e-config-'));
   const prefix = `{e${randomBytes(4).toString('hex')}}`;
   copyFileSync(resolve('config/routing.yaml'), join(dir, 'routing.yaml'));
+  copyFileSync('config/model.json', join(dir, 'model.json'));
   writeFileSync(join(dir, 'service.yaml'), `queue:\n  prefix: '${prefix}'\n${serviceYaml}`);
   return { dir, prefix };
 }

@@ -11,6 +11,7 @@ import { registerEvalRealCommand } from '../../src/cli/commands/eval-real.js';
 import { registerEvaluateCommand } from '../../src/cli/commands/evaluate.js';
 import { registerExplainCommand } from '../../src/cli/commands/explain.js';
 import { registerReplayCommand } from '../../src/cli/commands/replay.js';
+import { rulesOnly } from '../support/rules-only.js';
 
 async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
   const stdout = new PassThrough();
@@ -154,9 +155,10 @@ describe('sbt-router replay', () => {
   it('shows the tickets an edit moves and the counts per category', async () => {
     const before = mkdtempSync(join(tmpdir(), 'sbt-before-'));
     const after = mkdtempSync(join(tmpdir(), 'sbt-after-'));
-    copyFileSync('config/routing.yaml', join(before, 'routing.yaml'));
+    // The rules alone, so that the edit's effect is the rules' own.
+    const original = rulesOnly(readFileSync('config/routing.yaml', 'utf8'));
+    writeFileSync(join(before, 'routing.yaml'), original);
     // The admin's edit: a new rule makes "walkie-talkie" a telephone word.
-    const original = readFileSync('config/routing.yaml', 'utf8');
     const edited = original.replace(
       'rules:\n',
       () => 'rules:\n  - id: tel-walkie\n    category: telephone\n    weight: 5\n    any: [walkie-talkie]\n',
@@ -191,6 +193,7 @@ describe('sbt-router config check', () => {
       () => "rules:\n  - id: evil\n    category: hardware\n    any: { patterns: ['ext(?!ension)'] }\n",
     );
     writeFileSync(join(dir, 'routing.yaml'), text);
+    copyFileSync('config/model.json', join(dir, 'model.json'));
     const line = text.split('\n').indexOf("    any: { patterns: ['ext(?!ension)'] }") + 1;
     expect(line).toBeGreaterThan(1);
     const { out, code } = await run(['config', 'check', dir]);
@@ -209,6 +212,7 @@ describe('sbt-router config check', () => {
         "rules:\n  - id: ref-number\n    category: hardware\n    any: { patterns: ['ref:\\d*\\d*\\d*\\d*z', 'error:(\\w|\\d)+$', 'x(a|a)*$'] }\n",
     );
     writeFileSync(join(dir, 'routing.yaml'), text);
+    copyFileSync('config/model.json', join(dir, 'model.json'));
     const { out, code } = await run(['config', 'check', dir]);
     expect(out).toMatch(/OK \(policy [0-9a-f]{12}, \d+ rules, threshold 2\)/);
     expect(code).toBe(0);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ function configDir(edit: { routing?: (text: string) => string; service?: (text: 
   if (edit.routing) expect(routing).not.toBe(SHIPPED_ROUTING);
   if (edit.service) expect(service).not.toBe(SHIPPED_SERVICE);
   writeFileSync(join(dir, 'routing.yaml'), routing);
+  copyFileSync('config/model.json', join(dir, 'model.json'));
   writeFileSync(join(dir, 'service.yaml'), service);
   return { dir, routing, service };
 }
@@ -162,10 +163,10 @@ describe('every stage at once', () => {
     expect(byKey.get('rules[0].any.patterns[0]')).toMatchObject({
       line: lineOf(routing, "patterns: ['(unclosed']"),
       ruleId: 'broken-regex',
-      fix: 'correct the pattern syntax (JavaScript regular expressions; escape "." "(" "[" with a backslash)',
+      fix: 'correct the pattern syntax: escape "." "(" "[" with a backslash, write \\x{e9} rather than \\u00e9; RE2 syntax: see docs/policy.md, "Pattern syntax"',
     });
     expect(byKey.get('rules[0].any.patterns[0]')!.problem).toMatch(
-      /^pattern: not a valid regular expression/,
+      /^rule "broken-regex" pattern: "\(unclosed" is not a valid RE2 regular expression/,
     );
   });
 
@@ -173,12 +174,11 @@ describe('every stage at once', () => {
     const { dir } = configDir({
       service: (t) => t.replace('poll:\n  enabled: true', 'poll:\n  enabeld: true'),
       routing: (t) =>
-        t
-          .replace('destination: Web Services', 'destination: null')
-          .replace(
-            'rules:\n',
-            () => "rules:\n  - id: evil\n    category: hardware\n    any: { patterns: ['(a+)+$'] }\n",
-          ),
+        t.replace('destination: Web Services', 'destination: null').replace(
+          'rules:\n',
+          // RE2 runs (a+)+$ in linear time; a lookahead is what it refuses.
+          () => "rules:\n  - id: evil\n    category: hardware\n    any: { patterns: ['a(?=b)'] }\n",
+        ),
     });
     const keys = problemsOf(dir).map(
       (p) => `${p.file.endsWith('service.yaml') ? 'service' : 'routing'} ${p.key}`,

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../src/config/index.js';
 function configDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sbt-config-'));
   copyFileSync(join('config', 'routing.yaml'), join(dir, 'routing.yaml'));
+  copyFileSync('config/model.json', join(dir, 'model.json'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
@@ -69,6 +70,7 @@ describe('gradebook protection in config', () => {
       '$1school technicians ',
     );
     writeFileSync(join(dir, 'routing.yaml'), routing);
+    copyFileSync('config/model.json', join(dir, 'model.json'));
     expect(() => loadConfig({ dir, env: {} })).toThrow(
       /routing\.yaml:\d+ categories\.gradebook_admin\.destination: gradebook work may never go to technicians/,
     );

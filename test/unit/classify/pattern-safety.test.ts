@@ -53,6 +53,7 @@ function configWithRule(ruleYaml: string): { dir: string; text: string } {
   copyFileSync('config/service.yaml', join(dir, 'service.yaml'));
   const text = readFileSync('config/routing.yaml', 'utf8').replace('rules:\n', () => `rules:\n${ruleYaml}`);
   writeFileSync(join(dir, 'routing.yaml'), text);
+  copyFileSync('config/model.json', join(dir, 'model.json'));
   return { dir, text };
 }
 
@@ -181,6 +182,7 @@ describe('e-mail noise patterns (normalise.cutAt, dropLines, forwardAt) use the 
       () => "  cutAt:\n    - '^on (?=.*wrote)'\n",
     );
     writeFileSync(join(dir, 'routing.yaml'), text);
+    copyFileSync('config/model.json', join(dir, 'model.json'));
     const err = compileError(() => loadConfig({ dir, env: {}, checkPolicy: checkPolicyCompiles }));
     const normalise = routingPolicySchema.parse({
       threshold: 2,
