@@ -296,7 +296,10 @@ function combineWithModel(
   } else {
     const top = prediction.top;
     const min = settings.minProbability[top] ?? settings.minProbability.default ?? 0;
-    category = p[top] >= min ? top : 'unclassified';
+    // Hardware and software access both stay with the technicians: when the model is unsure which
+    // of the two, but sure of the scope, the ticket is routed by its scope.
+    const sure = CATEGORY_SCOPES[top] === 'in_scope' ? p.hardware + p.software_access : p[top];
+    category = sure >= min ? top : 'unclassified';
     decidedBy = 'model';
     ruleId = category === 'unclassified' ? 'model-low-confidence' : 'model';
   }

@@ -23,6 +23,7 @@ const OWN = [
   'test/fixtures/labelled-tickets.jsonl',
   'test/fixtures/holdout-tickets.jsonl',
   'test/fixtures/school-voices.jsonl',
+  'test/fixtures/office-voices.jsonl',
 ];
 
 interface EvalSchoolOptions {
