@@ -11,7 +11,7 @@ import {
 import type { ModelSettings } from '../config/index.js';
 import type { CompiledPolicy, CompiledRule } from './compile-policy.js';
 import { predictTicket, type LinearModel } from './linear-model.js';
-import { foldText } from './normalise-text.js';
+import { foldText, type NormalisedText, type TextNormaliser } from './normalise-text.js';
 
 /** A reason shows at most this many matches (the rule fired; the rest add nothing for a reader). */
 const MAX_MATCHES_PER_REASON = 10;
@@ -39,13 +39,36 @@ export function confidenceOf(winnerScore: number, runnerUpScore: number | null, 
  * phrases and patterns and the model's feature names, never ticket text.
  */
 export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Decision {
-  const byRules = classifyByRules(ticket, policy);
-  if (policy.model === null || policy.modelSettings === null) return { ...byRules, decidedBy: 'rules' };
-  return combineWithModel(byRules, ticket, policy, policy.model, policy.modelSettings);
+  if (policy.model === null || policy.modelSettings === null)
+    return { ...classifyByRules(ticket, policy), decidedBy: 'rules' };
+  // Rules and model read the same normalised fields: normalise each once.
+  const normaliser = onceEach(policy.normaliser);
+  const byRules = classifyByRules(ticket, policy, normaliser);
+  return combineWithModel(byRules, ticket, policy, policy.model, policy.modelSettings, normaliser);
+}
+
+/** A normaliser that remembers its answers for one ticket (the same value and body flag). */
+function onceEach(normaliser: TextNormaliser): TextNormaliser {
+  const seen = new Map<unknown, [NormalisedText | undefined, NormalisedText | undefined]>();
+  return {
+    normalise(value: unknown, body: boolean): NormalisedText {
+      let entry = seen.get(value);
+      if (entry === undefined) {
+        entry = [undefined, undefined];
+        seen.set(value, entry);
+      }
+      const slot = body ? 1 : 0;
+      return (entry[slot] ??= normaliser.normalise(value, body));
+    },
+  };
 }
 
 /** The rules alone (the policy's words): the first stage of classifyTicket. */
-export function classifyByRules(ticket: HeatRecord, policy: CompiledPolicy): Decision {
+export function classifyByRules(
+  ticket: HeatRecord,
+  policy: CompiledPolicy,
+  normaliser: TextNormaliser = policy.normaliser,
+): Decision {
   const nItems = policy.items.length;
   // slot[item] = 1 + index into hitField/hitValue when the item matched.
   const slot = new Int32Array(nItems);
@@ -53,7 +76,7 @@ export function classifyByRules(ticket: HeatRecord, policy: CompiledPolicy): Dec
   const hitValue: string[] = [];
 
   for (const field of policy.fields) {
-    const text = policy.normaliser.normalise(ticket[field.name], field.body);
+    const text = normaliser.normalise(ticket[field.name], field.body);
     const tokens = text.tokens;
     if (tokens.length === 0) continue;
     const words = field.words;
@@ -264,8 +287,9 @@ function combineWithModel(
   policy: CompiledPolicy,
   model: LinearModel,
   settings: ModelSettings,
+  normaliser: TextNormaliser,
 ): Decision {
-  const prediction = predictTicket(model, ticket, policy.normaliser, policy.bodyFields);
+  const prediction = predictTicket(model, ticket, normaliser, policy.bodyFields);
   const p = prediction.probabilities;
   const ranked = (Object.entries(p) as Array<[CategoryId, number]>)
     .filter(([, v]) => v > 0)

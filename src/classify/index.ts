@@ -11,6 +11,12 @@ export { evaluateCorpus, evaluateDecisions } from './evaluate-corpus.js';
 export type { EvaluationReport, EvaluationMiss, CategoryFigures, LabelledTicket } from './evaluate-corpus.js';
 export { compareDecisions } from './compare-decisions.js';
 export type { DecisionComparison, DecisionChange, CategoryMove } from './compare-decisions.js';
-export { ticketFeatures, DEFAULT_FEATURE_SETTINGS } from './ticket-features.js';
-export { loadLinearModel, modelLogits, predictTicket, softmax } from './linear-model.js';
+export {
+  ticketFeatures,
+  ticketFeatureKeys,
+  featureKey,
+  forEachFeatureHash,
+  DEFAULT_FEATURE_SETTINGS,
+} from './ticket-features.js';
+export { loadLinearModel, modelLogits, hashedLogits, predictTicket, softmax } from './linear-model.js';
 export type { LinearModel, ModelPrediction } from './linear-model.js';

@@ -54,3 +54,120 @@ export function ticketFeatures(
   }
   return [...out];
 }
+
+/*
+ * The same features as numbers, for scoring without building strings: each feature string's 53-bit key
+ * from two 32-bit hashes (FNV-1a and a multiply-xorshift), computed as the string would be spelled.
+ * ticketFeatureKeys(t) equals ticketFeatures(t).map(featureKey) as a set (test/unit/classify/model.test.ts).
+ */
+const H1_START = 0x811c9dc5;
+const H2_START = 0x9747b28c;
+
+interface HashState {
+  h1: number;
+  h2: number;
+}
+
+function mix(s: HashState, code: number): void {
+  s.h1 = Math.imul(s.h1 ^ code, 0x01000193);
+  let h2 = Math.imul(s.h2 ^ code, 0x5bd1e995);
+  h2 ^= h2 >>> 15;
+  s.h2 = h2;
+}
+
+function mixText(s: HashState, text: string): void {
+  for (let i = 0; i < text.length; i++) mix(s, text.charCodeAt(i));
+}
+
+function keyOf(s: HashState): number {
+  return (s.h1 >>> 0) * 2097152 + ((s.h2 >>> 0) & 0x1fffff);
+}
+
+/** The two 32-bit hashes of one feature string. */
+export function featureHashes(feature: string): HashState {
+  const s = { h1: H1_START, h2: H2_START };
+  mixText(s, feature);
+  return s;
+}
+
+/** Hash states after the prefixes of word and character n-gram features. */
+const W_PREFIX = featureHashes('w:');
+const C_PREFIX = featureHashes('c:');
+
+/** The numeric key of one feature string. */
+export function featureKey(feature: string): number {
+  const s = { h1: H1_START, h2: H2_START };
+  mixText(s, feature);
+  return keyOf(s);
+}
+
+/**
+ * Calls `emit(h1, h2)` for every feature of ticketFeatures(ticket) (repeats included), without building
+ * the feature strings: the two 32-bit hashes of each feature string as it would be spelled.
+ */
+export function forEachFeatureHash(
+  ticket: HeatRecord,
+  normaliser: TextNormaliser,
+  settings: FeatureSettings,
+  bodyFields: ReadonlySet<string>,
+  emit: (h1: number, h2: number) => void,
+): void {
+  const min = settings.charNgramMin;
+  const max = settings.charNgramMax;
+  for (const field of settings.textFields) {
+    const text = normaliser.normalise(ticket[field], bodyFields.has(field)).folded;
+    if (text === '') continue;
+    const words = text.match(LETTER_WORD) ?? [];
+    let previous: string | null = null;
+    for (const word of words) {
+      if (word.length < 2) {
+        previous = null;
+        continue;
+      }
+      let a = W_PREFIX.h1;
+      let b = W_PREFIX.h2;
+      for (let k = 0; k < word.length; k++) {
+        const c = word.charCodeAt(k);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b ^ c, 0x5bd1e995);
+        b ^= b >>> 15;
+      }
+      emit(a, b);
+      if (settings.wordBigrams && previous !== null) {
+        const h = featureHashes(`b:${previous}_${word}`);
+        emit(h.h1, h.h2);
+      }
+      previous = word;
+      const length = word.length + 2; // "<" word ">"
+      for (let i = 0; i + min <= length; i++) {
+        a = C_PREFIX.h1;
+        b = C_PREFIX.h2;
+        for (let j = i; j < length && j - i < max; j++) {
+          const c = j === 0 ? 60 : j === length - 1 ? 62 : word.charCodeAt(j - 1);
+          a = Math.imul(a ^ c, 0x01000193);
+          b = Math.imul(b ^ c, 0x5bd1e995);
+          b ^= b >>> 15;
+          if (j - i + 1 >= min) emit(a, b);
+        }
+      }
+    }
+  }
+  for (const field of settings.valueFields) {
+    const raw = ticket[field];
+    if (typeof raw !== 'string' || raw.trim() === '') continue;
+    const h = featureHashes(`v:${field}=${foldText(raw).trim()}`);
+    emit(h.h1, h.h2);
+  }
+}
+
+/** The keys of ticketFeatures(ticket) (for tests: the hashed path must see the same features). */
+export function ticketFeatureKeys(
+  ticket: HeatRecord,
+  normaliser: TextNormaliser,
+  settings: FeatureSettings,
+  bodyFields: ReadonlySet<string>,
+): Set<number> {
+  const out = new Set<number>();
+  forEachFeatureHash(ticket, normaliser, settings, bodyFields, (h1, h2) => out.add(keyOf({ h1, h2 })));
+  return out;
+}
