@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import { checkTenantFields } from '../../actions/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
-import { buildRuntime, createService } from '../../main.js';
 import { createLogger } from '../../observability/index.js';
-import { isPermanentJobError, processTicket, type ProcessOutcome } from '../../process-ticket.js';
+import {
+  buildRuntime,
+  createService,
+  isPermanentJobError,
+  processTicket,
+  type ProcessOutcome,
+} from '../../service/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 

@@ -1,12 +1,11 @@
 import { watch } from 'node:fs';
 import type { Command } from 'commander';
-import { createService } from '../../main.js';
+import { createService, startHttpForService } from '../../service/index.js';
 import { createLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadConfigOrExplain } from '../load-config-or-explain.js';
 import { ConfigError, formatProblems, type ConfigProblem } from '../../config/index.js';
 import { heatClientConfigFrom } from '../../heat/index.js';
-import { startHttpForService } from '../../start-http-for-service.js';
 
 export function registerWorkerCommand(program: Command, ctx: CliContext): void {
   program

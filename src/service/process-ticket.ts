@@ -1,10 +1,10 @@
-import { applyActions, planActions, RestrictedMoveRefusedError, sameFieldValue } from './actions/index.js';
-import { classifyTicket } from './classify/index.js';
-import type { CountsService } from './counts/index.js';
-import type { ActionPlan, CategoryId, Decision, ScopeId, Ticket } from './domain/index.js';
-import { isTicketPermanentError, type HeatClient } from './heat/index.js';
-import type { Logger } from './observability/index.js';
-import type { JobMeta, ProcessedStore, TicketJob } from './queue/index.js';
+import { applyActions, planActions, RestrictedMoveRefusedError, sameFieldValue } from '../actions/index.js';
+import { classifyTicket } from '../classify/index.js';
+import type { CountsService } from '../counts/index.js';
+import type { ActionPlan, CategoryId, Decision, ScopeId, Ticket } from '../domain/index.js';
+import { isTicketPermanentError, type HeatClient } from '../heat/index.js';
+import type { Logger } from '../observability/index.js';
+import type { JobMeta, ProcessedStore, TicketJob } from '../queue/index.js';
 import type { RuntimeState } from './runtime-state.js';
 
 export interface ProcessTicketDeps {

@@ -1,8 +1,8 @@
-import type { LoadedConfig } from './config/index.js';
-import { createHttpServer, type HttpServer } from './http/index.js';
-import type { Service } from './main.js';
-import { sameInstant } from './ingest/index.js';
-import { createReadinessCheck, type Logger } from './observability/index.js';
+import type { LoadedConfig } from '../config/index.js';
+import { createHttpServer, type HttpServer } from '../http/index.js';
+import type { Service } from './create-service.js';
+import { sameInstant } from '../ingest/index.js';
+import { createReadinessCheck, type Logger } from '../observability/index.js';
 
 /** Builds and starts the HTTP face (webhook, health, readiness, metrics) of a running service. */
 export async function startHttpForService(

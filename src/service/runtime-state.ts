@@ -1,5 +1,5 @@
-import type { CompiledPolicy } from './classify/index.js';
-import type { LoadedConfig } from './config/index.js';
+import type { CompiledPolicy } from '../classify/index.js';
+import type { LoadedConfig } from '../config/index.js';
 
 /** The config and compiled policy in force; swapped whole on a successful reload, never half-way. */
 export interface RuntimeState {

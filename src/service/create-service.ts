@@ -1,24 +1,24 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ACCOUNT_FIX, checkTenantFields, isAccountMismatch } from './actions/index.js';
-import { checkPolicyCompiles, compileLoadedPolicy } from './classify/index.js';
-import { ConfigError, loadConfig, type LoadedConfig } from './config/index.js';
-import { createCountsService, type CountsService } from './counts/index.js';
-import { createHeatClient, heatClientConfigFrom, type HeatClient } from './heat/index.js';
+import { ACCOUNT_FIX, checkTenantFields, isAccountMismatch } from '../actions/index.js';
+import { checkPolicyCompiles, compileLoadedPolicy } from '../classify/index.js';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
+import { createCountsService, type CountsService } from '../counts/index.js';
+import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../heat/index.js';
 import {
   createPollScheduler,
   createWatermarkStore,
   pollChangedTickets,
   type PollScheduler,
   type PollResult,
-} from './ingest/index.js';
+} from '../ingest/index.js';
 import {
   createMetrics,
   createThrottledErrorLog,
   type Logger,
   type Metrics,
   type QueueProgress,
-} from './observability/index.js';
+} from '../observability/index.js';
 import { isPermanentJobError, processTicket, type ProcessOutcome } from './process-ticket.js';
 import {
   createProcessedStore,
@@ -28,7 +28,7 @@ import {
   createTicketWorker,
   type ProcessedStore,
   type TicketQueue,
-} from './queue/index.js';
+} from '../queue/index.js';
 import type { RuntimeState } from './runtime-state.js';
 
 export interface ServiceOptions {
