@@ -10,3 +10,5 @@ export { createProcessedStore } from './processed-store.js';
 export type { ProcessedStore } from './processed-store.js';
 export { createRetryStore } from './retry-store.js';
 export type { RetryStore } from './retry-store.js';
+export { failedJobFacts, failedJobOutcome } from './job-outcome.js';
+export type { FailedJobFacts, FailedJobOutcome } from './job-outcome.js';

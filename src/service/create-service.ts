@@ -26,6 +26,8 @@ import {
   createRetryStore,
   createTicketQueue,
   createTicketWorker,
+  failedJobFacts,
+  failedJobOutcome,
   type ProcessedStore,
   type TicketQueue,
 } from '../queue/index.js';
@@ -278,16 +280,10 @@ export function createService(options: ServiceOptions): Service {
   });
   worker.on('failed', (job, err) => {
     lastJobFinishedAt = new Date();
-    // dropped: HEAT refused the data or has no such ticket (not retried); failed: retries ran out.
-    const dropped = !job || err.name === 'UnrecoverableError';
-    // A job whose workers kept dying (stalled past BullMQ's limit) has failed for good as well.
-    const failed =
-      job !== undefined &&
-      (job.attemptsMade >= (job.opts.attempts ?? 1) ||
-        /stalled more than allowable limit/i.test(err.message));
-    metrics.jobs.inc({ outcome: dropped ? 'dropped' : failed ? 'failed' : 'retried' });
+    const outcome = failedJobOutcome(failedJobFacts(job, err));
+    metrics.jobs.inc({ outcome });
     const recId = (job?.data as { recId?: unknown } | undefined)?.recId;
-    if (!dropped && failed && typeof recId === 'string') {
+    if (outcome === 'failed' && typeof recId === 'string') {
       // Out of attempts for a reason that may pass: the next poll tick takes it back (retry-store.ts).
       retry.add(recId).catch((e: unknown) =>
         logger.error('could not remember a failed ticket for retry', {

@@ -2,13 +2,8 @@ import type { Command } from 'commander';
 import { checkTenantFields } from '../../actions/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { createLogger } from '../../observability/index.js';
-import {
-  buildRuntime,
-  createService,
-  isPermanentJobError,
-  processTicket,
-  type ProcessOutcome,
-} from '../../service/index.js';
+import { buildRuntime, createService, processTicket, type ProcessOutcome } from '../../service/index.js';
+import { failedJobFacts, failedJobOutcome } from '../../queue/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 
@@ -143,13 +138,8 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       });
       let failed = 0;
       svc.worker.on('failed', (job, err) => {
-        if (
-          job &&
-          (job.attemptsMade >= service.worker.attempts ||
-            isPermanentJobError(err) ||
-            err.name === 'UnrecoverableError')
-        )
-          failed += 1;
+        // Dropped (HEAT refused it) or out of attempts: the rule the worker's metrics use.
+        if (job && failedJobOutcome(failedJobFacts(job, err)) !== 'retried') failed += 1;
       });
       try {
         await svc.start();
