@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ACCOUNT_FIX, checkTenantFields, isAccountMismatch } from '../actions/index.js';
 import { checkPolicyCompiles, compileLoadedPolicy } from '../classify/index.js';
-import { ConfigError, loadConfig, type LoadedConfig } from '../config/index.js';
+import { ConfigError, loadConfig, reloadDiff, type LoadedConfig } from '../config/index.js';
 import { createCountsService, type CountsService } from '../counts/index.js';
 import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../heat/index.js';
 import {
@@ -83,8 +83,6 @@ interface JobSummary {
   patched: boolean;
   noted: boolean;
 }
-
-const RESTART_SECTIONS = ['heat', 'poll', 'worker', 'queue', 'counts', 'http'] as const;
 
 export function buildRuntime(config: LoadedConfig): RuntimeState {
   return {
@@ -417,24 +415,8 @@ export function createService(options: ServiceOptions): Service {
           env: options.env ?? process.env,
           checkPolicy: checkPolicyCompiles,
         });
-        // The policy, mode, school allow list and kill switch apply to the next job. Connections,
-        // intervals, concurrency and HEAT field names were fixed when the process started: they stay as
-        // they were until a restart, so every module keeps reading one consistent set.
-        const startup = options.config;
-        const needRestart: string[] = RESTART_SECTIONS.filter(
-          (key) => JSON.stringify(next.service[key]) !== JSON.stringify(startup.service[key]),
-        );
-        if (JSON.stringify(next.routing.fields) !== JSON.stringify(startup.routing.fields)) {
-          needRestart.push('routing.fields');
-        }
-        const frozen: LoadedConfig = {
-          ...next,
-          service: {
-            ...next.service,
-            ...Object.fromEntries(RESTART_SECTIONS.map((key) => [key, startup.service[key]])),
-          },
-          routing: { ...next.routing, fields: startup.routing.fields },
-        };
+        // Only the policy-level settings apply now; the rest waits for a restart (config/reload-diff.ts).
+        const { frozen, needRestart } = reloadDiff(options.config, next);
         runtime = buildRuntime(frozen);
         metrics.configReloads.inc({ outcome: 'accepted' });
         logger.info('config reloaded', { event: 'config_reloaded', policyVersion: next.policyVersion });
