@@ -1,10 +1,10 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ACCOUNT_FIX, checkTenantFields, isAccountMismatch } from '../actions/index.js';
+import { createAccountCheck, createTenantFieldsCheck } from '../actions/index.js';
 import { checkPolicyCompiles, compileLoadedPolicy } from '../classify/index.js';
 import { ConfigError, loadConfig, reloadDiff, type LoadedConfig } from '../config/index.js';
 import { createCountsService, type CountsService } from '../counts/index.js';
-import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../heat/index.js';
+import { createHeatClient, heatClientConfigFrom, probeChangeQuery, type HeatClient } from '../heat/index.js';
 import {
   createPollScheduler,
   createWatermarkStore,
@@ -133,100 +133,17 @@ export function createService(options: ServiceOptions): Service {
         fields: runtime.config.routing.fields,
       })
     : null;
-  let missingFields: ReadonlySet<string> = new Set();
   let lastJobFinishedAt: Date | null = null;
   let lastPollAt: Date | null = null;
-  let accountChecked = false;
-
-  // Which custom fields the tenant lacks, read once from a sample record. When HEAT cannot be read at
-  // start-up the check runs again before the next job, so that a missing field is never sent (HEAT
-  // would refuse every PATCH naming it).
-  let tenantFieldsChecked: Promise<void> | null = null;
-  const ensureTenantFields = (): Promise<void> => {
-    tenantFieldsChecked ??= checkTenantFields(
-      heat,
-      runtime.config.routing.fields,
-      service.heat.incidentSet,
-    ).then(
-      (missing) => {
-        missingFields = new Set(missing);
-        if (missing.length > 0) {
-          logger.warn('the HEAT tenant lacks custom fields; they will not be written', {
-            event: 'tenant_fields_missing',
-            fields: missing,
-          });
-        }
-      },
-      (err: unknown) => {
-        tenantFieldsChecked = null;
-        logger.warn('could not read a sample incident to check custom fields; will try again', {
-          event: 'tenant_fields_unchecked',
-          error: (err as Error).message,
-        });
-        throw err;
-      },
-    );
-    return tenantFieldsChecked;
-  };
-
-  /**
-   * heat-api.md §6/§15 leave open whether HEAT takes a full timestamp in $filter and whether it compares
-   * in UTC: ask for the newest change with the same filter the poll uses, and say so loudly when HEAT
-   * does not return it.
-   */
-  const probeChangeQuery = async (): Promise<void> => {
-    // The day-granular form pages a whole day with $skip: the newest change need not be on page one.
-    if (service.heat.filterDateFormat !== 'timestamp') return;
-    try {
-      let newest: Record<string, unknown> | undefined;
-      for await (const page of heat.pages(service.heat.incidentSet, {
-        orderby: 'LastModDateTime desc',
-        select: ['RecId', 'LastModDateTime'],
-        top: 1,
-      })) {
-        newest = page[0];
-        break;
-      }
-      const at = typeof newest?.LastModDateTime === 'string' ? newest.LastModDateTime : null;
-      if (!newest || !at) return;
-      let found = false;
-      for await (const page of heat.changedSince(at, {
-        set: service.heat.incidentSet,
-        overlapMs: 0,
-        top: 100,
-      })) {
-        found = page.some((r) => r.RecId === newest.RecId);
-        break;
-      }
-      if (!found) {
-        logger.error('the change query does not return the newest change: polling would miss changes', {
-          event: 'change_query_probe_failed',
-          filterDateFormat: service.heat.filterDateFormat,
-          fix: 'set heat.filterDateFormat: date in service.yaml and raise poll.overlapSeconds to 86400',
-        });
-      }
-    } catch (err) {
-      logger.error('the change query was refused by HEAT', {
-        event: 'change_query_probe_failed',
-        error: (err as Error).message,
-        fix: 'set heat.filterDateFormat: date in service.yaml (for tenants that refuse full timestamps)',
-      });
-    }
-  };
+  const tenantFields = createTenantFieldsCheck(
+    heat,
+    runtime.config.routing.fields,
+    service.heat.incidentSet,
+    logger,
+  );
+  const checkAccount = createAccountCheck(service.heat.account, logger);
   const recordOutcome = (o: ProcessOutcome) => {
-    if (o.writtenBy !== null && !accountChecked) {
-      accountChecked = true;
-      if (isAccountMismatch(service.heat.account, o.writtenBy)) {
-        // Echo and override detection read LastModBy: with the wrong account every echo costs a job and
-        // a person's edits may be taken for ours.
-        logger.error('HEAT stamps our writes with another login than heat.account', {
-          event: 'account_mismatch',
-          configured: service.heat.account,
-          stampedBy: o.writtenBy,
-          fix: ACCOUNT_FIX,
-        });
-      }
-    }
+    checkAccount(o.writtenBy);
     metrics.ticketsClassified.inc({ category: o.category, scope: o.scope });
     if (o.plan.moveTo && o.patched && !o.moveRefused) metrics.ticketMoves.inc({ destination: o.plan.moveTo });
     if (o.plan.override) metrics.overrides.inc({ category: o.category });
@@ -244,7 +161,7 @@ export function createService(options: ServiceOptions): Service {
     autorun: false,
     handler: async (job, meta) => {
       const endTimer = metrics.jobSeconds.startTimer();
-      await ensureTenantFields().catch(() => undefined);
+      await tenantFields.ensure().catch(() => undefined);
       try {
         const o = await processTicket(job, meta, {
           heat,
@@ -252,7 +169,7 @@ export function createService(options: ServiceOptions): Service {
           runtime: () => runtime,
           processed,
           counts,
-          missingFields,
+          missingFields: tenantFields.missing(),
           onOutcome: recordOutcome,
           onMoveRefused: (destination) => metrics.ticketMovesRefused.inc({ destination }),
           requeue: (recId) => queue.enqueue({ recId, source: 'poll' }),
@@ -375,8 +292,8 @@ export function createService(options: ServiceOptions): Service {
       };
     },
     async start() {
-      await ensureTenantFields().catch(() => undefined);
-      await probeChangeQuery();
+      await tenantFields.ensure().catch(() => undefined);
+      await probeChangeQuery(heat, service.heat, logger);
       if (!/\{[^}]+\}/.test(prefix)) {
         logger.warn('queue.prefix has no {hash tag}: BullMQ fails with CROSSSLOT on a Redis Cluster', {
           event: 'queue_prefix_untagged',
