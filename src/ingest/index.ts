@@ -1,4 +1,6 @@
-export { pollChangedTickets, sameInstant } from './poll-changed-tickets.js';
+export { pollChangedTickets } from './poll-changed-tickets.js';
+export { isEcho, sameInstant } from './is-echo.js';
+export type { TicketVersion } from './is-echo.js';
 export type { PollDeps, PollSettings, PollResult } from './poll-changed-tickets.js';
 export { createWatermarkStore } from './watermark-store.js';
 export type { WatermarkStore } from './watermark-store.js';
