@@ -1,9 +1,9 @@
-import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config/index.js';
 import { isCategoryId, SCOPE_IDS, type Decision } from '../domain/index.js';
-import type { HeatClient } from '../heat/index.js';
+import { coerceError, type HeatClient } from '../heat/index.js';
 import { createThrottledErrorLog, type Logger } from '../observability/index.js';
+import { createScheduledJob, type ScheduledJob } from '../queue/index.js';
 import type { CountFieldNames } from './count-field-values.js';
 import type { CountsContext, TicketTagFields } from './counts-context.js';
 import { countsKeys } from './counts-keys.js';
@@ -149,8 +149,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
-  let queue: Queue | undefined;
-  let worker: Worker | undefined;
+  let nightly: ScheduledJob | undefined;
   let bullConnection: Redis | undefined;
   let nightlyTask: Promise<void> | undefined;
   /** Ends the current wait of the nightly set-up (for Redis, or before a retry) when stop() is called. */
@@ -201,47 +200,41 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
   async function startNightly(connection: Redis): Promise<void> {
     while (!stopped && connection.status !== 'ready') await waitFor({ connection });
     if (stopped) return;
-    const prefix = deps.config.queue.prefix;
-    const q = new Queue(COUNTS_QUEUE, { connection, prefix });
-    q.on('error', onError('counts-queue'));
-    queue = q;
-    worker = new Worker(
-      COUNTS_QUEUE,
-      async () => {
+    const job = createScheduledJob({
+      queueName: COUNTS_QUEUE,
+      schedulerId: RECONCILE_SCHEDULER_ID,
+      connection,
+      prefix: deps.config.queue.prefix,
+      repeat: { pattern: counts.reconcileCron, tz: counts.timeZone },
+      job: {
+        name: 'reconcile',
+        data: { v: 1 },
+        opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 },
+      },
+      run: async () => {
         const results = await nightlyReconcile();
         return results.map((r) => ({ period: r.period, differences: r.differences.length, ms: r.ms }));
       },
-      { connection, prefix, concurrency: 1 },
-    );
-    worker.on('error', onError('counts-worker'));
-    worker.on('failed', (job, err) =>
+      onCheckError: onError('counts-scheduler'),
+    });
+    nightly = job;
+    job.queue.on('error', onError('counts-queue'));
+    job.worker.on('error', onError('counts-worker'));
+    job.worker.on('failed', (failed, err) =>
       logger.error('nightly reconcile failed', {
-        jobId: job?.id,
-        attempt: job?.attemptsMade,
+        jobId: failed?.id,
+        attempt: failed?.attemptsMade,
         error: err.message,
       }),
     );
-    const upsert = () =>
-      q.upsertJobScheduler(
-        RECONCILE_SCHEDULER_ID,
-        { pattern: counts.reconcileCron, tz: counts.timeZone },
-        {
-          name: 'reconcile',
-          data: { v: 1 },
-          opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 },
-        },
-      );
     for (let attempt = 0; !stopped; attempt++) {
       try {
-        await upsert();
-        // A Redis that comes back empty has lost the scheduler: put it back after every reconnect.
-        connection.on('ready', () => {
-          if (!stopped) void upsert().catch(onError('counts-scheduler'));
-        });
+        await job.ensure();
+        job.keepScheduled();
         return;
       } catch (err) {
         if (stopped) return;
-        onError('counts-scheduler')(err instanceof Error ? err : new Error(String(err)));
+        onError('counts-scheduler')(coerceError(err));
         await waitFor({ ms: Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)) });
       }
     }
@@ -279,7 +272,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     timer = undefined;
     wake?.();
     await running;
-    const closing = Promise.all([worker?.close(), queue?.close()]);
+    const closing = nightly?.close() ?? Promise.resolve();
     // With Redis away, BullMQ's close() waits for it; give up after a while, pending work stays in Redis.
     const deadline = new Promise<'deadline'>((resolve) =>
       setTimeout(resolve, STOP_DEADLINE_MS, 'deadline').unref(),
@@ -291,8 +284,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
       closing.catch(() => undefined);
     }
     bullConnection?.disconnect();
-    worker = undefined;
-    queue = undefined;
+    nightly = undefined;
     bullConnection = undefined;
     nightlyTask = undefined;
   }

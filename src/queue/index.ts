@@ -12,3 +12,5 @@ export { createRetryStore } from './retry-store.js';
 export type { RetryStore } from './retry-store.js';
 export { failedJobFacts, failedJobOutcome } from './job-outcome.js';
 export type { FailedJobFacts, FailedJobOutcome } from './job-outcome.js';
+export { createScheduledJob } from './scheduled-job.js';
+export type { ScheduledJob, ScheduledJobOptions, ScheduleRepeat } from './scheduled-job.js';
