@@ -2,7 +2,12 @@ import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config/index.js';
 import { isCategoryId, SCOPE_IDS, type Decision } from '../domain/index.js';
 import { coerceError, type HeatClient } from '../heat/index.js';
-import { createThrottledErrorLog, type Logger } from '../observability/index.js';
+import {
+  createDeadline,
+  createThrottledErrorLog,
+  type Deadline,
+  type Logger,
+} from '../observability/index.js';
 import { createScheduledJob, type ScheduledJob } from '../queue/index.js';
 import type { CountFieldNames } from './count-field-values.js';
 import type { CountsContext, TicketTagFields } from './counts-context.js';
@@ -50,7 +55,11 @@ export interface CountsService {
   start(): Promise<void>;
   /** Resolves once start() has registered the nightly scheduler (it retries while Redis is away). */
   started(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops the writer and closes the nightly queue within `deadline` (the service's shutdown budget;
+   * 5 s of its own when none is given), then disconnects: pending work stays in Redis.
+   */
+  stop(deadline?: Deadline): Promise<void>;
 }
 
 export interface CountsServiceDeps {
@@ -72,7 +81,7 @@ export interface CountsServiceDeps {
 /** Queue of the nightly reconcile; its scheduler makes exactly one replica run it each night. */
 export const COUNTS_QUEUE = 'counts';
 const RECONCILE_SCHEDULER_ID = 'counts-nightly-reconcile';
-/** How long stop() waits for the queue and worker to close before it disconnects them. */
+/** How long stop() waits for the queue and worker to close when the caller gives no deadline. */
 const STOP_DEADLINE_MS = 5000;
 
 export function createCountsService(deps: CountsServiceDeps): CountsService {
@@ -266,20 +275,17 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     await nightlyTask;
   }
 
-  async function stop(): Promise<void> {
+  async function stop(deadline: Deadline = createDeadline(STOP_DEADLINE_MS)): Promise<void> {
     stopped = true;
     if (timer) clearTimeout(timer);
     timer = undefined;
     wake?.();
     await running;
     const closing = nightly?.close() ?? Promise.resolve();
-    // With Redis away, BullMQ's close() waits for it; give up after a while, pending work stays in Redis.
-    const deadline = new Promise<'deadline'>((resolve) =>
-      setTimeout(resolve, STOP_DEADLINE_MS, 'deadline').unref(),
-    );
-    if ((await Promise.race([closing, deadline])) === 'deadline') {
+    // With Redis away, BullMQ's close() waits for it; give up when the budget is spent.
+    if (!(await deadline.within(closing))) {
       logger.warn('counts queue did not close in time (is Redis away?); disconnecting', {
-        ms: STOP_DEADLINE_MS,
+        ms: deadline.totalMs,
       });
       closing.catch(() => undefined);
     }

@@ -13,8 +13,10 @@ import {
   type PollResult,
 } from '../ingest/index.js';
 import {
+  createDeadline,
   createMetrics,
   createThrottledErrorLog,
+  type Deadline,
   type Logger,
   type Metrics,
   type QueueProgress,
@@ -70,8 +72,11 @@ export interface Service {
   pollNow(): Promise<PollResult>;
   /** Re-reads and validates config; on any problem keeps the running config and returns the error. */
   reload(): { ok: true; policyVersion: string } | { ok: false; error: string };
-  /** Drains active jobs within the deadline, then closes everything. */
-  stop(deadlineMs?: number): Promise<void>;
+  /**
+   * Drains active jobs within the shutdown budget (worker.shutdownDeadlineMs by default; a Deadline
+   * when the caller has spent part of it already, e.g. on closing HTTP), then closes everything.
+   */
+  stop(budget?: number | Deadline): Promise<void>;
   /** Resolves when the tickets queue has no waiting, delayed or active job. */
   waitForIdle(timeoutMs: number): Promise<boolean>;
 }
@@ -354,28 +359,29 @@ export function createService(options: ServiceOptions): Service {
         return { ok: false, error: message };
       }
     },
-    async stop(deadlineMs = service.worker.shutdownDeadlineMs) {
+    async stop(budget: number | Deadline = service.worker.shutdownDeadlineMs) {
       if (stopped) return;
       stopped = true;
       running = false;
-      // Everything that waits for work in progress (a poll tick, active jobs, a counts flush) shares one
-      // deadline; past it, the worker is closed by force (its jobs are retried by another replica).
+      // One budget for everything that waits for work in progress (a poll tick, active jobs, a counts
+      // flush); the last tenth (at most 2 s) is kept for closing the worker by force (its jobs are
+      // retried by another replica).
+      const deadline = typeof budget === 'number' ? createDeadline(budget) : budget;
+      const forceReserveMs = Math.min(2_000, deadline.totalMs / 10);
       const drain = async () => {
         await scheduler?.stop().catch(() => undefined);
         await worker.close();
-        await counts?.stop().catch(() => undefined);
-        return true;
+        await counts?.stop(deadline).catch(() => undefined);
       };
-      const drained = await Promise.race([
-        drain(),
-        new Promise<boolean>((r) => setTimeout(() => r(false), deadlineMs).unref()),
-      ]);
+      const drained = await deadline.within(drain(), { reserveMs: forceReserveMs });
       if (!drained) {
-        logger.warn('shutdown deadline passed; forcing', { event: 'shutdown_forced', deadlineMs });
-        await Promise.race([
-          Promise.all([worker.close(true), scheduler?.stop(true)]).catch(() => undefined),
-          new Promise((r) => setTimeout(r, 2_000).unref()),
-        ]);
+        logger.warn('shutdown deadline passed; forcing', {
+          event: 'shutdown_forced',
+          deadlineMs: deadline.totalMs,
+        });
+        await deadline
+          .within(Promise.all([worker.close(true), scheduler?.stop(true)]))
+          .catch(() => undefined);
       }
       await queue.close().catch(() => undefined);
       heat.close();

@@ -8,3 +8,5 @@ export {
 } from './process-ticket.js';
 export type { RuntimeState } from './runtime-state.js';
 export { startHttpForService } from './start-http-for-service.js';
+export { handleSignals, watchConfigDir } from './handle-signals.js';
+export type { SignalHandlingOptions } from './handle-signals.js';
