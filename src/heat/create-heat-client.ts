@@ -6,7 +6,9 @@ import type { Logger } from '../observability/index.js';
 import { backoffDelay } from './backoff-delay.js';
 import { buildQueryString, HEAT_MAX_TOP } from './build-query-string.js';
 import { createSemaphore } from './create-semaphore.js';
+import { ConfigError } from '../config/index.js';
 import { HeatApiError } from './heat-api-error.js';
+import { heatBaseUrlProblems, NO_HEAT_CREDENTIALS } from './heat-client-config-from.js';
 import { collectionPath, joinUrl, LOGIN_PATH, recordPath } from './heat-paths.js';
 import { filterSince, parseInstant } from './odata-filter.js';
 import { decodeHtmlEntities, redactHeatSecrets } from './redact-heat-secrets.js';
@@ -48,24 +50,10 @@ interface RequestSpec {
 }
 
 function validateConfig(config: HeatClientConfig): void {
-  let url: URL;
-  try {
-    url = new URL(config.baseUrl);
-  } catch {
-    throw new Error(
-      `HEAT baseUrl ${JSON.stringify(config.baseUrl)} is not a URL. Fix: set HEAT_BASE_URL to e.g. https://district.saasit.com or https://host/HEAT`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(
-      `HEAT baseUrl must start with https:// (or http:// for the local simulator), got ${url.protocol}`,
-    );
-  }
-  if (!config.apiKey && !config.session) {
-    throw new Error(
-      'HEAT client has no credentials. Fix: set HEAT_API_KEY, or HEAT_TENANT, HEAT_USERNAME, HEAT_PASSWORD and HEAT_ROLE for session login',
-    );
-  }
+  // The same checks and messages as heatClientConfigFrom, for a config built by hand (tests, tools).
+  const problems = heatBaseUrlProblems(config.baseUrl);
+  if (!config.apiKey && !config.session) problems.push(NO_HEAT_CREDENTIALS);
+  if (problems.length > 0) throw new ConfigError(problems);
   if (!Number.isInteger(config.maxConcurrency) || config.maxConcurrency < 1) {
     throw new Error(`HEAT maxConcurrency must be a positive integer, got ${config.maxConcurrency}`);
   }

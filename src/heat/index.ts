@@ -1,6 +1,6 @@
 export { createHeatClient } from './create-heat-client.js';
 export type { HeatClientDeps } from './create-heat-client.js';
-export { heatClientConfigFrom } from './heat-client-config-from.js';
+export { heatClientConfigFrom, heatBaseUrlProblems, NO_HEAT_CREDENTIALS } from './heat-client-config-from.js';
 export {
   HeatApiError,
   isPermanentHeatError,
