@@ -147,7 +147,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
       try {
         results.push(await reconcile(period));
       } catch (err) {
-        failures.push(`${period}: ${err instanceof Error ? err.message : String(err)}`);
+        failures.push(`${period}: ${coerceError(err).message}`);
       }
     }
     // The job's retries run every period again; reconcile is idempotent.
@@ -172,7 +172,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
         .flush()
         .catch((err: unknown) =>
           logger.error('count write-back failed; retrying on the next tick', {
-            error: err instanceof Error ? err.message : String(err),
+            error: coerceError(err).message,
           }),
         )
         .finally(() => {
@@ -265,7 +265,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     bullConnection.on('error', onError('redis-counts'));
     nightlyTask = startNightly(bullConnection).catch((err: unknown) => {
       logger.error('nightly reconcile could not be scheduled', {
-        error: err instanceof Error ? err.message : String(err),
+        error: coerceError(err).message,
       });
     });
   }

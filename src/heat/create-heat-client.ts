@@ -7,7 +7,7 @@ import { backoffDelay } from './backoff-delay.js';
 import { buildQueryString, HEAT_MAX_TOP } from './build-query-string.js';
 import { createSemaphore } from './create-semaphore.js';
 import { ConfigError } from '../config/index.js';
-import { HeatApiError } from './heat-api-error.js';
+import { coerceError, HeatApiError } from './heat-api-error.js';
 import { heatBaseUrlProblems, NO_HEAT_CREDENTIALS } from './heat-client-config-from.js';
 import { collectionPath, joinUrl, LOGIN_PATH, recordPath } from './heat-paths.js';
 import { filterSince, parseInstant } from './odata-filter.js';
@@ -152,7 +152,7 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     try {
       deps.onCall(call);
     } catch (err) {
-      logger.warn('HEAT onCall hook threw; ignored', { error: (err as Error)?.message });
+      logger.warn('HEAT onCall hook threw; ignored', { error: coerceError(err).message });
     }
   }
 

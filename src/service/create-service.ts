@@ -4,7 +4,13 @@ import { createAccountCheck, createTenantFieldsCheck } from '../actions/index.js
 import { checkPolicyCompiles, compileLoadedPolicy } from '../classify/index.js';
 import { ConfigError, loadConfig, reloadDiff, type LoadedConfig } from '../config/index.js';
 import { createCountsService, type CountsService } from '../counts/index.js';
-import { createHeatClient, heatClientConfigFrom, probeChangeQuery, type HeatClient } from '../heat/index.js';
+import {
+  coerceError,
+  createHeatClient,
+  heatClientConfigFrom,
+  probeChangeQuery,
+  type HeatClient,
+} from '../heat/index.js';
 import {
   createPollScheduler,
   createWatermarkStore,
@@ -209,7 +215,7 @@ export function createService(options: ServiceOptions): Service {
         logger.error('could not remember a failed ticket for retry', {
           event: 'retry_store_failed',
           ticketId: recId,
-          error: (e as Error).message,
+          error: coerceError(e).message,
         }),
       );
     }
@@ -318,7 +324,10 @@ export function createService(options: ServiceOptions): Service {
       running = true;
       worker.run().catch((err: unknown) => {
         running = false;
-        logger.error('the ticket worker stopped', { event: 'worker_stopped', error: (err as Error).message });
+        logger.error('the ticket worker stopped', {
+          event: 'worker_stopped',
+          error: coerceError(err).message,
+        });
       });
       await counts?.start();
       await scheduler?.start();
