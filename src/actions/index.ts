@@ -14,3 +14,4 @@ export {
 export { renderNote, noteMarker, routingNoteSubject, DEFAULT_NOTE_TEMPLATES } from './render-note.js';
 export type { NoteValues } from './render-note.js';
 export { sameFieldValue, sameTeam, isEmpty } from './same-field-value.js';
+export { warnTechnicianLoginsUnset } from './warn-technician-logins.js';

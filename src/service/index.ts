@@ -1,4 +1,7 @@
-export { buildRuntime, createService, type Service, type ServiceOptions } from './create-service.js';
+export { createService } from './create-service.js';
+export type { Service, ServiceOptions } from './service-types.js';
+export { buildRuntime } from './runtime-state.js';
+export type { RuntimeState } from './runtime-state.js';
 export {
   fieldsChangedMeanwhile,
   isPermanentJobError,
@@ -6,7 +9,9 @@ export {
   type ProcessOutcome,
   type ProcessTicketDeps,
 } from './process-ticket.js';
-export type { RuntimeState } from './runtime-state.js';
+export { createTicketJobHandler } from './ticket-job-handler.js';
+export type { TicketJobHandlerDeps } from './ticket-job-handler.js';
+export type { ReloadResult } from './reload-config.js';
 export { startHttpForService } from './start-http-for-service.js';
 export { handleSignals, watchConfigDir } from './handle-signals.js';
 export type { SignalHandlingOptions } from './handle-signals.js';

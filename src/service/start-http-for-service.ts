@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
-import type { Service } from './create-service.js';
+import type { Service } from './service-types.js';
 import { isEcho } from '../ingest/index.js';
 import { createReadinessCheck, type Logger } from '../observability/index.js';
 

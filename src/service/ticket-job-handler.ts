@@ -1,0 +1,58 @@
+import type { TenantFieldsCheck } from '../actions/index.js';
+import type { CountsService } from '../counts/index.js';
+import type { HeatClient } from '../heat/index.js';
+import type { Logger, Metrics } from '../observability/index.js';
+import type { JobMeta, ProcessedStore, TicketJob, TicketJobSummary, TicketQueue } from '../queue/index.js';
+import { processTicket, type ProcessOutcome } from './process-ticket.js';
+import type { RuntimeState } from './runtime-state.js';
+
+export interface TicketJobHandlerDeps {
+  heat: HeatClient;
+  logger: Logger;
+  metrics: Metrics;
+  runtime: () => RuntimeState;
+  processed: ProcessedStore;
+  counts: CountsService | null;
+  queue: TicketQueue;
+  tenantFields: TenantFieldsCheck;
+  /** Compares the login HEAT stamped on our write with heat.account (once). */
+  checkAccount: (writtenBy: string | null) => void;
+  onOutcome?: (outcome: ProcessOutcome) => void;
+}
+
+/**
+ * The ticket worker's handler: processTicket with the service's stores, counted in the metrics. The
+ * tenant-field check runs first when it has not succeeded yet, so that no missing field is written.
+ */
+export function createTicketJobHandler(
+  deps: TicketJobHandlerDeps,
+): (job: TicketJob, meta: JobMeta) => Promise<TicketJobSummary> {
+  const { metrics } = deps;
+  const recordOutcome = (o: ProcessOutcome) => {
+    deps.checkAccount(o.writtenBy);
+    metrics.ticketsClassified.inc({ category: o.category, scope: o.scope });
+    if (o.plan.moveTo && o.patched && !o.moveRefused) metrics.ticketMoves.inc({ destination: o.plan.moveTo });
+    if (o.plan.override) metrics.overrides.inc({ category: o.category });
+    deps.onOutcome?.(o);
+  };
+  return async (job, meta) => {
+    const endTimer = metrics.jobSeconds.startTimer();
+    await deps.tenantFields.ensure().catch(() => undefined);
+    try {
+      const o = await processTicket(job, meta, {
+        heat: deps.heat,
+        logger: deps.logger,
+        runtime: deps.runtime,
+        processed: deps.processed,
+        counts: deps.counts,
+        missingFields: deps.tenantFields.missing(),
+        onOutcome: recordOutcome,
+        onMoveRefused: (destination) => metrics.ticketMovesRefused.inc({ destination }),
+        requeue: (recId) => deps.queue.enqueue({ recId, source: 'poll' }),
+      });
+      return { category: o.category, scope: o.scope, plan: o.plan.kind, patched: o.patched, noted: o.noted };
+    } finally {
+      endTimer();
+    }
+  };
+}
