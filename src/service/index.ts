@@ -15,3 +15,4 @@ export type { ReloadResult } from './reload-config.js';
 export { startHttpForService } from './start-http-for-service.js';
 export { handleSignals, watchConfigDir } from './handle-signals.js';
 export type { SignalHandlingOptions } from './handle-signals.js';
+export { buildHeatClient } from './build-heat-client.js';

@@ -13,8 +13,11 @@ export interface TicketJobHandlerDeps {
   runtime: () => RuntimeState;
   processed: ProcessedStore;
   counts: CountsService | null;
-  queue: TicketQueue;
+  /** Where a ticket a person changed while we wrote goes again (not needed for a dry run). */
+  queue?: TicketQueue;
   tenantFields: TenantFieldsCheck;
+  /** Plan only: no HEAT writes, no counts, nothing marked as processed (backfill --dry-run). */
+  dryRun?: boolean;
   /** Compares the login HEAT stamped on our write with heat.account (once). */
   checkAccount: (writtenBy: string | null) => void;
   onOutcome?: (outcome: ProcessOutcome) => void;
@@ -27,7 +30,7 @@ export interface TicketJobHandlerDeps {
 export function createTicketJobHandler(
   deps: TicketJobHandlerDeps,
 ): (job: TicketJob, meta: JobMeta) => Promise<TicketJobSummary> {
-  const { metrics } = deps;
+  const { metrics, queue } = deps;
   const recordOutcome = (o: ProcessOutcome) => {
     deps.checkAccount(o.writtenBy);
     metrics.ticketsClassified.inc({ category: o.category, scope: o.scope });
@@ -48,7 +51,8 @@ export function createTicketJobHandler(
         missingFields: deps.tenantFields.missing(),
         onOutcome: recordOutcome,
         onMoveRefused: (destination) => metrics.ticketMovesRefused.inc({ destination }),
-        requeue: (recId) => deps.queue.enqueue({ recId, source: 'poll' }),
+        ...(queue ? { requeue: (recId: string) => queue.enqueue({ recId, source: 'poll' }) } : {}),
+        ...(deps.dryRun ? { dryRun: true } : {}),
       });
       return { category: o.category, scope: o.scope, plan: o.plan.kind, patched: o.patched, noted: o.noted };
     } finally {
