@@ -9,7 +9,7 @@ import { createSemaphore } from './create-semaphore.js';
 import { ConfigError } from '../config/index.js';
 import { coerceError, HeatApiError } from './heat-api-error.js';
 import { heatBaseUrlProblems, NO_HEAT_CREDENTIALS } from './heat-client-config-from.js';
-import { collectionPath, joinUrl, LOGIN_PATH, recordPath } from './heat-paths.js';
+import { collectionPath, NOTES_SET, joinUrl, LOGIN_PATH, recordPath } from './heat-paths.js';
 import { filterSince, parseInstant } from './odata-filter.js';
 import { decodeHtmlEntities, redactHeatSecrets } from './redact-heat-secrets.js';
 import type {
@@ -37,8 +37,6 @@ export interface HeatClientDeps {
   httpsAgent?: https.Agent;
 }
 
-/** Entity set of journal notes created through the notes extension (heat-api.md §1, §9.4 a). */
-const NOTES_SET = 'journal__notess';
 const MAX_MESSAGES = 20;
 const MAX_MESSAGE_CHARS = 1000;
 
