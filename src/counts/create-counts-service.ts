@@ -8,7 +8,6 @@ import {
   type Deadline,
   type Logger,
 } from '../observability/index.js';
-import { createScheduledJob, type ScheduledJob } from '../queue/index.js';
 import type { CountFieldNames } from './count-field-values.js';
 import type { CountsContext, TicketTagFields } from './counts-context.js';
 import { countsKeys } from './counts-keys.js';
@@ -21,6 +20,7 @@ import { createReconciler, type ReconcileResult } from './reconcile-counts.js';
 import { NO_SCHOOL, type SchoolCounts } from './school-counts.js';
 import { schoolNameOf } from './school-name-of.js';
 import type { TicketCountState } from './ticket-count-state.js';
+import { scheduleNightlyReconcile, type NightlySchedule } from './schedule-nightly-reconcile.js';
 import { createSchoolCountsWriter, type FlushOptions, type FlushResult } from './write-school-counts.js';
 import { assertTimeZone } from './zoned-date-parts.js';
 
@@ -78,9 +78,6 @@ export interface CountsServiceDeps {
   scheduleReconcile?: boolean;
 }
 
-/** Queue of the nightly reconcile; its scheduler makes exactly one replica run it each night. */
-export const COUNTS_QUEUE = 'counts';
-const RECONCILE_SCHEDULER_ID = 'counts-nightly-reconcile';
 /** How long stop() waits for the queue and worker to close when the caller gives no deadline. */
 const STOP_DEADLINE_MS = 5000;
 
@@ -158,11 +155,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
-  let nightly: ScheduledJob | undefined;
-  let bullConnection: Redis | undefined;
-  let nightlyTask: Promise<void> | undefined;
-  /** Ends the current wait of the nightly set-up (for Redis, or before a retry) when stop() is called. */
-  let wake: (() => void) | undefined;
+  let nightly: NightlySchedule | undefined;
 
   function scheduleTick(): void {
     const tickMs =
@@ -183,75 +176,9 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     timer.unref();
   }
 
-  /** Waits for `ms`, or for the connection to be ready when `connection` is given; stop() ends the wait. */
-  function waitFor(what: { ms: number } | { connection: Redis }): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        wake = undefined;
-        clearTimeout(delay);
-        if ('connection' in what) what.connection.off('ready', done);
-        resolve();
-      };
-      const delay = setTimeout(done, 'ms' in what ? what.ms : 2 ** 31 - 1);
-      delay.unref();
-      if ('connection' in what) what.connection.once('ready', done);
-      wake = done;
-    });
-  }
-
-  /**
-   * Creates the nightly reconcile's queue and worker once Redis is ready, then registers the job
-   * scheduler, retrying with backoff (1 s doubling to 30 s) until it succeeds or stop() is called.
-   * BullMQ objects created while Redis is away wait for it without end, and their close() too
-   * (ioredis emits no 'end' for a connection between reconnect attempts), so they are made only once
-   * the connection is up.
-   */
-  async function startNightly(connection: Redis): Promise<void> {
-    while (!stopped && connection.status !== 'ready') await waitFor({ connection });
-    if (stopped) return;
-    const job = createScheduledJob({
-      queueName: COUNTS_QUEUE,
-      schedulerId: RECONCILE_SCHEDULER_ID,
-      connection,
-      prefix: deps.config.queue.prefix,
-      repeat: { pattern: counts.reconcileCron, tz: counts.timeZone },
-      job: {
-        name: 'reconcile',
-        data: { v: 1 },
-        opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 },
-      },
-      run: async () => {
-        const results = await nightlyReconcile();
-        return results.map((r) => ({ period: r.period, differences: r.differences.length, ms: r.ms }));
-      },
-      onCheckError: onError('counts-scheduler'),
-    });
-    nightly = job;
-    job.queue.on('error', onError('counts-queue'));
-    job.worker.on('error', onError('counts-worker'));
-    job.worker.on('failed', (failed, err) =>
-      logger.error('nightly reconcile failed', {
-        jobId: failed?.id,
-        attempt: failed?.attemptsMade,
-        error: err.message,
-      }),
-    );
-    for (let attempt = 0; !stopped; attempt++) {
-      try {
-        await job.ensure();
-        job.keepScheduled();
-        return;
-      } catch (err) {
-        if (stopped) return;
-        onError('counts-scheduler')(coerceError(err));
-        await waitFor({ ms: Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)) });
-      }
-    }
-  }
-
   /**
    * Starts the background writer and the nightly reconcile. Resolves at once, without touching HEAT
-   * and without waiting for Redis: the nightly part is set up in the background (startNightly), the
+   * and without waiting for Redis: the nightly part is set up in the background (scheduleNightlyReconcile), the
    * writer's errors are logged per tick, and the Redis connection, queue and worker have throttled
    * error listeners, so an outage at start is logged and survived.
    */
@@ -260,39 +187,32 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     stopped = false;
     scheduleTick();
     if (deps.scheduleReconcile === false) return;
-    // BullMQ wants maxRetriesPerRequest: null on worker connections (its production guide).
-    bullConnection = deps.redis.duplicate({ maxRetriesPerRequest: null });
-    bullConnection.on('error', onError('redis-counts'));
-    nightlyTask = startNightly(bullConnection).catch((err: unknown) => {
-      logger.error('nightly reconcile could not be scheduled', {
-        error: coerceError(err).message,
-      });
+    nightly = scheduleNightlyReconcile({
+      redis: deps.redis,
+      prefix: deps.config.queue.prefix,
+      counts,
+      run: async () => {
+        const results = await nightlyReconcile();
+        return results.map((r) => ({ period: r.period, differences: r.differences.length, ms: r.ms }));
+      },
+      logger,
+      onError,
     });
   }
 
   /** Resolves once start() has registered the nightly scheduler (at once when it has not started one). */
   async function started(): Promise<void> {
-    await nightlyTask;
+    await nightly?.ready;
   }
 
   async function stop(deadline: Deadline = createDeadline(STOP_DEADLINE_MS)): Promise<void> {
     stopped = true;
     if (timer) clearTimeout(timer);
     timer = undefined;
-    wake?.();
+    nightly?.cancel();
     await running;
-    const closing = nightly?.close() ?? Promise.resolve();
-    // With Redis away, BullMQ's close() waits for it; give up when the budget is spent.
-    if (!(await deadline.within(closing))) {
-      logger.warn('counts queue did not close in time (is Redis away?); disconnecting', {
-        ms: deadline.totalMs,
-      });
-      closing.catch(() => undefined);
-    }
-    bullConnection?.disconnect();
+    await nightly?.close(deadline);
     nightly = undefined;
-    bullConnection = undefined;
-    nightlyTask = undefined;
   }
 
   return {
