@@ -1,5 +1,5 @@
 import { sameTeamName } from '../domain/index.js';
-import { eq, or, type HeatClient } from '../heat/index.js';
+import { eq, NOTES_SET, or, type HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
 import { routingNoteSubject } from './render-note.js';
 
@@ -25,7 +25,7 @@ export function isAccountMismatch(configured: string, stampedBy: string): boolea
 export async function readNoteAuthors(heat: HeatClient, teams: readonly string[]): Promise<string[]> {
   if (teams.length === 0) return [];
   let rows: Record<string, unknown>[] = [];
-  for await (const page of heat.pages('journal__notess', {
+  for await (const page of heat.pages(NOTES_SET, {
     filter: or(...teams.map((team) => eq('Subject', routingNoteSubject(team)))),
     select: ['CreatedBy'],
     orderby: 'CreatedDateTime desc',
