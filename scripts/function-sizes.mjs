@@ -29,7 +29,7 @@ function nameOf(node, sf) {
   if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
   if (parent && ts.isPropertyAssignment(parent)) return parent.name.getText(sf);
   if (parent && ts.isCallExpression(parent))
-    return `(callback of ${parent.expression.getText(sf).slice(0, 40)})`;
+    return `(callback of ${parent.expression.getText(sf).replace(/\s+/g, '').slice(0, 40)})`;
   if (ts.isConstructorDeclaration(node)) return 'constructor';
   return '(anonymous)';
 }
