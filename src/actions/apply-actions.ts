@@ -1,5 +1,5 @@
 import type { ActionPlan, ApplyResult } from '../domain/index.js';
-import { HeatApiError, eq } from '../heat/index.js';
+import { HeatApiError, eq, NOTES_SET } from '../heat/index.js';
 import type { HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
 import { noteMarker } from './render-note.js';
@@ -17,9 +17,6 @@ export interface ApplyDeps {
    */
   attempt?: number;
 }
-
-/** Journal notes of an incident (heat-api.md §9.4 a): the extension set, linked by ParentLink_RecID. */
-const NOTES_SET = 'journal__notess';
 
 /**
  * Performs a plan with as few HEAT calls as possible: one PATCH carrying every field change, then one

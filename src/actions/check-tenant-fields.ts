@@ -1,4 +1,6 @@
-import type { HeatClient } from '../heat/index.js';
+import type { FieldMapping } from '../config/index.js';
+import { coerceError, type HeatClient } from '../heat/index.js';
+import type { Logger } from '../observability/index.js';
 
 /**
  * Which of `fields` the records of `set` lack, from one sample record (a record lists every field of
@@ -32,4 +34,51 @@ export async function checkTenantFields(
   incidentSet: string,
 ): Promise<string[]> {
   return (await findMissingFields(heat, fields, incidentSet)) ?? [];
+}
+
+export interface TenantFieldsCheck {
+  /** Runs the check unless it has succeeded; a failed read is logged and tried again on the next call. */
+  ensure(): Promise<void>;
+  /** The fields found missing (empty until a check succeeds). */
+  missing(): ReadonlySet<string>;
+}
+
+/**
+ * The service's use of checkTenantFields: read once from a sample record. When HEAT cannot be read at
+ * start-up the check runs again before the next job, so that a missing field is never sent (HEAT
+ * would refuse every PATCH naming it).
+ */
+export function createTenantFieldsCheck(
+  heat: HeatClient,
+  fields: FieldMapping,
+  incidentSet: string,
+  logger: Logger,
+): TenantFieldsCheck {
+  let missing: ReadonlySet<string> = new Set();
+  let checked: Promise<void> | null = null;
+  return {
+    missing: () => missing,
+    ensure() {
+      checked ??= checkTenantFields(heat, fields, incidentSet).then(
+        (names) => {
+          missing = new Set(names);
+          if (names.length > 0) {
+            logger.warn('the HEAT tenant lacks custom fields; they will not be written', {
+              event: 'tenant_fields_missing',
+              fields: names,
+            });
+          }
+        },
+        (err: unknown) => {
+          checked = null;
+          logger.warn('could not read a sample incident to check custom fields; will try again', {
+            event: 'tenant_fields_unchecked',
+            error: coerceError(err).message,
+          });
+          throw err;
+        },
+      );
+      return checked;
+    },
+  };
 }

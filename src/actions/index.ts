@@ -3,8 +3,15 @@ export type { PlanContext } from './plan-actions.js';
 export { applyActions, RestrictedMoveRefusedError } from './apply-actions.js';
 export type { ApplyDeps } from './apply-actions.js';
 export { decisionFingerprint, roundConfidence } from './decision-fingerprint.js';
-export { checkTenantFields, findMissingFields } from './check-tenant-fields.js';
-export { isAccountMismatch, readNoteAuthors, ACCOUNT_FIX } from './check-tenant-account.js';
+export { checkTenantFields, createTenantFieldsCheck, findMissingFields } from './check-tenant-fields.js';
+export type { TenantFieldsCheck } from './check-tenant-fields.js';
+export {
+  createAccountCheck,
+  isAccountMismatch,
+  readNoteAuthors,
+  ACCOUNT_FIX,
+} from './check-tenant-account.js';
 export { renderNote, noteMarker, routingNoteSubject, DEFAULT_NOTE_TEMPLATES } from './render-note.js';
 export type { NoteValues } from './render-note.js';
 export { sameFieldValue, sameTeam, isEmpty } from './same-field-value.js';
+export { warnTechnicianLoginsUnset } from './warn-technician-logins.js';

@@ -1,5 +1,5 @@
 import type { RoutingPolicyConfig } from '../config/index.js';
-import { FINAL_STATUSES, teamKey } from '../domain/index.js';
+import { FINAL_STATUSES, isTechnicianTeam, teamKey } from '../domain/index.js';
 import type { ActionNote, ActionPlan, Decision, PlanKind, Ticket } from '../domain/index.js';
 import { decisionFingerprint, roundConfidence } from './decision-fingerprint.js';
 import { DEFAULT_NOTE_TEMPLATES, renderNote } from './render-note.js';
@@ -68,8 +68,7 @@ function policyDestination(
   const destination = settings?.destination ?? (decision.scope === 'in_scope' ? technicians : null);
   if (decision.restricted) {
     // Defence in depth: loadConfig's crossCheck already refuses such a routing.yaml at start-up.
-    const technicianTeams = teamSet([routing.teams.technicians, ...Object.values(routing.teams.perSchool)]);
-    if (!destination || technicianTeams.has(teamKey(destination))) {
+    if (!destination || isTechnicianTeam(routing.teams, destination)) {
       throw new Error(
         `routing.yaml: categories.${decision.category}.destination must name a team that is not a technicians' team (restricted work never goes to technicians); fix the destination and restart`,
       );
@@ -108,9 +107,8 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
   const destination = policyDestination(decision, school, ctx.routing);
   const fingerprint = decisionFingerprint(decision, destination);
 
-  const technicianTeams = teamSet([teams.technicians, ...Object.values(teams.perSchool)]);
   const atIntake = currentTeam === null || sameTeam(currentTeam, teams.intake);
-  const atTechnicians = currentTeam !== null && technicianTeams.has(teamKey(currentTeam));
+  const atTechnicians = currentTeam !== null && isTechnicianTeam(teams, currentTeam);
   // A technician may own a ticket that sits in another team: known technician logins (config
   // teams.technicianLogins) catch that; an owner in a technicians' team is a technician either way.
   const ownerIsTechnician =

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../devtools/index.js';
-import { createService, type Service } from '../main.js';
+import { createService, type Service } from '../service/index.js';
 import { createSilentLogger } from '../observability/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../simulator/index.js';
 

@@ -1,4 +1,4 @@
-import { startHttpForService } from '../start-http-for-service.js';
+import { startHttpForService } from '../service/index.js';
 import { createSilentLogger } from '../observability/index.js';
 import { percentile, startBenchPipeline } from './start-bench-pipeline.js';
 

@@ -3,6 +3,7 @@ import { CommanderError, type Command } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { buildProgram } from './build-program.js';
 import type { CliContext } from './cli-context.js';
+import { coerceError } from '../heat/index.js';
 
 const ctx: CliContext = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
@@ -36,11 +37,11 @@ try {
     (err as NodeJS.ErrnoException).code === 'ENOENT' ||
     (err as NodeJS.ErrnoException).code === 'EACCES'
   ) {
-    ctx.stderr.write(`${(err as Error).message}. Fix: check the file name and its permissions\n`);
+    ctx.stderr.write(`${coerceError(err).message}. Fix: check the file name and its permissions\n`);
     process.exitCode = 2;
   } else {
-    ctx.stderr.write(`sbt-router: ${(err as Error).message ?? String(err)}\n`);
-    if (ctx.env.LOG_LEVEL === 'debug') ctx.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    ctx.stderr.write(`sbt-router: ${coerceError(err).message}\n`);
+    if (ctx.env.LOG_LEVEL === 'debug') ctx.stderr.write(`${coerceError(err).stack ?? ''}\n`);
     process.exitCode = 1;
   }
 }

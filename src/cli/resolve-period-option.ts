@@ -1,6 +1,7 @@
 import type { ServiceConfig } from '../config/index.js';
 import { parsePeriod, periodOf } from '../counts/index.js';
 import { clockOf, type CliContext } from './cli-context.js';
+import { coerceError } from '../heat/index.js';
 
 /** `--period`, or the current period; prints what is wrong and sets exit code 2 when it is not one. */
 export function resolvePeriodOption(
@@ -13,7 +14,7 @@ export function resolvePeriodOption(
     parsePeriod(value, counts);
     return value;
   } catch (err) {
-    ctx.stderr.write(`--period: ${(err as Error).message}\n`);
+    ctx.stderr.write(`--period: ${coerceError(err).message}\n`);
     process.exitCode = 2;
     return null;
   }

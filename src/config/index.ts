@@ -57,3 +57,5 @@ export {
   modelHashOf,
 } from './model-file-schema.js';
 export type { ModelFile, FeatureSettings } from './model-file-schema.js';
+export { reloadDiff, RESTART_SECTIONS } from './reload-diff.js';
+export type { ReloadDiff } from './reload-diff.js';

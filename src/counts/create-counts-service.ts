@@ -1,9 +1,13 @@
-import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config/index.js';
 import { isCategoryId, SCOPE_IDS, type Decision } from '../domain/index.js';
-import type { HeatClient } from '../heat/index.js';
-import { createThrottledErrorLog, type Logger } from '../observability/index.js';
+import { coerceError, type HeatClient } from '../heat/index.js';
+import {
+  createDeadline,
+  createThrottledErrorLog,
+  type Deadline,
+  type Logger,
+} from '../observability/index.js';
 import type { CountFieldNames } from './count-field-values.js';
 import type { CountsContext, TicketTagFields } from './counts-context.js';
 import { countsKeys } from './counts-keys.js';
@@ -16,6 +20,7 @@ import { createReconciler, type ReconcileResult } from './reconcile-counts.js';
 import { NO_SCHOOL, type SchoolCounts } from './school-counts.js';
 import { schoolNameOf } from './school-name-of.js';
 import type { TicketCountState } from './ticket-count-state.js';
+import { scheduleNightlyReconcile, type NightlySchedule } from './schedule-nightly-reconcile.js';
 import { createSchoolCountsWriter, type FlushOptions, type FlushResult } from './write-school-counts.js';
 import { assertTimeZone } from './zoned-date-parts.js';
 
@@ -50,7 +55,11 @@ export interface CountsService {
   start(): Promise<void>;
   /** Resolves once start() has registered the nightly scheduler (it retries while Redis is away). */
   started(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops the writer and closes the nightly queue within `deadline` (the service's shutdown budget;
+   * 5 s of its own when none is given), then disconnects: pending work stays in Redis.
+   */
+  stop(deadline?: Deadline): Promise<void>;
 }
 
 export interface CountsServiceDeps {
@@ -69,10 +78,7 @@ export interface CountsServiceDeps {
   scheduleReconcile?: boolean;
 }
 
-/** Queue of the nightly reconcile; its scheduler makes exactly one replica run it each night. */
-export const COUNTS_QUEUE = 'counts';
-const RECONCILE_SCHEDULER_ID = 'counts-nightly-reconcile';
-/** How long stop() waits for the queue and worker to close before it disconnects them. */
+/** How long stop() waits for the queue and worker to close when the caller gives no deadline. */
 const STOP_DEADLINE_MS = 5000;
 
 export function createCountsService(deps: CountsServiceDeps): CountsService {
@@ -138,7 +144,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
       try {
         results.push(await reconcile(period));
       } catch (err) {
-        failures.push(`${period}: ${err instanceof Error ? err.message : String(err)}`);
+        failures.push(`${period}: ${coerceError(err).message}`);
       }
     }
     // The job's retries run every period again; reconcile is idempotent.
@@ -149,12 +155,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
-  let queue: Queue | undefined;
-  let worker: Worker | undefined;
-  let bullConnection: Redis | undefined;
-  let nightlyTask: Promise<void> | undefined;
-  /** Ends the current wait of the nightly set-up (for Redis, or before a retry) when stop() is called. */
-  let wake: (() => void) | undefined;
+  let nightly: NightlySchedule | undefined;
 
   function scheduleTick(): void {
     const tickMs =
@@ -164,7 +165,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
         .flush()
         .catch((err: unknown) =>
           logger.error('count write-back failed; retrying on the next tick', {
-            error: err instanceof Error ? err.message : String(err),
+            error: coerceError(err).message,
           }),
         )
         .finally(() => {
@@ -175,81 +176,9 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     timer.unref();
   }
 
-  /** Waits for `ms`, or for the connection to be ready when `connection` is given; stop() ends the wait. */
-  function waitFor(what: { ms: number } | { connection: Redis }): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        wake = undefined;
-        clearTimeout(delay);
-        if ('connection' in what) what.connection.off('ready', done);
-        resolve();
-      };
-      const delay = setTimeout(done, 'ms' in what ? what.ms : 2 ** 31 - 1);
-      delay.unref();
-      if ('connection' in what) what.connection.once('ready', done);
-      wake = done;
-    });
-  }
-
-  /**
-   * Creates the nightly reconcile's queue and worker once Redis is ready, then registers the job
-   * scheduler, retrying with backoff (1 s doubling to 30 s) until it succeeds or stop() is called.
-   * BullMQ objects created while Redis is away wait for it without end, and their close() too
-   * (ioredis emits no 'end' for a connection between reconnect attempts), so they are made only once
-   * the connection is up.
-   */
-  async function startNightly(connection: Redis): Promise<void> {
-    while (!stopped && connection.status !== 'ready') await waitFor({ connection });
-    if (stopped) return;
-    const prefix = deps.config.queue.prefix;
-    const q = new Queue(COUNTS_QUEUE, { connection, prefix });
-    q.on('error', onError('counts-queue'));
-    queue = q;
-    worker = new Worker(
-      COUNTS_QUEUE,
-      async () => {
-        const results = await nightlyReconcile();
-        return results.map((r) => ({ period: r.period, differences: r.differences.length, ms: r.ms }));
-      },
-      { connection, prefix, concurrency: 1 },
-    );
-    worker.on('error', onError('counts-worker'));
-    worker.on('failed', (job, err) =>
-      logger.error('nightly reconcile failed', {
-        jobId: job?.id,
-        attempt: job?.attemptsMade,
-        error: err.message,
-      }),
-    );
-    const upsert = () =>
-      q.upsertJobScheduler(
-        RECONCILE_SCHEDULER_ID,
-        { pattern: counts.reconcileCron, tz: counts.timeZone },
-        {
-          name: 'reconcile',
-          data: { v: 1 },
-          opts: { removeOnComplete: 50, removeOnFail: 50, attempts: 3 },
-        },
-      );
-    for (let attempt = 0; !stopped; attempt++) {
-      try {
-        await upsert();
-        // A Redis that comes back empty has lost the scheduler: put it back after every reconnect.
-        connection.on('ready', () => {
-          if (!stopped) void upsert().catch(onError('counts-scheduler'));
-        });
-        return;
-      } catch (err) {
-        if (stopped) return;
-        onError('counts-scheduler')(err instanceof Error ? err : new Error(String(err)));
-        await waitFor({ ms: Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)) });
-      }
-    }
-  }
-
   /**
    * Starts the background writer and the nightly reconcile. Resolves at once, without touching HEAT
-   * and without waiting for Redis: the nightly part is set up in the background (startNightly), the
+   * and without waiting for Redis: the nightly part is set up in the background (scheduleNightlyReconcile), the
    * writer's errors are logged per tick, and the Redis connection, queue and worker have throttled
    * error listeners, so an outage at start is logged and survived.
    */
@@ -258,43 +187,32 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
     stopped = false;
     scheduleTick();
     if (deps.scheduleReconcile === false) return;
-    // BullMQ wants maxRetriesPerRequest: null on worker connections (its production guide).
-    bullConnection = deps.redis.duplicate({ maxRetriesPerRequest: null });
-    bullConnection.on('error', onError('redis-counts'));
-    nightlyTask = startNightly(bullConnection).catch((err: unknown) => {
-      logger.error('nightly reconcile could not be scheduled', {
-        error: err instanceof Error ? err.message : String(err),
-      });
+    nightly = scheduleNightlyReconcile({
+      redis: deps.redis,
+      prefix: deps.config.queue.prefix,
+      counts,
+      run: async () => {
+        const results = await nightlyReconcile();
+        return results.map((r) => ({ period: r.period, differences: r.differences.length, ms: r.ms }));
+      },
+      logger,
+      onError,
     });
   }
 
   /** Resolves once start() has registered the nightly scheduler (at once when it has not started one). */
   async function started(): Promise<void> {
-    await nightlyTask;
+    await nightly?.ready;
   }
 
-  async function stop(): Promise<void> {
+  async function stop(deadline: Deadline = createDeadline(STOP_DEADLINE_MS)): Promise<void> {
     stopped = true;
     if (timer) clearTimeout(timer);
     timer = undefined;
-    wake?.();
+    nightly?.cancel();
     await running;
-    const closing = Promise.all([worker?.close(), queue?.close()]);
-    // With Redis away, BullMQ's close() waits for it; give up after a while, pending work stays in Redis.
-    const deadline = new Promise<'deadline'>((resolve) =>
-      setTimeout(resolve, STOP_DEADLINE_MS, 'deadline').unref(),
-    );
-    if ((await Promise.race([closing, deadline])) === 'deadline') {
-      logger.warn('counts queue did not close in time (is Redis away?); disconnecting', {
-        ms: STOP_DEADLINE_MS,
-      });
-      closing.catch(() => undefined);
-    }
-    bullConnection?.disconnect();
-    worker = undefined;
-    queue = undefined;
-    bullConnection = undefined;
-    nightlyTask = undefined;
+    await nightly?.close(deadline);
+    nightly = undefined;
   }
 
   return {

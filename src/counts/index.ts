@@ -6,7 +6,8 @@ export { periodsToReconcile, PREVIOUS_PERIOD_CATCH_UP_DAYS } from './periods-to-
 export { periodExpiresAt, COUNTS_RETENTION_DAYS } from './period-expires-at.js';
 export { widenedCreatedFilter, MAX_UTC_OFFSET_MS, RANGE_MARGIN_MS } from './widened-created-filter.js';
 export type { WidenedCreatedFilter } from './widened-created-filter.js';
-export { createCountsService, COUNTS_QUEUE } from './create-counts-service.js';
+export { createCountsService } from './create-counts-service.js';
+export { COUNTS_QUEUE } from './schedule-nightly-reconcile.js';
 export type { CountsService, CountsServiceDeps, RecordInput } from './create-counts-service.js';
 export type { FlushResult, FlushOptions } from './write-school-counts.js';
 export type { ReconcileResult } from './reconcile-counts.js';

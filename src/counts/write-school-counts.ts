@@ -2,7 +2,7 @@
 // hands back padded or as strings must not be rewritten on every flush or reconcile.
 import { sameFieldValue } from '../actions/index.js';
 import type { HeatRecord } from '../domain/index.js';
-import { eq, HeatApiError } from '../heat/index.js';
+import { coerceError, eq, HeatApiError } from '../heat/index.js';
 import { countFieldValues } from './count-field-values.js';
 import type { CountsContext } from './counts-context.js';
 import { readPeriodCounts } from './read-period-counts.js';
@@ -78,7 +78,7 @@ export function createSchoolCountsWriter(ctx: CountsContext) {
       school,
       status: heatError?.status,
       code: heatError?.code,
-      error: err instanceof Error ? err.message : String(err),
+      error: coerceError(err).message,
     });
   }
 

@@ -4,4 +4,5 @@ export { FINAL_STATUSES } from './ticket.js';
 export type { HeatRecord, Ticket } from './ticket.js';
 export type { Decision, Reason, Match, CategoryScore, ModelEvidence } from './decision.js';
 export type { ActionPlan, ActionNote, ApplyResult, PlanKind } from './action.js';
-export { teamKey, sameTeamName } from './team-name.js';
+export { isTechnicianTeam, sameTeamName, teamKey } from './team-name.js';
+export type { TechnicianTeams } from './team-name.js';

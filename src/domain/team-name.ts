@@ -23,3 +23,15 @@ export function teamKey(name: string): string {
 export function sameTeamName(a: string, b: string): boolean {
   return teamKey(a) === teamKey(b);
 }
+
+/** The teams of routing.yaml `teams` that are technicians' teams: the district-wide one and each school's. */
+export interface TechnicianTeams {
+  technicians: string;
+  perSchool: Readonly<Record<string, string>>;
+}
+
+/** Whether `name` is one of the technicians' teams (compared as teamKey does). */
+export function isTechnicianTeam(teams: TechnicianTeams, name: string): boolean {
+  const key = teamKey(name);
+  return teamKey(teams.technicians) === key || Object.values(teams.perSchool).some((t) => teamKey(t) === key);
+}

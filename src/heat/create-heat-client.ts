@@ -6,14 +6,24 @@ import type { Logger } from '../observability/index.js';
 import { backoffDelay } from './backoff-delay.js';
 import { buildQueryString, HEAT_MAX_TOP } from './build-query-string.js';
 import { createSemaphore } from './create-semaphore.js';
-import { HeatApiError } from './heat-api-error.js';
-import { collectionPath, joinUrl, LOGIN_PATH, recordPath } from './heat-paths.js';
+import { ConfigError } from '../config/index.js';
+import { coerceError, HeatApiError } from './heat-api-error.js';
+import { heatBaseUrlProblems, NO_HEAT_CREDENTIALS } from './heat-client-config-from.js';
+import { collectionPath, NOTES_SET, joinUrl, LOGIN_PATH, recordPath } from './heat-paths.js';
 import { filterSince, parseInstant } from './odata-filter.js';
+import { createCallBudget } from './call-budget.js';
+import {
+  errorFromNetwork,
+  errorFromResponse,
+  isEmptyBody,
+  recordOf,
+  rowsOf,
+  type RequestSpec,
+} from './heat-responses.js';
 import { decodeHtmlEntities, redactHeatSecrets } from './redact-heat-secrets.js';
 import type {
   ChangedSinceOptions,
   HeatCallRecord,
-  HeatCallStats,
   HeatClient,
   HeatClientConfig,
   JournalNoteInput,
@@ -35,56 +45,20 @@ export interface HeatClientDeps {
   httpsAgent?: https.Agent;
 }
 
-/** Entity set of journal notes created through the notes extension (heat-api.md §1, §9.4 a). */
-const NOTES_SET = 'journal__notess';
-const MAX_MESSAGES = 20;
 const MAX_MESSAGE_CHARS = 1000;
 
-interface RequestSpec {
-  method: 'GET' | 'POST' | 'PATCH';
-  path: string;
-  query?: string;
-  body?: unknown;
-}
-
 function validateConfig(config: HeatClientConfig): void {
-  let url: URL;
-  try {
-    url = new URL(config.baseUrl);
-  } catch {
-    throw new Error(
-      `HEAT baseUrl ${JSON.stringify(config.baseUrl)} is not a URL. Fix: set HEAT_BASE_URL to e.g. https://district.saasit.com or https://host/HEAT`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(
-      `HEAT baseUrl must start with https:// (or http:// for the local simulator), got ${url.protocol}`,
-    );
-  }
-  if (!config.apiKey && !config.session) {
-    throw new Error(
-      'HEAT client has no credentials. Fix: set HEAT_API_KEY, or HEAT_TENANT, HEAT_USERNAME, HEAT_PASSWORD and HEAT_ROLE for session login',
-    );
-  }
+  // The same checks and messages as heatClientConfigFrom, for a config built by hand (tests, tools).
+  const problems = heatBaseUrlProblems(config.baseUrl);
+  if (!config.apiKey && !config.session) problems.push(NO_HEAT_CREDENTIALS);
+  if (problems.length > 0) throw new ConfigError(problems);
   if (!Number.isInteger(config.maxConcurrency) || config.maxConcurrency < 1) {
     throw new Error(`HEAT maxConcurrency must be a positive integer, got ${config.maxConcurrency}`);
   }
 }
 
-function utcDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
 function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function isRecord(value: unknown): value is HeatRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isEmptyBody(data: unknown): boolean {
-  return data === undefined || data === null || (typeof data === 'string' && data.trim() === '');
 }
 
 export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps): HeatClient {
@@ -120,10 +94,7 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
   let loginInFlight: Promise<string> | null = null;
   let lastSuccess: Date | null = null;
   let closed = false;
-  let budgetDay = utcDay(now());
-  let calls = 0;
-  let byMethod: Record<string, number> = {};
-  let warnedDay: string | null = null;
+  const budget = createCallBudget(config.dailyCallBudget, now, logger);
 
   function knownSecrets(): string[] {
     return [config.apiKey, config.session?.password, session].filter((s): s is string => Boolean(s));
@@ -134,86 +105,21 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     return redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}...` : redacted;
   }
 
-  function rollDay(): void {
-    const day = utcDay(now());
-    if (day !== budgetDay) {
-      budgetDay = day;
-      calls = 0;
-      byMethod = {};
-    }
-  }
-
-  function countCall(method: string): void {
-    rollDay();
-    calls += 1;
-    byMethod[method] = (byMethod[method] ?? 0) + 1;
-    if (calls > config.dailyCallBudget && warnedDay !== budgetDay) {
-      warnedDay = budgetDay;
-      // HEAT slows (does not refuse) tenants past 100,000 calls a day (heat-api.md §11), so keep going.
-      logger.warn('HEAT daily call budget passed; calls continue, but HEAT may slow this tenant down', {
-        day: budgetDay,
-        calls,
-        budget: config.dailyCallBudget,
-      });
-    }
-  }
-
   function report(call: HeatCallRecord): void {
     logger.debug('heat call', { method: call.method, path: call.path, status: call.status, ms: call.ms });
     if (!deps.onCall) return;
     try {
       deps.onCall(call);
     } catch (err) {
-      logger.warn('HEAT onCall hook threw; ignored', { error: (err as Error)?.message });
+      logger.warn('HEAT onCall hook threw; ignored', { error: coerceError(err).message });
     }
-  }
-
-  function errorFromResponse(spec: RequestSpec, res: AxiosResponse): HeatApiError {
-    const data: unknown = res.data;
-    let code: string | undefined;
-    let description: string | undefined;
-    let messages: string[] = [];
-    if (isRecord(data)) {
-      if (typeof data['code'] === 'string') code = data['code'];
-      if (typeof data['description'] === 'string') description = clean(data['description']);
-      const message = data['message'] ?? data['Message'];
-      if (Array.isArray(message))
-        messages = message.filter((m): m is string => typeof m === 'string').map(clean);
-      else if (typeof message === 'string') messages = [clean(message)];
-    } else if (typeof data === 'string' && data.trim() !== '') {
-      // Some HEAT 500s are HTML-entity-encoded text that may echo session ids (heat-api.md §10).
-      messages = [clean(data)];
-    }
-    return new HeatApiError({
-      status: res.status,
-      method: spec.method,
-      path: spec.path,
-      code,
-      description,
-      messages: messages.filter((m) => m !== '').slice(0, MAX_MESSAGES),
-    });
-  }
-
-  function errorFromNetwork(spec: RequestSpec, err: unknown): HeatApiError {
-    const e = err as { code?: unknown; message?: unknown };
-    const networkCode = typeof e.code === 'string' ? e.code : undefined;
-    const text = typeof e.message === 'string' ? clean(e.message) : 'request failed';
-    return new HeatApiError({
-      status: 0,
-      method: spec.method,
-      path: spec.path,
-      networkCode,
-      messages: [text],
-      // A timeout means HEAT may still be working on it; like any network failure it is worth repeating.
-      retryable: true,
-    });
   }
 
   /** One HTTP request: waits for a concurrency slot, counts it, reports it, maps failures. */
   async function send(spec: RequestSpec, authorization: string | undefined): Promise<AxiosResponse> {
     if (closed) throw new Error('HEAT client is closed; create a new one');
     return semaphore.run(async () => {
-      countCall(spec.method);
+      budget.count(spec.method);
       const started = performance.now();
       let res: AxiosResponse;
       try {
@@ -230,7 +136,7 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
           status: 0,
           ms: Math.round(performance.now() - started),
         });
-        throw errorFromNetwork(spec, err);
+        throw errorFromNetwork(spec, err, clean);
       }
       report({
         method: spec.method,
@@ -242,7 +148,7 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
         lastSuccess = now();
         return res;
       }
-      throw errorFromResponse(spec, res);
+      throw errorFromResponse(spec, res, clean);
     });
   }
 
@@ -342,39 +248,6 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
       // A second 401 propagates: the new session is refused too, so the credentials or role are wrong.
       return withRetries(spec, fresh);
     }
-  }
-
-  function rowsOf(spec: RequestSpec, res: AxiosResponse): HeatRecord[] {
-    // "No rows" has several encodings (heat-api.md §5): 204, 200 with an empty body,
-    // {"value": []} and {"value": "No instances found."}.
-    if (res.status === 204 || isEmptyBody(res.data)) return [];
-    const data: unknown = res.data;
-    if (typeof data === 'string' && /no instances found/i.test(data)) return [];
-    if (isRecord(data)) {
-      const value = data['value'];
-      if (Array.isArray(value)) return value.filter(isRecord);
-      if (typeof value === 'string' || value === null) return [];
-    }
-    throw new HeatApiError({
-      status: res.status,
-      method: spec.method,
-      path: spec.path,
-      messages: ['the answer is not an OData collection ({"value": [...]})'],
-      retryable: false,
-      fix: 'check HEAT_BASE_URL (on-prem tenants need the /HEAT prefix) and the entity set name',
-    });
-  }
-
-  function recordOf(spec: RequestSpec, res: AxiosResponse): HeatRecord {
-    if (isRecord(res.data)) return res.data;
-    throw new HeatApiError({
-      status: res.status,
-      method: spec.method,
-      path: spec.path,
-      messages: ['the answer is not a business-object record'],
-      retryable: false,
-      fix: 'check HEAT_BASE_URL (on-prem tenants need the /HEAT prefix) and the entity set name',
-    });
   }
 
   async function* pages(set: string, query: ODataQuery = {}): AsyncGenerator<HeatRecord[]> {
@@ -515,11 +388,6 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     });
   }
 
-  function stats(): HeatCallStats {
-    rollDay();
-    return { day: budgetDay, calls, budget: config.dailyCallBudget, byMethod: { ...byMethod } };
-  }
-
   return {
     pages,
     list,
@@ -528,7 +396,7 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     update,
     create,
     createNote,
-    stats,
+    stats: budget.stats,
     lastSuccessAt: () => lastSuccess,
     close(): void {
       closed = true;

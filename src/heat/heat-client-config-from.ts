@@ -5,35 +5,71 @@ const ENV = 'environment';
 const SESSION_VARS = ['HEAT_USERNAME', 'HEAT_PASSWORD', 'HEAT_ROLE'] as const;
 
 /**
+ * What is wrong with a HEAT base URL, as configuration problems (file, key, fix). The one check of the
+ * URL: heatClientConfigFrom and createHeatClient both use it, so the messages are the same everywhere.
+ */
+export function heatBaseUrlProblems(baseUrl: string | undefined): ConfigProblem[] {
+  if (!baseUrl) {
+    return [
+      {
+        file: ENV,
+        key: 'HEAT_BASE_URL',
+        problem: 'is not set',
+        fix: 'set HEAT_BASE_URL to the tenant URL, e.g. https://district.saasit.com or https://host/HEAT for on-prem (see config/.env.example)',
+      },
+    ];
+  }
+  if (!URL.canParse(baseUrl)) {
+    return [
+      {
+        file: ENV,
+        key: 'HEAT_BASE_URL',
+        problem: 'is not a URL',
+        fix: 'set HEAT_BASE_URL to e.g. https://district.saasit.com or https://host/HEAT',
+      },
+    ];
+  }
+  const url = new URL(baseUrl);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return [
+      {
+        file: ENV,
+        key: 'HEAT_BASE_URL',
+        problem: `must start with https:// (or http:// for the local simulator), got ${url.protocol}`,
+        fix: 'set HEAT_BASE_URL to e.g. https://district.saasit.com or https://host/HEAT',
+      },
+    ];
+  }
+  if (/\/api(\/|$)/i.test(url.pathname)) {
+    return [
+      {
+        file: ENV,
+        key: 'HEAT_BASE_URL',
+        problem: `must not include the API path (got a URL whose path is ${JSON.stringify(url.pathname)})`,
+        fix: 'give only the tenant root, e.g. https://district.saasit.com or https://host/HEAT; the client adds /api/...',
+      },
+    ];
+  }
+  return [];
+}
+
+/** Neither an API key nor a session login is configured. */
+export const NO_HEAT_CREDENTIALS: ConfigProblem = {
+  file: ENV,
+  key: 'HEAT_API_KEY',
+  problem: 'no HEAT credentials are set',
+  fix: 'set HEAT_API_KEY to the Reference ID of a HEAT API key (Configure > Security Controls > API Keys), or set HEAT_USERNAME, HEAT_PASSWORD and HEAT_ROLE for session login',
+};
+
+/**
  * The HEAT client's config: limits from config/service.yaml (heat.*), URL and credentials from the
  * environment. An API key wins over session login (keys do not expire, heat-api.md §2.1). Throws a
- * ConfigError naming each missing or wrong variable and how to fix it.
+ * ConfigError naming each missing or wrong variable and how to fix it. The one place that validates
+ * HEAT's URL and credentials (the worker's start-up report and createHeatClient ask it too).
  */
 export function heatClientConfigFrom(service: ServiceConfig, env: Env): HeatClientConfig {
-  const problems: ConfigProblem[] = [];
   const baseUrl = env.HEAT_BASE_URL?.replace(/\/+$/, '');
-  if (!baseUrl) {
-    problems.push({
-      file: ENV,
-      key: 'HEAT_BASE_URL',
-      problem: 'is not set',
-      fix: 'set HEAT_BASE_URL to the tenant URL, e.g. https://district.saasit.com or https://host/HEAT for on-prem (see config/.env.example)',
-    });
-  } else if (!URL.canParse(baseUrl)) {
-    problems.push({
-      file: ENV,
-      key: 'HEAT_BASE_URL',
-      problem: 'is not a URL',
-      fix: 'set HEAT_BASE_URL to e.g. https://district.saasit.com or https://host/HEAT',
-    });
-  } else if (/\/api(\/|$)/i.test(new URL(baseUrl).pathname)) {
-    problems.push({
-      file: ENV,
-      key: 'HEAT_BASE_URL',
-      problem: `must not include the API path (got a URL whose path is ${JSON.stringify(new URL(baseUrl).pathname)})`,
-      fix: 'give only the tenant root, e.g. https://district.saasit.com or https://host/HEAT; the client adds /api/...',
-    });
-  }
+  const problems: ConfigProblem[] = heatBaseUrlProblems(baseUrl);
 
   let auth: Pick<HeatClientConfig, 'apiKey' | 'session'> = {};
   if (env.HEAT_API_KEY) {
@@ -41,12 +77,7 @@ export function heatClientConfigFrom(service: ServiceConfig, env: Env): HeatClie
   } else {
     const anySession = SESSION_VARS.some((name) => env[name]) || Boolean(env.HEAT_TENANT);
     if (!anySession) {
-      problems.push({
-        file: ENV,
-        key: 'HEAT_API_KEY',
-        problem: 'no HEAT credentials are set',
-        fix: 'set HEAT_API_KEY to the Reference ID of a HEAT API key (Configure > Security Controls > API Keys), or set HEAT_USERNAME, HEAT_PASSWORD and HEAT_ROLE for session login',
-      });
+      problems.push(NO_HEAT_CREDENTIALS);
     } else {
       for (const name of SESSION_VARS) {
         if (!env[name]) {

@@ -24,3 +24,6 @@ export function recordPath(set: string, recId: string): string {
   if (!recId) throw new RangeError(`RecId is empty; pass the record's 32-character RecId`);
   return `${collectionPath(set)}('${encodeURIComponent(recId.replace(/'/g, "''"))}')`;
 }
+
+/** Entity set of journal notes created through the notes extension (heat-api.md §1, §9.4 a). */
+export const NOTES_SET = 'journal__notess';

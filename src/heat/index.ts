@@ -1,6 +1,6 @@
 export { createHeatClient } from './create-heat-client.js';
 export type { HeatClientDeps } from './create-heat-client.js';
-export { heatClientConfigFrom } from './heat-client-config-from.js';
+export { heatClientConfigFrom, heatBaseUrlProblems, NO_HEAT_CREDENTIALS } from './heat-client-config-from.js';
 export {
   HeatApiError,
   isPermanentHeatError,
@@ -23,6 +23,7 @@ export {
 export type { ODataValue } from './odata-filter.js';
 export { buildQueryString, HEAT_MAX_TOP } from './build-query-string.js';
 export { backoffDelay } from './backoff-delay.js';
+export { NOTES_SET } from './heat-paths.js';
 export { redactHeatSecrets } from './redact-heat-secrets.js';
 export type {
   ODataQuery,
@@ -35,3 +36,5 @@ export type {
   ChangedSinceOptions,
   HeatClient,
 } from './types.js';
+export { probeChangeQuery } from './probe-change-query.js';
+export type { ChangeQueryProbeOptions } from './probe-change-query.js';

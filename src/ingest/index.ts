@@ -1,6 +1,10 @@
-export { pollChangedTickets, sameInstant } from './poll-changed-tickets.js';
+export { pollChangedTickets } from './poll-changed-tickets.js';
+export { isEcho, sameInstant } from './is-echo.js';
+export type { TicketVersion } from './is-echo.js';
 export type { PollDeps, PollSettings, PollResult } from './poll-changed-tickets.js';
 export { createWatermarkStore } from './watermark-store.js';
+export { createPollStatusStore } from './poll-status-store.js';
+export type { PollStatusStore } from './poll-status-store.js';
 export type { WatermarkStore } from './watermark-store.js';
 export { createPollScheduler, POLL_QUEUE } from './poll-scheduler.js';
 export type { PollScheduler, PollSchedulerOptions } from './poll-scheduler.js';

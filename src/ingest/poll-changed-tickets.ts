@@ -1,6 +1,7 @@
 import { nextWatermark, type HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
 import type { ProcessedStore, RetryStore, TicketQueue } from '../queue/index.js';
+import { isEcho } from './is-echo.js';
 import type { WatermarkStore } from './watermark-store.js';
 
 export interface PollDeps {
@@ -71,14 +72,13 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
     const recIds = page.map((r) => String(r.RecId));
     const done = await deps.processed.getMany(recIds);
     const toEnqueue = page.filter((record, i) => {
-      // Our own write echoing back: the last change is ours (LastModBy), or we already finished this
-      // exact version (a worker may still be between its PATCH and marking it done).
-      const isEcho =
-        (typeof record.LastModBy === 'string' &&
-          record.LastModBy.toLowerCase() === settings.account.toLowerCase()) ||
-        sameInstant(done[i], record.LastModDateTime);
-      if (isEcho) result.echoes += 1;
-      return !isEcho;
+      const echo = isEcho(
+        { lastModBy: record.LastModBy, lastModDateTime: record.LastModDateTime },
+        done[i],
+        settings.account,
+      );
+      if (echo) result.echoes += 1;
+      return !echo;
     });
     result.enqueued += await deps.queue.enqueueMany(
       toEnqueue.map((r) => ({
@@ -101,11 +101,4 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
   }
   deps.logger.debug('poll tick', { event: 'poll', ...result });
   return result;
-}
-
-/** Two HEAT timestamps name the same instant (HEAT renders offsets; a webhook template may differ). */
-export function sameInstant(a: unknown, b: unknown): boolean {
-  if (typeof a !== 'string' || typeof b !== 'string') return false;
-  const x = Date.parse(a);
-  return !Number.isNaN(x) && x === Date.parse(b);
 }

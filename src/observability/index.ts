@@ -6,3 +6,5 @@ export { createReadinessCheck } from './readiness.js';
 export type { ReadinessReport, ReadinessDeps, ReadinessCheckResult, QueueProgress } from './readiness.js';
 export { createThrottledErrorLog } from './create-throttled-error-log.js';
 export { withTimeout } from './with-timeout.js';
+export { createDeadline } from './deadline.js';
+export type { Deadline } from './deadline.js';

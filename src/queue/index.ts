@@ -3,10 +3,23 @@ export type { TicketJob } from './job-schemas.js';
 export { createRedisConnection, redisOptionsFromUrl } from './create-redis-connection.js';
 export type { RedisRole } from './create-redis-connection.js';
 export { createTicketQueue, TICKETS_QUEUE, QueueUnavailableError } from './ticket-queue.js';
-export type { TicketQueue, TicketQueueOptions, EnqueueInput, EnqueueResult } from './ticket-queue.js';
+export type {
+  TicketQueue,
+  TicketQueueOptions,
+  EnqueueInput,
+  EnqueueResult,
+  QueueBacklog,
+} from './ticket-queue.js';
 export { createTicketWorker } from './ticket-worker.js';
 export type { TicketWorkerOptions, JobMeta } from './ticket-worker.js';
 export { createProcessedStore } from './processed-store.js';
 export type { ProcessedStore } from './processed-store.js';
 export { createRetryStore } from './retry-store.js';
 export type { RetryStore } from './retry-store.js';
+export { failedJobFacts, failedJobOutcome } from './job-outcome.js';
+export type { FailedJobFacts, FailedJobOutcome } from './job-outcome.js';
+export { createScheduledJob } from './scheduled-job.js';
+export type { ScheduledJob, ScheduledJobOptions, ScheduleRepeat } from './scheduled-job.js';
+export { watchTicketJobs } from './ticket-job-events.js';
+export type { TicketJobSummary, TicketJobOutcome, TicketJobEventsOptions } from './ticket-job-events.js';
+export { warnUntaggedPrefix } from './warn-untagged-prefix.js';

@@ -61,7 +61,17 @@ export interface TicketQueue {
   readonly queue: Queue;
   enqueue(input: EnqueueInput, now?: Date): Promise<EnqueueResult>;
   enqueueMany(inputs: readonly EnqueueInput[], now?: Date): Promise<number>;
+  /** Jobs waiting (incl. prioritized) and active, and the age of the oldest waiting one (for readiness). */
+  backlog(now?: Date): Promise<QueueBacklog>;
+  /** Resolves true when no job is waiting, delayed or active; false after `timeoutMs`. */
+  waitForIdle(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface QueueBacklog {
+  waiting: number;
+  active: number;
+  oldestWaitingAgeMs: number | null;
 }
 
 /**
@@ -112,6 +122,24 @@ export function createTicketQueue(options: TicketQueueOptions): TicketQueue {
       if (inputs.length === 0) return 0;
       await queue.addBulk(inputs.map((i) => toJob(i, now)));
       return inputs.length;
+    },
+    async backlog(now = new Date()) {
+      const c = await queue.getJobCounts('waiting', 'active', 'prioritized');
+      const [oldest] = await queue.getWaiting(0, 0);
+      return {
+        waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+        active: c.active ?? 0,
+        oldestWaitingAgeMs: oldest ? now.getTime() - oldest.timestamp : null,
+      };
+    },
+    async waitForIdle(timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+        if (Object.values(c).every((n) => n === 0)) return true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
     },
     close: () => queue.close(),
   };

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/index.js';
 import { parseTicketJob, type TicketJob } from './job-schemas.js';
 import { TICKETS_QUEUE } from './ticket-queue.js';
+import { coerceError } from '../heat/index.js';
 
 export interface JobMeta {
   jobId: string;
@@ -46,13 +47,13 @@ export function createTicketWorker(options: TicketWorkerOptions): Worker {
         jobId: meta.jobId,
         error: String(err),
       });
-      throw new UnrecoverableError(`invalid ticket job payload: ${(err as Error).message}`);
+      throw new UnrecoverableError(`invalid ticket job payload: ${coerceError(err).message}`);
     }
     try {
       return await options.handler(data, meta);
     } catch (err) {
       if (options.isPermanent(err)) {
-        throw new UnrecoverableError((err as Error).message);
+        throw new UnrecoverableError(coerceError(err).message);
       }
       throw err;
     }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { startHttpForService } from '../../src/start-http-for-service.js';
+import { startHttpForService } from '../../src/service/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
 import { waitFor } from '../support/cli-process.js';

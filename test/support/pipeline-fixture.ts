@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
-import { createService, type Service, type ServiceOptions } from '../../src/main.js';
+import { createService, type Service, type ServiceOptions } from '../../src/service/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { withServiceOverrides, type ServiceOverrides } from './with-service-overrides.js';

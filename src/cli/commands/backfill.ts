@@ -1,9 +1,15 @@
 import type { Command } from 'commander';
-import { checkTenantFields } from '../../actions/index.js';
-import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
-import { buildRuntime, createService } from '../../main.js';
-import { createLogger } from '../../observability/index.js';
-import { isPermanentJobError, processTicket, type ProcessOutcome } from '../../process-ticket.js';
+import { createTenantFieldsCheck } from '../../actions/index.js';
+import type { LoadedConfig } from '../../config/index.js';
+import { createLogger, createMetrics, type Logger } from '../../observability/index.js';
+import {
+  buildHeatClient,
+  buildRuntime,
+  createService,
+  createTicketJobHandler,
+  type ProcessOutcome,
+} from '../../service/index.js';
+import { failedJobFacts, failedJobOutcome } from '../../queue/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 
@@ -41,6 +47,79 @@ function createSummary(dryRun = false): { add(o: ProcessOutcome): void; totals: 
 }
 
 /**
+ * `backfill --dry-run`: every incident modified since `sinceMs` through the handler the service's
+ * worker runs (createTicketJobHandler), planning only: no writes, no queue, no Redis needed. Prints
+ * each planned change and a summary.
+ */
+async function dryRunBackfill(
+  config: LoadedConfig,
+  logger: Logger,
+  sinceMs: number,
+  out: (line: string) => void,
+): Promise<void> {
+  const service = config.service;
+  const heat = buildHeatClient(config, logger, createMetrics());
+  const runtime = buildRuntime(config);
+  const summary = createSummary(true);
+  const seen = new Set<string>();
+  const handle = createTicketJobHandler({
+    heat,
+    logger,
+    metrics: createMetrics(),
+    runtime: () => runtime,
+    processed: {
+      mark: async () => undefined,
+      getMany: async (ids: readonly string[]) => ids.map(() => null),
+    },
+    counts: null,
+    // Plan as the service would: never a field the tenant lacks.
+    tenantFields: createTenantFieldsCheck(heat, config.routing.fields, service.heat.incidentSet, logger),
+    checkAccount: () => undefined,
+    dryRun: true,
+    onOutcome: (o) => {
+      summary.add(o);
+      if (o.plan.kind === 'noop') return;
+      out(
+        JSON.stringify({
+          RecId: o.recId,
+          IncidentNumber: o.incidentNumber,
+          plan: o.plan.kind,
+          fields: o.plan.fields,
+          moveTo: o.plan.moveTo,
+          note: o.plan.note ? o.plan.note.subject : null,
+          why: o.plan.why,
+        }),
+      );
+    },
+  });
+  try {
+    for await (const page of heat.changedSince(new Date(sinceMs).toISOString(), {
+      set: service.heat.incidentSet,
+      overlapMs: 0,
+      select: ['IncidentNumber'],
+      untilMs: Date.now(),
+    })) {
+      for (const record of page) {
+        // A ticket modified while the pages are read comes back with its new time: once is enough.
+        const recId = String(record.RecId);
+        if (seen.has(recId)) continue;
+        seen.add(recId);
+        const job = {
+          v: 1 as const,
+          recId,
+          source: 'backfill' as const,
+          receivedAt: new Date().toISOString(),
+        };
+        await handle(job, { jobId: 'dry-run', attempt: 1 });
+      }
+    }
+  } finally {
+    heat.close();
+  }
+  out(`dry run: ${JSON.stringify(summary.totals)}`);
+}
+
+/**
  * `sbt-router backfill --since DATE`: every incident modified since DATE goes through the same queue
  * and handler as live changes; waits for the queue to drain and prints a summary. With --dry-run the
  * planned writes are printed and nothing is written (no queue, no Redis needed).
@@ -67,61 +146,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       const out = (line: string) => ctx.stdout.write(`${line}\n`);
 
       if (opts.dryRun) {
-        const heat = createHeatClient(heatClientConfigFrom(service, config.env), { logger });
-        const runtime = buildRuntime(config);
-        // Plan as the service would: never a field the tenant lacks.
-        const missingFields = new Set(
-          await checkTenantFields(heat, config.routing.fields, service.heat.incidentSet).catch(
-            () => [] as string[],
-          ),
-        );
-        const summary = createSummary(true);
-        const seen = new Set<string>();
-        const noStore = {
-          mark: async () => undefined,
-          getMany: async (ids: readonly string[]) => ids.map(() => null),
-        };
-        try {
-          for await (const page of heat.changedSince(new Date(sinceMs).toISOString(), {
-            set: service.heat.incidentSet,
-            overlapMs: 0,
-            select: ['IncidentNumber'],
-            untilMs: Date.now(),
-          })) {
-            for (const record of page) {
-              // A ticket modified while the pages are read comes back with its new time: once is enough.
-              if (seen.has(String(record.RecId))) continue;
-              seen.add(String(record.RecId));
-              const o = await processTicket(
-                {
-                  v: 1,
-                  recId: String(record.RecId),
-                  source: 'backfill',
-                  receivedAt: new Date().toISOString(),
-                },
-                { jobId: 'dry-run', attempt: 1 },
-                { heat, logger, runtime: () => runtime, processed: noStore, dryRun: true, missingFields },
-              );
-              summary.add(o);
-              if (o.plan.kind !== 'noop') {
-                out(
-                  JSON.stringify({
-                    RecId: o.recId,
-                    IncidentNumber: o.incidentNumber,
-                    plan: o.plan.kind,
-                    fields: o.plan.fields,
-                    moveTo: o.plan.moveTo,
-                    note: o.plan.note ? o.plan.note.subject : null,
-                    why: o.plan.why,
-                  }),
-                );
-              }
-            }
-          }
-        } finally {
-          heat.close();
-        }
-        out(`dry run: ${JSON.stringify(summary.totals)}`);
+        await dryRunBackfill(config, logger, sinceMs, out);
         return;
       }
 
@@ -138,13 +163,8 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       });
       let failed = 0;
       svc.worker.on('failed', (job, err) => {
-        if (
-          job &&
-          (job.attemptsMade >= service.worker.attempts ||
-            isPermanentJobError(err) ||
-            err.name === 'UnrecoverableError')
-        )
-          failed += 1;
+        // Dropped (HEAT refused it) or out of attempts: the rule the worker's metrics use.
+        if (job && failedJobOutcome(failedJobFacts(job, err)) !== 'retried') failed += 1;
       });
       try {
         await svc.start();

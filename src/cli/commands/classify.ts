@@ -6,6 +6,7 @@ import { classifyTicket, compileLoadedPolicy, type CompiledPolicy } from '../../
 import { ConfigError, loadConfig } from '../../config/index.js';
 import type { HeatRecord } from '../../domain/index.js';
 import type { CliContext } from '../cli-context.js';
+import { coerceError } from '../../heat/index.js';
 
 /** One input line: a parsed JSON object, or why it is not one. */
 export type JsonLine = { line: number; record: HeatRecord } | { line: number; error: string };
@@ -25,7 +26,7 @@ export async function* readJsonLines(
     try {
       value = JSON.parse(text);
     } catch (err) {
-      yield { line: n, error: `not valid JSON (${(err as Error).message})` };
+      yield { line: n, error: `not valid JSON (${coerceError(err).message})` };
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -13,7 +13,7 @@ import {
 } from '../../config/index.js';
 import { categoryFieldName } from '../../counts/index.js';
 import { CATEGORY_IDS, teamKey } from '../../domain/index.js';
-import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../../heat/index.js';
+import { coerceError, createHeatClient, heatClientConfigFrom, type HeatClient } from '../../heat/index.js';
 import { createSilentLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
 
@@ -158,7 +158,7 @@ async function checkLive(client: HeatClient, cfg: LoadedConfig): Promise<LiveRes
       out.problems.push({
         file: 'HEAT',
         key: '',
-        problem: `cannot check ${what}: ${(err as Error).message}`,
+        problem: `cannot check ${what}: ${coerceError(err).message}`,
         fix: 'check HEAT_BASE_URL, the credentials and the role of the API key (it must read this business object)',
       });
     }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createCountsService, type ReconcileResult } from '../../counts/index.js';
-import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
+import { coerceError, createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { createLogger } from '../../observability/index.js';
 import { clockOf, type CliContext } from '../cli-context.js';
 import { resolvePeriodOption } from '../resolve-period-option.js';
@@ -80,7 +80,7 @@ export function registerReconcileCommand(program: Command, ctx: CliContext): voi
       try {
         heat = createHeatClient(heatClientConfigFrom(service, config.env), { logger });
       } catch (err) {
-        ctx.stderr.write(`${(err as Error).message}\n`);
+        ctx.stderr.write(`${coerceError(err).message}\n`);
         process.exitCode = 2;
         return;
       }
@@ -98,7 +98,7 @@ export function registerReconcileCommand(program: Command, ctx: CliContext): voi
         ctx.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : describeReconcile(result));
         if (result.schoolsFailed > 0) process.exitCode = 1;
       } catch (err) {
-        ctx.stderr.write(`reconcile failed: ${(err as Error).message}\n`);
+        ctx.stderr.write(`reconcile failed: ${coerceError(err).message}\n`);
         // A RangeError is about the period asked for (e.g. older than the counts retention): usage.
         process.exitCode = err instanceof RangeError ? 2 : 1;
       } finally {

@@ -5,6 +5,7 @@ import { createRedisConnection } from '../../queue/index.js';
 import type { CliContext } from '../cli-context.js';
 import { resolvePeriodOption } from '../resolve-period-option.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
+import { coerceError } from '../../heat/index.js';
 
 interface ReportOptions {
   period?: string;
@@ -58,7 +59,7 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
         }
       } catch (err) {
         ctx.stderr.write(
-          `report failed: ${(err as Error).message}. Fix: check that REDIS_URL points at the service's Redis\n`,
+          `report failed: ${coerceError(err).message}. Fix: check that REDIS_URL points at the service's Redis\n`,
         );
         process.exitCode = 1;
       } finally {

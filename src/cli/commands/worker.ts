@@ -1,12 +1,10 @@
-import { watch } from 'node:fs';
 import type { Command } from 'commander';
-import { createService } from '../../main.js';
+import { createService, handleSignals, startHttpForService, watchConfigDir } from '../../service/index.js';
 import { createLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
 import { loadConfigOrExplain } from '../load-config-or-explain.js';
 import { ConfigError, formatProblems, type ConfigProblem } from '../../config/index.js';
 import { heatClientConfigFrom } from '../../heat/index.js';
-import { startHttpForService } from '../../start-http-for-service.js';
 
 export function registerWorkerCommand(program: Command, ctx: CliContext): void {
   program
@@ -54,44 +52,13 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
         opts.http && config.service.http.enabled ? await startHttpForService(service, config, logger) : null;
       // The watcher is in place before 'started' is logged: an edit made once the service says it
       // started is never missed.
-      if (opts.watchConfig) {
-        // Editors write files in several steps: wait for the folder to settle before reloading.
-        let timer: NodeJS.Timeout | undefined;
-        const watcher = watch(config.dir, () => {
-          clearTimeout(timer);
-          timer = setTimeout(() => service.reload(), 500);
-        });
-        watcher.unref();
-        process.once('SIGTERM', () => watcher.close());
-        process.once('SIGINT', () => watcher.close());
-      }
+      if (opts.watchConfig) watchConfigDir(config.dir, service);
       await service.start();
-
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) {
-          logger.warn('second signal: forcing exit', { event: 'shutdown_forced', signal });
-          process.exit(1);
-        }
-        stopping = true;
-        logger.info('shutting down', { event: 'shutdown', signal });
-        // Open keep-alive connections must not hold the shutdown past its deadline.
-        await Promise.race([
-          http?.close().catch(() => undefined),
-          new Promise((r) => setTimeout(r, 5_000).unref()),
-        ]);
-        await service.stop();
-        process.exitCode = 0;
-      };
-      const stopLogged = (signal: string) =>
-        stop(signal).catch((err: unknown) => {
-          logger.error('shutdown failed', { event: 'shutdown_failed', error: (err as Error).message });
-          process.exitCode = 1;
-        });
-      process.on('SIGTERM', () => void stopLogged('SIGTERM'));
-      process.on('SIGINT', () => void stopLogged('SIGINT'));
-      process.on('SIGHUP', () => {
-        service.reload();
+      handleSignals({
+        service,
+        http,
+        logger,
+        shutdownDeadlineMs: config.service.worker.shutdownDeadlineMs,
       });
     });
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, serviceConfigSchema } from '../../../src/config/index.js';
 import type { Env } from '../../../src/config/index.js';
-import { heatClientConfigFrom } from '../../../src/heat/index.js';
+import { createHeatClient, heatClientConfigFrom } from '../../../src/heat/index.js';
+import { createSilentLogger } from '../../../src/observability/index.js';
 
 const service = serviceConfigSchema.parse({
   heat: {
@@ -91,5 +92,36 @@ describe('heatClientConfigFrom', () => {
       expect((err as Error).message).toMatch(/environment: HEAT_BASE_URL: is not set/);
       expect((err as Error).message).not.toContain('secret-pw-999');
     }
+  });
+
+  it('gives createHeatClient the same problems and messages for a config built by hand', () => {
+    const limits = heatClientConfigFrom(service, { HEAT_BASE_URL: 'https://h.example', HEAT_API_KEY: 'K' });
+    const messageOf = (run: () => unknown): string => {
+      try {
+        run();
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const byHand = messageOf(() =>
+      createHeatClient(
+        { ...limits, baseUrl: 'https://h.example/HEAT/api/odata', apiKey: undefined },
+        { logger: createSilentLogger() },
+      ),
+    );
+    const fromEnv = messageOf(() =>
+      heatClientConfigFrom(service, { HEAT_BASE_URL: 'https://h.example/HEAT/api/odata' }),
+    );
+    expect(byHand).toBe(fromEnv);
+    expect(byHand).toMatch(
+      /HEAT_BASE_URL: must not include the API path.*HEAT_API_KEY: no HEAT credentials are set/s,
+    );
+    expect(
+      messageOf(() =>
+        createHeatClient({ ...limits, baseUrl: 'ftp://h.example' }, { logger: createSilentLogger() }),
+      ),
+    ).toMatch(/HEAT_BASE_URL: must start with https:\/\/ \(or http:\/\/ for the local simulator\), got ftp:/);
   });
 });

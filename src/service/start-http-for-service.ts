@@ -1,8 +1,8 @@
-import type { LoadedConfig } from './config/index.js';
-import { createHttpServer, type HttpServer } from './http/index.js';
-import type { Service } from './main.js';
-import { sameInstant } from './ingest/index.js';
-import { createReadinessCheck, type Logger } from './observability/index.js';
+import type { LoadedConfig } from '../config/index.js';
+import { createHttpServer, type HttpServer } from '../http/index.js';
+import type { Service } from './service-types.js';
+import { isEcho } from '../ingest/index.js';
+import { createReadinessCheck, type Logger } from '../observability/index.js';
 
 /** Builds and starts the HTTP face (webhook, health, readiness, metrics) of a running service. */
 export async function startHttpForService(
@@ -45,9 +45,8 @@ export async function startHttpForService(
     async enqueueTicket(input) {
       // A business rule fires on our own writes too: drop that echo here, as the poller does, when the
       // rule's body says who saved the record or which version it is.
-      const ours = input.lastModBy?.toLowerCase() === config.service.heat.account.toLowerCase();
       const done = input.lastModDateTime ? (await service.processed.getMany([input.recId]))[0] : null;
-      if (ours || sameInstant(done, input.lastModDateTime)) return { jobId: '', deduplicated: true };
+      if (isEcho(input, done, config.service.heat.account)) return { jobId: '', deduplicated: true };
       const { lastModBy: _by, ...job } = input;
       return service.queue.enqueue(job);
     },

@@ -1,10 +1,10 @@
-import { applyActions, planActions, RestrictedMoveRefusedError, sameFieldValue } from './actions/index.js';
-import { classifyTicket } from './classify/index.js';
-import type { CountsService } from './counts/index.js';
-import type { ActionPlan, CategoryId, Decision, ScopeId, Ticket } from './domain/index.js';
-import { isTicketPermanentError, type HeatClient } from './heat/index.js';
-import type { Logger } from './observability/index.js';
-import type { JobMeta, ProcessedStore, TicketJob } from './queue/index.js';
+import { applyActions, planActions, RestrictedMoveRefusedError, sameFieldValue } from '../actions/index.js';
+import { classifyTicket } from '../classify/index.js';
+import type { CountsService } from '../counts/index.js';
+import type { ActionPlan, CategoryId, Decision, ScopeId, Ticket } from '../domain/index.js';
+import { isTicketPermanentError, type HeatClient } from '../heat/index.js';
+import type { Logger } from '../observability/index.js';
+import type { JobMeta, ProcessedStore, TicketJob } from '../queue/index.js';
 import type { RuntimeState } from './runtime-state.js';
 
 export interface ProcessTicketDeps {
@@ -155,22 +155,27 @@ export async function processTicket(
     writtenBy: typeof result.written?.LastModBy === 'string' ? result.written.LastModBy : null,
     moveRefused: result.moveRefused ?? false,
   };
-  log.info('ticket processed', {
-    event: 'ticket_processed',
-    incidentNumber,
-    category: decision.category,
-    scope: decision.scope,
-    ruleId: decision.ruleId,
-    confidence: decision.confidence,
-    plan: plan.kind,
-    moveTo: plan.moveTo,
-    patched: result.patched,
-    noted: result.noted,
-    counted,
-    dryRun: deps.dryRun ?? false,
-  });
+  logProcessed(log, outcome, deps.dryRun ?? false);
   deps.onOutcome?.(outcome);
   return outcome;
+}
+
+/** The one log line per job: the decision and what was done (never ticket text). */
+function logProcessed(log: Logger, o: ProcessOutcome, dryRun: boolean): void {
+  log.info('ticket processed', {
+    event: 'ticket_processed',
+    incidentNumber: o.incidentNumber,
+    category: o.category,
+    scope: o.scope,
+    ruleId: o.ruleId,
+    confidence: o.confidence,
+    plan: o.plan.kind,
+    moveTo: o.plan.moveTo,
+    patched: o.patched,
+    noted: o.noted,
+    counted: o.counted,
+    dryRun,
+  });
 }
 
 /** Fields a person edits that decide or carry our routing (never our own SBT_* tags). */

@@ -1,0 +1,28 @@
+import type { HeatClient } from '../heat/index.js';
+import type { PollStatusStore, WatermarkStore } from '../ingest/index.js';
+import type { Metrics } from '../observability/index.js';
+import type { TicketQueue } from '../queue/index.js';
+
+export interface ServiceMetricsSources {
+  queue: TicketQueue;
+  watermark: WatermarkStore;
+  pollStatus: PollStatusStore;
+  heat: HeatClient;
+}
+
+/** Gauges read at scrape time: queue depth and age, poll recency and lag, HEAT budget use. */
+export function collectServiceMetrics(metrics: Metrics, sources: ServiceMetricsSources): void {
+  const { queue, watermark, pollStatus, heat } = sources;
+  metrics.onScrape(async () => {
+    const counts = await queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+    for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ state }, n);
+    const [oldest] = await queue.queue.getWaiting(0, 0);
+    metrics.oldestWaitingJobAgeSeconds.set(oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
+    const lastPollAt = pollStatus.lastLocalSuccessAt();
+    if (lastPollAt) metrics.pollLastSuccessTimestampSeconds.set(lastPollAt.getTime() / 1000);
+    const mark = await watermark.get();
+    if (mark) metrics.pollLagSeconds.set(Math.max(0, (Date.now() - Date.parse(mark)) / 1000));
+    const stats = heat.stats();
+    metrics.heatBudgetUsedRatio.set(stats.budget > 0 ? stats.calls / stats.budget : 0);
+  });
+}

@@ -1,0 +1,57 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { LoadedConfig } from '../config/index.js';
+import type { CountsService } from '../counts/index.js';
+import type { HeatClient } from '../heat/index.js';
+import type { PollResult } from '../ingest/index.js';
+import type { Deadline, Logger, Metrics, QueueProgress } from '../observability/index.js';
+import type { ProcessedStore, TicketQueue } from '../queue/index.js';
+import type { ProcessOutcome } from './process-ticket.js';
+import type { ReloadResult } from './reload-config.js';
+import type { RuntimeState } from './runtime-state.js';
+
+export interface ServiceOptions {
+  config: LoadedConfig;
+  logger: Logger;
+  redisUrl: string;
+  /** Injected in tests; built from config otherwise. */
+  heat?: HeatClient;
+  /** Run the poll scheduler in this process (default: service.poll.enabled). */
+  poll?: boolean;
+  /** Where config is re-read from on reload (default: config.dir). */
+  configDir?: string;
+  env?: NodeJS.ProcessEnv;
+  onOutcome?: (outcome: ProcessOutcome) => void;
+  onPoll?: (result: PollResult) => void;
+  /** Injected in tests; a fresh registry otherwise. */
+  metrics?: Metrics;
+}
+
+export interface Service {
+  readonly heat: HeatClient;
+  readonly queue: TicketQueue;
+  readonly worker: Worker;
+  readonly counts: CountsService | null;
+  readonly processed: ProcessedStore;
+  readonly redis: Redis;
+  /** The fail-fast connection (webhook enqueues, readiness pings). */
+  readonly producer: Redis;
+  readonly metrics: Metrics;
+  runtime(): RuntimeState;
+  /** Queue state for readiness: waiting/active counts, oldest waiting job, last finished job. */
+  queueProgress(): Promise<QueueProgress>;
+  /** When any replica last finished a poll tick (kept in Redis; null before the first). */
+  lastPollAt(): Promise<Date | null>;
+  start(): Promise<void>;
+  /** Runs one poll tick now (the scheduler runs them on its interval). */
+  pollNow(): Promise<PollResult>;
+  /** Re-reads and validates config; on any problem keeps the running config and returns the error. */
+  reload(): ReloadResult;
+  /**
+   * Drains active jobs within the shutdown budget (worker.shutdownDeadlineMs by default; a Deadline
+   * when the caller has spent part of it already, e.g. on closing HTTP), then closes everything.
+   */
+  stop(budget?: number | Deadline): Promise<void>;
+  /** Resolves when the tickets queue has no waiting, delayed or active job. */
+  waitForIdle(timeoutMs: number): Promise<boolean>;
+}

@@ -1,0 +1,62 @@
+import type { TenantFieldsCheck } from '../actions/index.js';
+import type { CountsService } from '../counts/index.js';
+import type { HeatClient } from '../heat/index.js';
+import type { Logger, Metrics } from '../observability/index.js';
+import type { JobMeta, ProcessedStore, TicketJob, TicketJobSummary, TicketQueue } from '../queue/index.js';
+import { processTicket, type ProcessOutcome } from './process-ticket.js';
+import type { RuntimeState } from './runtime-state.js';
+
+export interface TicketJobHandlerDeps {
+  heat: HeatClient;
+  logger: Logger;
+  metrics: Metrics;
+  runtime: () => RuntimeState;
+  processed: ProcessedStore;
+  counts: CountsService | null;
+  /** Where a ticket a person changed while we wrote goes again (not needed for a dry run). */
+  queue?: TicketQueue;
+  tenantFields: TenantFieldsCheck;
+  /** Plan only: no HEAT writes, no counts, nothing marked as processed (backfill --dry-run). */
+  dryRun?: boolean;
+  /** Compares the login HEAT stamped on our write with heat.account (once). */
+  checkAccount: (writtenBy: string | null) => void;
+  onOutcome?: (outcome: ProcessOutcome) => void;
+}
+
+/**
+ * The ticket worker's handler: processTicket with the service's stores, counted in the metrics. The
+ * tenant-field check runs first when it has not succeeded yet, so that no missing field is written.
+ */
+export function createTicketJobHandler(
+  deps: TicketJobHandlerDeps,
+): (job: TicketJob, meta: JobMeta) => Promise<TicketJobSummary> {
+  const { metrics, queue } = deps;
+  const recordOutcome = (o: ProcessOutcome) => {
+    deps.checkAccount(o.writtenBy);
+    metrics.ticketsClassified.inc({ category: o.category, scope: o.scope });
+    if (o.plan.moveTo && o.patched && !o.moveRefused) metrics.ticketMoves.inc({ destination: o.plan.moveTo });
+    if (o.plan.override) metrics.overrides.inc({ category: o.category });
+    deps.onOutcome?.(o);
+  };
+  return async (job, meta) => {
+    const endTimer = metrics.jobSeconds.startTimer();
+    await deps.tenantFields.ensure().catch(() => undefined);
+    try {
+      const o = await processTicket(job, meta, {
+        heat: deps.heat,
+        logger: deps.logger,
+        runtime: deps.runtime,
+        processed: deps.processed,
+        counts: deps.counts,
+        missingFields: deps.tenantFields.missing(),
+        onOutcome: recordOutcome,
+        onMoveRefused: (destination) => metrics.ticketMovesRefused.inc({ destination }),
+        ...(queue ? { requeue: (recId: string) => queue.enqueue({ recId, source: 'poll' }) } : {}),
+        ...(deps.dryRun ? { dryRun: true } : {}),
+      });
+      return { category: o.category, scope: o.scope, plan: o.plan.kind, patched: o.patched, noted: o.noted };
+    } finally {
+      endTimer();
+    }
+  };
+}
