@@ -3,7 +3,7 @@ import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../devtools/index.js';
 import { createService, type Service } from '../main.js';
 import { createSilentLogger } from '../observability/index.js';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../simulator/index.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from 'heat-simulator';
 
 export interface BenchPipeline {
   redis: ThrowawayRedis;

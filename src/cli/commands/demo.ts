@@ -5,7 +5,7 @@ import { startThrowawayRedis } from '../../devtools/index.js';
 import { createService } from '../../main.js';
 import { createLogger } from '../../observability/index.js';
 import type { ProcessOutcome } from '../../process-ticket.js';
-import { createSimulator } from '../../simulator/index.js';
+import { createSimulator } from 'heat-simulator';
 import type { CliContext } from '../cli-context.js';
 import { formatTable } from '../format-table.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createSimulator } from '../../simulator/index.js';
+import { createSimulator } from 'heat-simulator';
 import type { CliContext } from '../cli-context.js';
 
 interface SimulatorCommandOptions {

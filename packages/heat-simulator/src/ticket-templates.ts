@@ -1,4 +1,4 @@
-import type { CategoryId } from '../domain/index.js';
+import type { IntentLabel } from './intent-labels.js';
 
 /**
  * A school ticket pattern. Placeholders in {braces} are filled by generateTicket(); several subjects and
@@ -7,7 +7,7 @@ import type { CategoryId } from '../domain/index.js';
  */
 export interface TicketTemplate {
   id: string;
-  expect: CategoryId[];
+  expect: IntentLabel[];
   subjects: readonly string[];
   bodies: readonly string[];
   /** The HEAT Category a requester would pick (often loosely, sometimes wrongly). */
@@ -22,7 +22,7 @@ export interface TicketTemplate {
 }
 
 /** How often each intended category appears among generated tickets (roughly a school district's mix). */
-export const CATEGORY_WEIGHTS: Readonly<Record<CategoryId, number>> = {
+export const CATEGORY_WEIGHTS: Readonly<Record<IntentLabel, number>> = {
   hardware: 26,
   software_access: 20,
   telephone: 10,

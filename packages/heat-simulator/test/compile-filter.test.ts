@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter } from '../../../src/simulator/compile-filter.js';
-import { buildEntitySchemas } from '../../../src/simulator/entity-schemas.js';
-import { HeatError } from '../../../src/simulator/heat-error.js';
+import { compileFilter } from '../src/compile-filter.js';
+import { buildEntitySchemas } from '../src/entity-schemas.js';
+import { HeatError } from '../src/heat-error.js';
 
 const incidents = buildEntitySchemas({
   incidents: ['SBT_Scope', 'SBT_Confidence'],

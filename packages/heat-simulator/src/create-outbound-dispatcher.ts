@@ -1,4 +1,4 @@
-import type { HeatRecord } from '../domain/index.js';
+import type { HeatRecord } from './heat-record.js';
 import { renderBodyTemplate } from './render-body-template.js';
 import type { OutboundRule } from './simulator-types.js';
 

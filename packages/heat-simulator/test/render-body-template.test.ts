@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderBodyTemplate } from '../../../src/simulator/render-body-template.js';
-import { formatHeatDate } from '../../../src/simulator/format-heat-date.js';
+import { renderBodyTemplate } from '../src/render-body-template.js';
+import { formatHeatDate } from '../src/format-heat-date.js';
 
 describe('renderBodyTemplate', () => {
   it('JSON-escapes quoted placeholders and writes bare ones as JSON values', () => {

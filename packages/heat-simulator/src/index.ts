@@ -15,3 +15,6 @@ export { compileFilter } from './compile-filter.js';
 export type { CompiledFilter } from './compile-filter.js';
 export { HeatError } from './heat-error.js';
 export { formatHeatDate, UNSET_HEAT_DATE } from './format-heat-date.js';
+export { INTENT_LABELS } from './intent-labels.js';
+export type { IntentLabel } from './intent-labels.js';
+export type { HeatRecord } from './heat-record.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import type { HeatRecord } from '../domain/index.js';
+import type { HeatRecord } from './heat-record.js';
 import { compileFilter } from './compile-filter.js';
 import { compileOrderBy } from './compile-order-by.js';
 import { createOutboundDispatcher } from './create-outbound-dispatcher.js';

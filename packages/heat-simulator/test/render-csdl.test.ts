@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildEntitySchemas } from '../../../src/simulator/entity-schemas.js';
-import { entityTypeName, renderCsdl } from '../../../src/simulator/render-csdl.js';
+import { buildEntitySchemas } from '../src/entity-schemas.js';
+import { entityTypeName, renderCsdl } from '../src/render-csdl.js';
 
 const schemas = buildEntitySchemas({ incidents: ['SBT_Scope', 'SBT_Restricted'], organizationalunits: [] });
 

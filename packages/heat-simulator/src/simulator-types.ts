@@ -1,4 +1,4 @@
-import type { HeatRecord } from '../domain/index.js';
+import type { HeatRecord } from './heat-record.js';
 
 /** Faults the simulator can inject into HEAT API calls (never into /_sim/ calls). */
 export interface SimulatorFaults {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORY_IDS } from '../../../src/domain/index.js';
-import { createSimulator, DEFAULT_INCIDENT_CUSTOM_FIELDS } from '../../../src/simulator/index.js';
+import { createSimulator, DEFAULT_INCIDENT_CUSTOM_FIELDS, INTENT_LABELS } from '../src/index.js';
 
 const NOW = new Date('2026-03-15T18:00:00Z');
 const SETS = ['incidents', 'organizationalunits', 'standarduserteams', 'employees'];
@@ -26,12 +25,12 @@ describe('seeded tenant', () => {
     expect(truth.length).toBe(incidents.length);
     const intended = new Map<string, number>();
     for (const t of truth) intended.set(t.expect[0]!, (intended.get(t.expect[0]!) ?? 0) + 1);
-    for (const category of CATEGORY_IDS)
+    for (const category of INTENT_LABELS)
       expect(intended.get(category) ?? 0, category).toBeGreaterThanOrEqual(5);
     const byId = new Map(incidents.map((r) => [r.RecId, r]));
     for (const t of truth) {
       expect(byId.get(t.RecId)?.IncidentNumber).toBe(t.IncidentNumber);
-      for (const c of t.expect) expect(CATEGORY_IDS).toContain(c);
+      for (const c of t.expect) expect(INTENT_LABELS).toContain(c);
     }
     // Nothing in a HEAT record carries the generator's intent.
     const serialized = JSON.stringify(incidents);

@@ -1,4 +1,4 @@
-import type { CategoryId } from '../domain/index.js';
+import type { IntentLabel } from './intent-labels.js';
 import type { Rng } from './create-rng.js';
 import { EMAIL_DOMAIN, SCHOOL_NAMES, type Person, type SeedPeople } from './seed-people.js';
 import { CATEGORY_WEIGHTS, TICKET_TEMPLATES, type TicketTemplate } from './ticket-templates.js';
@@ -6,7 +6,7 @@ import { CATEGORY_WEIGHTS, TICKET_TEMPLATES, type TicketTemplate } from './ticke
 /** A new ticket as the self-service portal would submit it, plus the generator's intent (never stored in HEAT). */
 export interface TicketDraft {
   fields: Record<string, unknown>;
-  expect: CategoryId[];
+  expect: IntentLabel[];
   requester: Person;
   school: string;
   templateId: string;
@@ -217,7 +217,7 @@ function composeBody(template: TicketTemplate, requester: Person, school: string
 }
 
 function templateFor(rng: Rng): TicketTemplate {
-  const category = weighted(rng, Object.entries(CATEGORY_WEIGHTS) as Array<[CategoryId, number]>);
+  const category = weighted(rng, Object.entries(CATEGORY_WEIGHTS) as Array<[IntentLabel, number]>);
   const candidates = TICKET_TEMPLATES.filter((t) => t.expect[0] === category);
   return weighted(
     rng,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compileOrderBy } from '../../../src/simulator/compile-order-by.js';
-import { buildEntitySchemas } from '../../../src/simulator/entity-schemas.js';
-import { HeatError } from '../../../src/simulator/heat-error.js';
+import { compileOrderBy } from '../src/compile-order-by.js';
+import { buildEntitySchemas } from '../src/entity-schemas.js';
+import { HeatError } from '../src/heat-error.js';
 
 const incidents = buildEntitySchemas({ incidents: [], organizationalunits: [] }).get('incidents')!;
 const rows = [

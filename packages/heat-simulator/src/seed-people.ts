@@ -1,4 +1,4 @@
-import type { HeatRecord } from '../domain/index.js';
+import type { HeatRecord } from './heat-record.js';
 import type { Rng } from './create-rng.js';
 
 /** District schools (organizational units); realistic names, invented district. */

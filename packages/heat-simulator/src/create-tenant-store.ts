@@ -1,4 +1,5 @@
-import type { CategoryId, HeatRecord } from '../domain/index.js';
+import type { HeatRecord } from './heat-record.js';
+import type { IntentLabel } from './intent-labels.js';
 import { createRng, type Rng } from './create-rng.js';
 import {
   blankRecord,
@@ -697,7 +698,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
         const draft = generateTicketDraft(runtimeRng, people);
         // The portal always files Source "Self Service".
         const fields = { ...draft.fields, Source: 'Self Service' };
-        out.push(createSelfServiceTicket(fields, draft.expect as CategoryId[]));
+        out.push(createSelfServiceTicket(fields, draft.expect as IntentLabel[]));
       }
       return out;
     },
