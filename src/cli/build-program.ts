@@ -13,7 +13,6 @@ import { registerExplainCommand } from './commands/explain.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerReportCommand } from './commands/report.js';
-import { registerSimulatorCommand } from './commands/simulator.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
 function packageVersion(): string {
@@ -39,7 +38,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerWorkerCommand(program, ctx);
   registerDemoCommand(program, ctx);
   registerBackfillCommand(program, ctx);
-  registerSimulatorCommand(program, ctx);
   registerClassifyCommand(program, ctx);
   registerExplainCommand(program, ctx);
   registerEvaluateCommand(program, ctx);
