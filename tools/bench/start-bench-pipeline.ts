@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type LoadedConfig } from '../config/index.js';
-import { startThrowawayRedis, type ThrowawayRedis } from '../devtools/index.js';
-import { createService, type Service } from '../main.js';
-import { createSilentLogger } from '../observability/index.js';
+import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
+import { projectConfigDir, startThrowawayRedis, type ThrowawayRedis } from '../../src/devtools/index.js';
+import { createService, type Service } from '../../src/main.js';
+import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from 'heat-simulator';
 
 export interface BenchPipeline {
@@ -23,7 +23,13 @@ export async function startBenchPipeline(
   const simulator = createSimulator(sim);
   const url = await simulator.listen(0, '127.0.0.1');
   const base = loadConfig({
-    env: { HEAT_BASE_URL: url, HEAT_API_KEY: simulator.apiKey, REDIS_URL: redis.url, ...env },
+    env: {
+      SBT_CONFIG_DIR: projectConfigDir(),
+      HEAT_BASE_URL: url,
+      HEAT_API_KEY: simulator.apiKey,
+      REDIS_URL: redis.url,
+      ...env,
+    },
   });
   const config: LoadedConfig = {
     ...base,

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { classifyTicket, compileLoadedPolicy } from '../classify/index.js';
-import { defaultConfigDir, loadConfig } from '../config/index.js';
-import type { HeatRecord } from '../domain/index.js';
+import { join } from 'node:path';
+import { classifyTicket, compileLoadedPolicy } from '../../src/classify/index.js';
+import { loadConfig } from '../../src/config/index.js';
+import { projectConfigDir, projectRoot } from '../../src/devtools/index.js';
+import type { HeatRecord } from '../../src/domain/index.js';
 
 export interface ClassifyBenchResult {
   name: string;
@@ -18,12 +19,12 @@ export interface ClassifyBenchResult {
  */
 export async function runClassifyBench(options: { tickets?: number } = {}): Promise<ClassifyBenchResult> {
   const total = Math.max(options.tickets ?? 100_000, 1);
-  const root = resolve(defaultConfigDir(), '..');
+  const root = projectRoot();
   const corpus = readFileSync(join(root, 'test', 'fixtures', 'labelled-tickets.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as HeatRecord);
-  const cfg = loadConfig({ dir: defaultConfigDir(), env: {} });
+  const cfg = loadConfig({ dir: projectConfigDir(), env: {} });
   const policy = compileLoadedPolicy(cfg);
   // Warm-up so that the JIT has compiled the hot path before the clock starts.
   for (let i = 0; i < Math.min(2000, total); i++) classifyTicket(corpus[i % corpus.length]!, policy);

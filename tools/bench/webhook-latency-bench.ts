@@ -1,5 +1,5 @@
-import { startHttpForService } from '../start-http-for-service.js';
-import { createSilentLogger } from '../observability/index.js';
+import { startHttpForService } from '../../src/start-http-for-service.js';
+import { createSilentLogger } from '../../src/observability/index.js';
 import { percentile, startBenchPipeline } from './start-bench-pipeline.js';
 
 export interface WebhookLatencyResult {

@@ -1,5 +1,6 @@
-import { compileAdminPattern, compilePolicy } from '../classify/index.js';
-import { defaultConfigDir, loadConfig, ruleSchema, type RoutingPolicyConfig } from '../config/index.js';
+import { compileAdminPattern, compilePolicy } from '../../src/classify/index.js';
+import { loadConfig, ruleSchema, type RoutingPolicyConfig } from '../../src/config/index.js';
+import { projectConfigDir } from '../../src/devtools/index.js';
 
 /**
  * Patterns that hang a backtracking engine (issue 9 and the classic ReDoS shapes) plus two that are
@@ -76,7 +77,7 @@ function timings(run: () => void, reloads: number): Timings {
  */
 export function runPatternCompileBench(options: { reloads?: number } = {}): PatternCompileBenchResult {
   const reloads = options.reloads ?? 20;
-  const cfg = loadConfig({ dir: defaultConfigDir(), env: {} });
+  const cfg = loadConfig({ dir: projectConfigDir(), env: {} });
   const routing = policyWithAdversarialPatterns(cfg.routing);
   const n = routing.normalise;
   const noise = [n.cutAt, n.dropLines, n.forwardAt];
