@@ -4,7 +4,6 @@ import type { CliContext } from './cli-context.js';
 import { registerBackfillCommand } from './commands/backfill.js';
 import { registerClassifyCommand } from './commands/classify.js';
 import { registerConfigCheckCommand } from './commands/config-check.js';
-import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalRealCommand } from './commands/eval-real.js';
 import { registerEvalSchoolCommand } from './commands/eval-school.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -36,7 +35,6 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (s) => ctx.stderr.write(s),
     });
   registerWorkerCommand(program, ctx);
-  registerDemoCommand(program, ctx);
   registerBackfillCommand(program, ctx);
   registerClassifyCommand(program, ctx);
   registerExplainCommand(program, ctx);

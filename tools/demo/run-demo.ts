@@ -1,13 +1,19 @@
-import type { Command } from 'commander';
-import { CATEGORY_IDS, type HeatRecord } from '../../domain/index.js';
-import { loadConfig } from '../../config/index.js';
-import { startThrowawayRedis } from '../../devtools/index.js';
-import { createService } from '../../main.js';
-import { createLogger } from '../../observability/index.js';
-import type { ProcessOutcome } from '../../process-ticket.js';
+import type { Writable } from 'node:stream';
 import { createSimulator } from 'heat-simulator';
-import type { CliContext } from '../cli-context.js';
-import { formatTable } from '../format-table.js';
+import { loadConfig } from '../../src/config/index.js';
+import { CATEGORY_IDS, type HeatRecord } from '../../src/domain/index.js';
+import { createService } from '../../src/main.js';
+import { createLogger } from '../../src/observability/index.js';
+import type { ProcessOutcome } from '../../src/process-ticket.js';
+import { projectConfigDir, startThrowawayRedis } from '../../src/devtools/index.js';
+import { formatTable } from './format-table.js';
+
+/** Where the demo prints and what environment it reads (process.stdout/stderr/env from index.ts). */
+export interface DemoContext {
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
 
 export interface DemoOptions {
   seed: number;
@@ -20,7 +26,7 @@ export interface DemoOptions {
  * The main job on the built-in defaults, end to end on one machine: a throwaway Redis, the HEAT
  * simulator seeded with a district's tickets, and the real worker polling it; prints what it did.
  */
-export async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<number> {
+export async function runDemo(ctx: DemoContext, opts: DemoOptions): Promise<number> {
   const out = (line = '') => ctx.stdout.write(`${line}\n`);
   const started = Date.now();
   out('heat-sbt-router demo: throwaway Redis + HEAT simulator + worker, on the built-in defaults');
@@ -33,7 +39,13 @@ export async function runDemo(ctx: CliContext, opts: DemoOptions): Promise<numbe
   );
 
   const base = loadConfig({
-    env: { ...ctx.env, HEAT_BASE_URL: simUrl, HEAT_API_KEY: sim.apiKey, REDIS_URL: redis.url },
+    env: {
+      ...ctx.env,
+      SBT_CONFIG_DIR: ctx.env.SBT_CONFIG_DIR || projectConfigDir(),
+      HEAT_BASE_URL: simUrl,
+      HEAT_API_KEY: sim.apiKey,
+      REDIS_URL: redis.url,
+    },
   });
   // The simulated district's technicians, as an admin would list them in routing.yaml.
   const technicianLogins = sim
@@ -204,22 +216,4 @@ function printAccuracy(
   out(
     `Agreement with the simulator's intended categories: ${right}/${n} (${((100 * right) / Math.max(n, 1)).toFixed(1)}%); gradebook tickets missed: ${gradebookMissed}`,
   );
-}
-
-export function registerDemoCommand(program: Command, ctx: CliContext): void {
-  program
-    .command('demo')
-    .description('run the whole pipeline on the built-in defaults: throwaway Redis + HEAT simulator + worker')
-    .option('--seed <n>', 'simulator seed', (v) => Number(v), 42)
-    .option('--tickets <n>', 'seeded tickets', (v) => Number(v), 320)
-    .option('--timeout <seconds>', 'give up after this long', (v) => Number(v), 55)
-    .option('--log-level <level>', 'worker log level (JSON lines on stderr)', 'warn')
-    .action(async (opts: { seed: number; tickets: number; timeout: number; logLevel: string }) => {
-      process.exitCode = await runDemo(ctx, {
-        seed: opts.seed,
-        tickets: opts.tickets,
-        timeoutSeconds: opts.timeout,
-        logLevel: opts.logLevel,
-      });
-    });
 }
