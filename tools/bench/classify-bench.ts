@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classifyTicket, compileLoadedPolicy } from '../../src/classify/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { projectConfigDir, projectRoot } from '../../src/devtools/index.js';
+import { projectConfigDir, projectRoot } from '../devtools/index.js';
 import type { HeatRecord } from '../../src/domain/index.js';
 
 export interface ClassifyBenchResult {

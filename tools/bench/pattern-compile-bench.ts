@@ -1,6 +1,6 @@
 import { compileAdminPattern, compilePolicy } from '../../src/classify/index.js';
 import { loadConfig, ruleSchema, type RoutingPolicyConfig } from '../../src/config/index.js';
-import { projectConfigDir } from '../../src/devtools/index.js';
+import { projectConfigDir } from '../devtools/index.js';
 
 /**
  * Patterns that hang a backtracking engine (issue 9 and the classic ReDoS shapes) plus two that are

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
-import { projectConfigDir, startThrowawayRedis, type ThrowawayRedis } from '../../src/devtools/index.js';
+import { projectConfigDir, startThrowawayRedis, type ThrowawayRedis } from '../devtools/index.js';
 import { createService, type Service } from '../../src/main.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator, type SimulatorOptions } from 'heat-simulator';

@@ -5,7 +5,7 @@ import { CATEGORY_IDS, type HeatRecord } from '../../src/domain/index.js';
 import { createService } from '../../src/main.js';
 import { createLogger } from '../../src/observability/index.js';
 import type { ProcessOutcome } from '../../src/process-ticket.js';
-import { projectConfigDir, startThrowawayRedis } from '../../src/devtools/index.js';
+import { projectConfigDir, startThrowawayRedis } from '../devtools/index.js';
 import { formatTable } from './format-table.js';
 
 /** Where the demo prints and what environment it reads (process.stdout/stderr/env from index.ts). */

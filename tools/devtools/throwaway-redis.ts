@@ -2,8 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { projectRoot } from './project-root.js';
 
 export interface ThrowawayRedis {
   url: string;
@@ -26,9 +26,7 @@ export async function freePort(): Promise<number> {
 }
 
 function installScript(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // dist/devtools or src/devtools -> project root
-  return resolve(here, '..', '..', 'scripts', 'install-redis.sh');
+  return join(projectRoot(), 'scripts', 'install-redis.sh');
 }
 
 /** Makes sure redis-server exists, running scripts/install-redis.sh when it does not. */
