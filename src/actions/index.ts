@@ -7,4 +7,3 @@ export { checkTenantFields, findMissingFields } from './check-tenant-fields.js';
 export { isAccountMismatch, readNoteAuthors, ACCOUNT_FIX } from './check-tenant-account.js';
 export { renderNote, noteMarker, routingNoteSubject, DEFAULT_NOTE_TEMPLATES } from './render-note.js';
 export type { NoteValues } from './render-note.js';
-export { sameFieldValue, sameTeam, isEmpty } from './same-field-value.js';

@@ -5,3 +5,4 @@ export type { HeatRecord, Ticket } from './ticket.js';
 export type { Decision, Reason, Match, CategoryScore, ModelEvidence } from './decision.js';
 export type { ActionPlan, ActionNote, ApplyResult, PlanKind } from './action.js';
 export { teamKey, sameTeamName } from './team-name.js';
+export { sameFieldValue, sameTeam, isEmpty } from './same-field-value.js';

@@ -1,4 +1,5 @@
-import { teamKey } from '../domain/index.js';
+import { teamKey } from './team-name.js';
+
 /**
  * Whether a HEAT field already holds the value we would write. HEAT returns empty text as "" or null,
  * booleans and numbers sometimes as strings, so values are compared by meaning, not by type.
