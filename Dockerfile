@@ -2,22 +2,24 @@
 # heat-sbt-router: build with `docker build -t heat-sbt-router .`; run with docker-compose.yml
 # (Redis + worker). docs/deployment.md explains every environment variable.
 
-# ---- build: all dependencies, compile TypeScript to dist/ ------------------------------------------
+# ---- build: the root package's dependencies, compile src/ (and only src/) to dist/ ------------------
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
-# Manifests first so that the dependency layer is cached until they change.
+# Manifests first so that the dependency layer is cached until they change. --workspaces=false: the
+# HEAT simulator (packages/heat-simulator) is a development tool and is neither copied nor installed.
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN npm ci --workspaces=false
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# tsconfig.build.json compiles src/ only: no tools/ (demo, bench, throwaway Redis), no simulator.
 RUN npm run build
 
-# ---- runtime: production dependencies only, non-root ----------------------------------------------
+# ---- runtime: what `worker` needs (the root package's production dependencies, dist/, config/) -----
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+RUN npm ci --omit=dev --workspaces=false && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The shipped policy and service settings; mount another folder and set SBT_CONFIG_DIR to override.
 COPY config ./config

@@ -8,8 +8,21 @@ const INDEX_ONLY = {
   message: 'import another module through its index.ts (export by name), not one of its files',
 };
 
+const TOOLS_INDEX_ONLY = [
+  {
+    // ../../src/<module>/<file>.js where <file> is not index (src's top-level files are the service's face)
+    regex: '^(\\.\\./)+src/[a-z-]+/(?!index\\.js$)[^/]+$',
+    message: "tools import the router through each module's index.ts, not one of its files",
+  },
+  {
+    // ../<tool>/<file>.js where <file> is not index
+    regex: '^\\.\\./[a-z-]+/(?!index\\.js$)[^/]+$',
+    message: 'import another tool through its index.ts, not one of its files',
+  },
+];
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**'] },
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'packages/*/dist/**', 'dist-tools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -25,6 +38,13 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [INDEX_ONLY] }],
+    },
+  },
+  {
+    // tools/ (bench, demo, devtools) sit beside the router and use it the way any caller would.
+    files: ['tools/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: TOOLS_INDEX_ONLY }],
     },
   },
   {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's redis-server when it is missing. Tests and the demo start their own throwaway
-# instance on a free loopback port (src/devtools/throwaway-redis.ts); this script only installs.
+# instance on a free loopback port (tools/devtools/throwaway-redis.ts); this script only installs.
 set -euo pipefail
 if command -v redis-server >/dev/null 2>&1; then
   exit 0

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startThrowawayRedis, type ThrowawayRedis } from '../src/devtools/index.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../tools/devtools/index.js';
 
 let redis: ThrowawayRedis | undefined;
 

@@ -13,5 +13,4 @@ export {
 } from './check-tenant-account.js';
 export { renderNote, noteMarker, routingNoteSubject, DEFAULT_NOTE_TEMPLATES } from './render-note.js';
 export type { NoteValues } from './render-note.js';
-export { sameFieldValue, sameTeam, isEmpty } from './same-field-value.js';
 export { warnTechnicianLoginsUnset } from './warn-technician-logins.js';

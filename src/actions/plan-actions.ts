@@ -3,7 +3,7 @@ import { FINAL_STATUSES, isTechnicianTeam, teamKey } from '../domain/index.js';
 import type { ActionNote, ActionPlan, Decision, PlanKind, Ticket } from '../domain/index.js';
 import { decisionFingerprint, roundConfidence } from './decision-fingerprint.js';
 import { DEFAULT_NOTE_TEMPLATES, renderNote } from './render-note.js';
-import { isEmpty, sameFieldValue, sameTeam } from './same-field-value.js';
+import { isEmpty, sameFieldValue, sameTeam } from '../domain/index.js';
 
 export interface PlanContext {
   routing: RoutingPolicyConfig;

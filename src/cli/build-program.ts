@@ -4,7 +4,6 @@ import type { CliContext } from './cli-context.js';
 import { registerBackfillCommand } from './commands/backfill.js';
 import { registerClassifyCommand } from './commands/classify.js';
 import { registerConfigCheckCommand } from './commands/config-check.js';
-import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalRealCommand } from './commands/eval-real.js';
 import { registerEvalSchoolCommand } from './commands/eval-school.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -13,7 +12,6 @@ import { registerExplainCommand } from './commands/explain.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerReportCommand } from './commands/report.js';
-import { registerSimulatorCommand } from './commands/simulator.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
 function packageVersion(): string {
@@ -37,9 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (s) => ctx.stderr.write(s),
     });
   registerWorkerCommand(program, ctx);
-  registerDemoCommand(program, ctx);
   registerBackfillCommand(program, ctx);
-  registerSimulatorCommand(program, ctx);
   registerClassifyCommand(program, ctx);
   registerExplainCommand(program, ctx);
   registerEvaluateCommand(program, ctx);

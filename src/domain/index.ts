@@ -6,3 +6,4 @@ export type { Decision, Reason, Match, CategoryScore, ModelEvidence } from './de
 export type { ActionPlan, ActionNote, ApplyResult, PlanKind } from './action.js';
 export { isTechnicianTeam, sameTeamName, teamKey } from './team-name.js';
 export type { TechnicianTeams } from './team-name.js';
+export { sameFieldValue, sameTeam, isEmpty } from './same-field-value.js';

@@ -1,7 +1,8 @@
-import { applyActions, planActions, RestrictedMoveRefusedError, sameFieldValue } from '../actions/index.js';
+import { applyActions, planActions, RestrictedMoveRefusedError } from '../actions/index.js';
 import { classifyTicket } from '../classify/index.js';
 import type { CountsService } from '../counts/index.js';
 import type { ActionPlan, CategoryId, Decision, ScopeId, Ticket } from '../domain/index.js';
+import { sameFieldValue } from '../domain/index.js';
 import { isTicketPermanentError, type HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
 import type { JobMeta, ProcessedStore, TicketJob } from '../queue/index.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
 import { makeConfigDir, runCli } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { classifyTicket, compileLoadedPolicy } from '../../src/classify/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
 import { makeConfigDir, startCli, waitFor } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { classifyTicket, compilePolicy } from '../../src/classify/index.js';
 import { CATEGORY_IDS, type CategoryId, type HeatRecord } from '../../src/domain/index.js';
 import type { HeatClient } from '../../src/heat/index.js';
-import type { Simulator } from '../../src/simulator/index.js';
+import type { Simulator } from 'heat-simulator';
 import {
   TICKET_TEXTS,
   createCapturingLogger,

@@ -5,8 +5,8 @@ import type { ApplyResult, Decision, Ticket } from '../../src/domain/index.js';
 import { HeatApiError, createHeatClient, isPermanentHeatError } from '../../src/heat/index.js';
 import type { HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
-import { DEFAULT_INCIDENT_CUSTOM_FIELDS, createSimulator } from '../../src/simulator/index.js';
-import type { Simulator } from '../../src/simulator/index.js';
+import { DEFAULT_INCIDENT_CUSTOM_FIELDS, createSimulator } from 'heat-simulator';
+import type { Simulator } from 'heat-simulator';
 import { makeContext, makeDecision, makeRouting } from '../unit/actions/action-fixtures.js';
 
 const logger = createSilentLogger();

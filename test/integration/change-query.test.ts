@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
 
 describe('the change query against the simulator', () => {
   let sim: Simulator | undefined;

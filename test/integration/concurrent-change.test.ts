@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { HeatClient } from '../../src/heat/index.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
 import { startActionsPipeline, type ActionsPipeline } from '../support/actions-pipeline-helpers.js';
 
 const redisUrl = inject('redisUrl');

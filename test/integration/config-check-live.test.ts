@@ -10,7 +10,7 @@ import { registerConfigCheckCommand } from '../../src/cli/commands/config-check.
 import { loadConfig } from '../../src/config/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
 
 /** Runs `sbt-router config check …` in-process with HEAT_BASE_URL / HEAT_API_KEY pointing at the simulator. */
 async function configCheck(args: string[], env: NodeJS.ProcessEnv): Promise<{ out: string; code: number }> {

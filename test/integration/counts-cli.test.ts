@@ -13,7 +13,7 @@ import { periodOf } from '../../src/counts/index.js';
 import { CATEGORY_SCOPES, isCategoryId } from '../../src/domain/index.js';
 import { createHeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
 import { deletePrefix } from '../support/delete-prefix.js';
 
 const COUNTS = { period: 'month', schoolYearStartMonth: 8, timeZone: 'America/Chicago' } as const;

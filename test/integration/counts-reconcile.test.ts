@@ -13,7 +13,7 @@ import {
 import { CATEGORY_SCOPES, isCategoryId, type CategoryId, type HeatRecord } from '../../src/domain/index.js';
 import { createHeatClient, type FilterDateFormat, type HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
 import { deletePrefix } from '../support/delete-prefix.js';
 
 const NOW = new Date('2026-11-20T18:00:00Z');

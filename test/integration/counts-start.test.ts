@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serviceConfigSchema } from '../../src/config/index.js';
 import { COUNTS_QUEUE, createCountsService, type CountsService } from '../../src/counts/index.js';
-import { startThrowawayRedis, type ThrowawayRedis } from '../../src/devtools/index.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../../tools/devtools/index.js';
 import { HeatApiError, type HeatClient } from '../../src/heat/index.js';
 import { createLogger } from '../../src/observability/index.js';
 

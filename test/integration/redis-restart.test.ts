@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startThrowawayRedis, type ThrowawayRedis } from '../../src/devtools/index.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../../tools/devtools/index.js';
 import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
 import { waitFor } from '../support/cli-process.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startThrowawayRedis, type ThrowawayRedis } from '../../src/devtools/index.js';
+import { freePort, startThrowawayRedis, type ThrowawayRedis } from '../../tools/devtools/index.js';
 import { createRedisConnection, redisOptionsFromUrl } from '../../src/queue/index.js';
 import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
 import { waitFor } from '../support/cli-process.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
 
 const NOW = new Date('2026-03-15T18:00:00Z');
 const KEY = { Authorization: 'rest_api_key=sim-api-key' };

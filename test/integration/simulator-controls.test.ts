@@ -1,11 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createSimulator,
-  DEFAULT_INCIDENT_CUSTOM_FIELDS,
-  type Simulator,
-} from '../../src/simulator/index.js';
+import { createSimulator, DEFAULT_INCIDENT_CUSTOM_FIELDS, type Simulator } from 'heat-simulator';
 
 const NOW = new Date('2026-03-15T18:00:00Z');
 const KEY = { Authorization: 'rest_api_key=sim-api-key' };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
 import { startActionsPipeline, type ActionsPipeline } from '../support/actions-pipeline-helpers.js';
 import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
 

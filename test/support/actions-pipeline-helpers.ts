@@ -9,7 +9,7 @@ import type { CategoryId, HeatRecord } from '../../src/domain/index.js';
 import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../../src/heat/index.js';
 import { createLogger, type Logger } from '../../src/observability/index.js';
 import { createService, type Service, type ServiceOptions } from '../../src/service/index.js';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from 'heat-simulator';
 import { withServiceOverrides, type ServiceOverrides } from './with-service-overrides.js';
 
 /**

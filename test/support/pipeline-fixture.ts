@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
 import { createService, type Service, type ServiceOptions } from '../../src/service/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from 'heat-simulator';
 import { withServiceOverrides, type ServiceOverrides } from './with-service-overrides.js';
 
 export interface PipelineFixture {

@@ -1,2 +1,0 @@
-export { startThrowawayRedis, ensureRedisInstalled, freePort } from './throwaway-redis.js';
-export type { ThrowawayRedis } from './throwaway-redis.js';

@@ -1,0 +1,121 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from './project-root.js';
+
+export interface ThrowawayRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function installScript(): string {
+  return join(projectRoot(), 'scripts', 'install-redis.sh');
+}
+
+/** Makes sure redis-server exists, running scripts/install-redis.sh when it does not. */
+export function ensureRedisInstalled(): string {
+  const found = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  if (found.status === 0 && found.stdout.trim()) return found.stdout.trim();
+  const script = installScript();
+  if (!existsSync(script)) throw new Error(`redis-server is missing and ${script} was not found`);
+  const res = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (res.status !== 0)
+    throw new Error('redis-server is missing and could not be installed (see the message above)');
+  const again = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  return again.stdout.trim();
+}
+
+async function waitForReady(child: ChildProcess, timeoutMs: number): Promise<void> {
+  return new Promise((resolveReady, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server did not start in ${timeoutMs} ms: ${output}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolveReady();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with code ${code}: ${output.slice(-500)}`));
+    });
+  });
+}
+
+/**
+ * Starts a private Redis (no persistence) on a free loopback port, for tests, the demo and benchmarks.
+ * Never used in production, where REDIS_URL points at a managed Redis.
+ */
+export async function startThrowawayRedis(
+  options: { timeoutMs?: number; port?: number } = {},
+): Promise<ThrowawayRedis> {
+  const bin = ensureRedisInstalled();
+  const dir = mkdtempSync(join(tmpdir(), 'sbt-redis-'));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = options.port ?? (await freePort());
+    const child = spawn(
+      bin,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      await waitForReady(child, options.timeoutMs ?? 10_000);
+    } catch (err) {
+      child.kill('SIGKILL');
+      if (attempt === 2) throw err;
+      continue;
+    }
+    child.stdout?.resume();
+    child.stderr?.resume();
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      stop: async () => {
+        if (child.exitCode === null) {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+          if (child.exitCode === null) child.kill('SIGKILL');
+        }
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  throw new Error('could not start redis-server');
+}
