@@ -1,6 +1,7 @@
 import type { FieldMapping } from '../config/index.js';
-import { coerceError, type HeatClient } from '../heat/index.js';
+import { type HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
+import { coerceError } from '../domain/index.js';
 
 /**
  * Which of `fields` the records of `set` lack, from one sample record (a record lists every field of

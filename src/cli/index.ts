@@ -3,7 +3,7 @@ import { CommanderError, type Command } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { buildProgram } from './build-program.js';
 import type { CliContext } from './cli-context.js';
-import { coerceError } from '../heat/index.js';
+import { coerceError } from '../domain/index.js';
 
 const ctx: CliContext = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 

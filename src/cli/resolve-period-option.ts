@@ -1,7 +1,7 @@
 import type { ServiceConfig } from '../config/index.js';
 import { parsePeriod, periodOf } from '../counts/index.js';
 import { clockOf, type CliContext } from './cli-context.js';
-import { coerceError } from '../heat/index.js';
+import { coerceError } from '../domain/index.js';
 
 /** `--period`, or the current period; prints what is wrong and sets exit code 2 when it is not one. */
 export function resolvePeriodOption(

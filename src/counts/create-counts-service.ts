@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config/index.js';
-import { isCategoryId, SCOPE_IDS, type Decision } from '../domain/index.js';
-import { coerceError, type HeatClient } from '../heat/index.js';
+import { isCategoryId, SCOPE_IDS, type Decision, coerceError } from '../domain/index.js';
+import { type HeatClient } from '../heat/index.js';
 import {
   createDeadline,
   createThrottledErrorLog,

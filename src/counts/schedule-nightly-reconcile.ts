@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config/index.js';
-import { coerceError } from '../heat/index.js';
+
 import type { Deadline, Logger } from '../observability/index.js';
 import { createScheduledJob, type ScheduledJob } from '../queue/index.js';
+import { coerceError } from '../domain/index.js';
 
 /** Queue of the nightly reconcile; its scheduler makes exactly one replica run it each night. */
 export const COUNTS_QUEUE = 'counts';

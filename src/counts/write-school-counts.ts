@@ -1,8 +1,8 @@
 // The one field comparison of the project (trims text, reads "3" as 3): a record whose values HEAT
 // hands back padded or as strings must not be rewritten on every flush or reconcile.
-import { sameFieldValue } from '../domain/index.js';
+import { sameFieldValue, coerceError } from '../domain/index.js';
 import type { HeatRecord } from '../domain/index.js';
-import { coerceError, eq, HeatApiError } from '../heat/index.js';
+import { eq, HeatApiError } from '../heat/index.js';
 import { countFieldValues } from './count-field-values.js';
 import type { CountsContext } from './counts-context.js';
 import { readPeriodCounts } from './read-period-counts.js';

@@ -7,3 +7,4 @@ export type { ActionPlan, ActionNote, ApplyResult, PlanKind } from './action.js'
 export { isTechnicianTeam, sameTeamName, teamKey } from './team-name.js';
 export type { TechnicianTeams } from './team-name.js';
 export { sameFieldValue, sameTeam, isEmpty } from './same-field-value.js';
+export { coerceError } from './coerce-error.js';

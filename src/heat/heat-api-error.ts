@@ -147,17 +147,3 @@ export function isTicketPermanentError(err: unknown): boolean {
   // hits every ticket alike and is fixed once by an administrator, so the jobs keep retrying.
   return !err.messages.some((m) => /does not have rights/i.test(m));
 }
-
-/** Normalises anything thrown into an Error (graphile-worker's coerceError). */
-export function coerceError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  if (typeof value === 'string') return new Error(value);
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  const err = new Error(`Non-error value thrown: ${text.slice(0, 200)}`);
-  return err;
-}

@@ -6,7 +6,6 @@ export {
   isPermanentHeatError,
   isTicketPermanentError,
   isRetryableStatus,
-  coerceError,
 } from './heat-api-error.js';
 export type { HeatApiErrorInit } from './heat-api-error.js';
 export { nextWatermark } from './next-watermark.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/index.js';
-import { coerceError } from './heat-api-error.js';
+import { coerceError } from '../domain/index.js';
 import type { FilterDateFormat, HeatClient } from './types.js';
 
 export interface ChangeQueryProbeOptions {

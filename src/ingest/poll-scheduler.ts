@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { coerceError } from '../heat/index.js';
+
 import type { Logger } from '../observability/index.js';
 import { createScheduledJob } from '../queue/index.js';
 import type { PollResult } from './poll-changed-tickets.js';
+import { coerceError } from '../domain/index.js';
 
 export const POLL_QUEUE = 'poll';
 const SCHEDULER_ID = 'poll-changed-tickets';

@@ -1,8 +1,9 @@
 import type { Worker } from 'bullmq';
-import { coerceError } from '../heat/index.js';
+
 import type { Logger } from '../observability/index.js';
 import { failedJobFacts, failedJobOutcome, type FailedJobOutcome } from './job-outcome.js';
 import type { RetryStore } from './retry-store.js';
+import { coerceError } from '../domain/index.js';
 
 /** What a ticket job's handler returns (kept by BullMQ in Redis, for the dashboard): a summary. */
 export interface TicketJobSummary {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/index.js';
 import { parseTicketJob, type TicketJob } from './job-schemas.js';
 import { TICKETS_QUEUE } from './ticket-queue.js';
-import { coerceError } from '../heat/index.js';
+import { coerceError } from '../domain/index.js';
 
 export interface JobMeta {
   jobId: string;

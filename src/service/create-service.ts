@@ -1,6 +1,6 @@
 import { createAccountCheck, createTenantFieldsCheck, warnTechnicianLoginsUnset } from '../actions/index.js';
 import { createCountsService } from '../counts/index.js';
-import { coerceError, probeChangeQuery } from '../heat/index.js';
+import { probeChangeQuery } from '../heat/index.js';
 import { createPollStatusStore, createWatermarkStore } from '../ingest/index.js';
 import { createDeadline, createMetrics, createThrottledErrorLog } from '../observability/index.js';
 import {
@@ -21,6 +21,7 @@ import type { Service, ServiceOptions } from './service-types.js';
 import { stopService } from './stop-service.js';
 import { createTicketJobHandler } from './ticket-job-handler.js';
 import { wirePoller } from './wire-poller.js';
+import { coerceError } from '../domain/index.js';
 
 /**
  * The composition root: builds Redis connections, the HEAT client, queues, the worker, the poller and

@@ -1,7 +1,8 @@
 import { watch } from 'node:fs';
-import { coerceError } from '../heat/index.js';
+
 import { createDeadline, type Logger } from '../observability/index.js';
 import type { Service } from './service-types.js';
+import { coerceError } from '../domain/index.js';
 
 /**
  * --watch-config: re-reads the config when a file in `dir` changes (as SIGHUP does). Editors write

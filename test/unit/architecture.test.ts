@@ -104,11 +104,11 @@ describe('the module map (docs/module-map.json)', () => {
   it('catches a value import where only `import type` is allowed', () => {
     const files = cleanSet();
     files.set(
-      'src/heat/types.ts',
-      "import { teamKey } from '../domain/index.js';\nexport const k = teamKey;\n",
+      'src/actions/types.ts',
+      "import { loadConfig } from '../config/index.js';\nexport const k = loadConfig;\n",
     );
     expect(checkModuleMap(files, MAP)).toEqual([
-      "src/heat/types.ts:1: heat may import domain with `import type` only ('../domain/index.js')",
+      "src/actions/types.ts:1: actions may import config with `import type` only ('../config/index.js')",
     ]);
   });
 

@@ -6,7 +6,7 @@ import { classifyTicket, compileLoadedPolicy, type CompiledPolicy } from '../../
 import { ConfigError, loadConfig } from '../../config/index.js';
 import type { HeatRecord } from '../../domain/index.js';
 import type { CliContext } from '../cli-context.js';
-import { coerceError } from '../../heat/index.js';
+import { coerceError } from '../../domain/index.js';
 
 /** One input line: a parsed JSON object, or why it is not one. */
 export type JsonLine = { line: number; record: HeatRecord } | { line: number; error: string };

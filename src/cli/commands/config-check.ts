@@ -12,8 +12,8 @@ import {
   type LoadedConfig,
 } from '../../config/index.js';
 import { categoryFieldName } from '../../counts/index.js';
-import { CATEGORY_IDS, teamKey } from '../../domain/index.js';
-import { coerceError, createHeatClient, heatClientConfigFrom, type HeatClient } from '../../heat/index.js';
+import { CATEGORY_IDS, teamKey, coerceError } from '../../domain/index.js';
+import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../../heat/index.js';
 import { createSilentLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
 

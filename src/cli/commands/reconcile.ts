@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { createCountsService, type ReconcileResult } from '../../counts/index.js';
-import { coerceError, createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
+import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
 import { createLogger } from '../../observability/index.js';
 import { clockOf, type CliContext } from '../cli-context.js';
 import { resolvePeriodOption } from '../resolve-period-option.js';
 import { formatTable } from '../format-table.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 import { connectForCommand } from './report.js';
+import { coerceError } from '../../domain/index.js';
 
 interface ReconcileOptions {
   period?: string;

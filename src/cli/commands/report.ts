@@ -5,7 +5,7 @@ import { createRedisConnection } from '../../queue/index.js';
 import type { CliContext } from '../cli-context.js';
 import { resolvePeriodOption } from '../resolve-period-option.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
-import { coerceError } from '../../heat/index.js';
+import { coerceError } from '../../domain/index.js';
 
 interface ReportOptions {
   period?: string;

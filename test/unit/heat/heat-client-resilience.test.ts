@@ -1,7 +1,8 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { coerceError, HeatApiError, isPermanentHeatError } from '../../../src/heat/index.js';
+import { HeatApiError, isPermanentHeatError } from '../../../src/heat/index.js';
 import { BASE, makeTestClient, ODATA, PREFIX } from './test-heat-client.js';
+import { coerceError } from '../../../src/domain/index.js';
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
