@@ -307,7 +307,15 @@ function combineWithModel(
   let category: CategoryId;
   let decidedBy: 'rules' | 'model' | 'guard';
   let ruleId = rules.ruleId;
-  if (rules.restricted && rules.category !== 'unclassified' && p[rules.category] >= settings.modelVeto) {
+  // Strong restricted evidence (a rule score of twice the threshold: an explicit grading ask) is ruled
+  // out only by a model that is all but certain (a fifth of the veto); a mere mention by the veto.
+  const restrictedVeto = (category: CategoryId): number =>
+    ruleScore(rules, category) >= 2 * policy.threshold ? settings.modelVeto / 5 : settings.modelVeto;
+  if (
+    rules.restricted &&
+    rules.category !== 'unclassified' &&
+    p[rules.category] >= restrictedVeto(rules.category)
+  ) {
     category = rules.category;
     decidedBy = 'rules';
   } else if (
@@ -330,7 +338,8 @@ function combineWithModel(
 
   // Gradebook rules that fired count as gradebook evidence unless the model rules gradebook out (below
   // modelVeto, e.g. the grades office's printer); the model's own probability counts from the floor up.
-  const gradebookRules = ruleScore(rules, 'gradebook_admin') > 0 && gradebookP >= settings.modelVeto;
+  const gradebookRules =
+    ruleScore(rules, 'gradebook_admin') > 0 && gradebookP >= restrictedVeto('gradebook_admin');
   if (CATEGORY_SCOPES[category] === 'in_scope' && (gradebookP >= settings.gradebookFloor || gradebookRules)) {
     category = gradebookP >= settings.gradebookStrong || gradebookRules ? 'gradebook_admin' : 'unclassified';
     decidedBy = 'guard';

@@ -176,9 +176,10 @@ function nll(rows: ReadonlyArray<{ logits: Float64Array; target: Float64Array }>
   let sum = 0;
   for (const r of rows) {
     const p = softmax(Float64Array.from(r.logits), t);
-    let q = 0;
-    for (let l = 0; l < p.length; l++) q += r.target[l]! * p[l]!;
-    sum -= Math.log(Math.max(q, 1e-12));
+    // Cross-entropy against the target distribution (one-hot, or split between acceptable labels).
+    for (let l = 0; l < p.length; l++) {
+      if (r.target[l]! > 0) sum -= r.target[l]! * Math.log(Math.max(p[l]!, 1e-12));
+    }
   }
   return sum / Math.max(rows.length, 1);
 }

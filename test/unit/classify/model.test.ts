@@ -1,0 +1,335 @@
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_FEATURE_SETTINGS,
+  classifyTicket,
+  compileLoadedPolicy,
+  compilePolicy,
+  featureKey,
+  hashedLogits,
+  loadLinearModel,
+  modelLogits,
+  ticketFeatureKeys,
+  ticketFeatures,
+  type LabelledTicket,
+} from '../../../src/classify/index.js';
+import {
+  ConfigError,
+  MODEL_FORMAT,
+  loadConfig,
+  modelHashOf,
+  readModelFile,
+  routingPolicySchema,
+  type ModelFile,
+} from '../../../src/config/index.js';
+import {
+  crossValidate,
+  examplesFromLabelled,
+  fitTemperature,
+  kFolds,
+  trainLinearModel,
+  withModelSettings,
+} from '../../../src/learn/index.js';
+import { evaluateDecisions } from '../../../src/classify/index.js';
+import { categories, gradebookRule } from './policy-fixtures.js';
+
+const readJsonl = (file: string): LabelledTicket[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as LabelledTicket);
+
+const labelled = readJsonl('test/fixtures/labelled-tickets.jsonl');
+const holdout = readJsonl('test/fixtures/holdout-tickets.jsonl');
+const voices = readJsonl('test/fixtures/school-voices.jsonl');
+const office = readJsonl('test/fixtures/office-voices.jsonl');
+
+const shipped = compileLoadedPolicy(loadConfig({ dir: 'config', env: {} }));
+
+describe('features: the hashed scoring path sees exactly what training saw', () => {
+  const tickets = [...labelled, ...voices, ...office];
+  it('ticketFeatureKeys equals the keys of ticketFeatures on every project ticket', () => {
+    let mismatched = 0;
+    let features = 0;
+    for (const t of tickets) {
+      const strings = ticketFeatures(t, shipped.normaliser, DEFAULT_FEATURE_SETTINGS, shipped.bodyFields);
+      features += strings.length;
+      const fromStrings = new Set(strings.map(featureKey));
+      const hashed = ticketFeatureKeys(t, shipped.normaliser, DEFAULT_FEATURE_SETTINGS, shipped.bodyFields);
+      if (fromStrings.size !== hashed.size || [...fromStrings].some((k) => !hashed.has(k))) mismatched++;
+    }
+    expect(tickets.length).toBe(1240);
+    expect(features).toBeGreaterThan(100_000);
+    expect(mismatched).toBe(0);
+  });
+
+  it('hashedLogits equals modelLogits over the feature strings (shipped model)', () => {
+    const model = shipped.model!;
+    let worst = 0;
+    for (const t of tickets.slice(0, 400)) {
+      const strings = ticketFeatures(t, shipped.normaliser, model.features, shipped.bodyFields);
+      const a = modelLogits(model, strings).logits;
+      const b = hashedLogits(model, t, shipped.normaliser, shipped.bodyFields).logits;
+      for (let l = 0; l < a.length; l++) worst = Math.max(worst, Math.abs(a[l]! - b[l]!));
+    }
+    expect(worst).toBeLessThan(1e-9);
+  });
+
+  it('never makes a feature of a digit: phone numbers and extensions cannot score', () => {
+    const features = ticketFeatures(
+      { Subject: 'Printer', Symptom: 'Jammed.\nExt. 1335 (786) 555-0111' },
+      shipped.normaliser,
+      DEFAULT_FEATURE_SETTINGS,
+      shipped.bodyFields,
+    );
+    expect(features.filter((f) => /\d/.test(f))).toEqual([]);
+    expect(features).toContain('w:printer');
+    expect(features).toContain('c:<pri');
+  });
+});
+
+describe('training', () => {
+  const examples = examplesFromLabelled(labelled, shipped, DEFAULT_FEATURE_SETTINGS);
+  const settings = {
+    epochs: 5,
+    learningRate: 0.5,
+    l2: 3e-4,
+    minCount: 2,
+    seed: 7,
+    calibrationFolds: 0,
+    pruneBelow: 0.002,
+  };
+
+  it('is deterministic for a seed, and another seed gives another model', () => {
+    const a = JSON.stringify(trainLinearModel(examples, DEFAULT_FEATURE_SETTINGS, settings));
+    const b = JSON.stringify(trainLinearModel(examples, DEFAULT_FEATURE_SETTINGS, settings));
+    const c = JSON.stringify(trainLinearModel(examples, DEFAULT_FEATURE_SETTINGS, { ...settings, seed: 8 }));
+    expect(modelHashOf(a)).toBe(modelHashOf(b));
+    expect(modelHashOf(c)).not.toBe(modelHashOf(a));
+  });
+
+  it('learns the training tickets (a fit, not a measure) and keeps rare features out', () => {
+    const file = trainLinearModel(examples, DEFAULT_FEATURE_SETTINGS, settings);
+    expect(file.format).toBe(MODEL_FORMAT);
+    expect(file.labels).toHaveLength(8);
+    const model = loadLinearModel(file, 'test');
+    let right = 0;
+    for (const [i, e] of examples.entries()) {
+      const logits = modelLogits(model, e.features).logits;
+      const top = logits.indexOf(Math.max(...logits));
+      if (labelled[i]!.expect.includes(model.labels[top]!)) right++;
+    }
+    expect(right / examples.length).toBeGreaterThan(0.95);
+    // minCount 2: a word seen in one ticket only never becomes a feature.
+    const counts = new Map<string, number>();
+    for (const e of examples) for (const f of e.features) counts.set(f, (counts.get(f) ?? 0) + 1);
+    const once = [...counts].filter(([, n]) => n === 1).map(([f]) => f);
+    expect(once.length).toBeGreaterThan(100);
+    expect(once.filter((f) => f in file.weights)).toEqual([]);
+  });
+
+  it('fits the temperature that undoes a known scaling of the logits', () => {
+    // Rows whose true probabilities are softmax(z); the logits are given as 2z: temperature 2 undoes it.
+    const rows: Array<{ logits: Float64Array; target: Float64Array }> = [];
+    for (let i = 0; i < 400; i++) {
+      const z = [Math.sin(i) * 2, Math.cos(i * 1.3) * 2, 0];
+      const e = z.map(Math.exp);
+      const sum = e[0]! + e[1]! + e[2]!;
+      rows.push({
+        logits: Float64Array.from(z.map((v) => v * 2)),
+        target: Float64Array.from(e.map((v) => v / sum)),
+      });
+    }
+    expect(fitTemperature(rows)).toBeCloseTo(2, 2);
+  });
+
+  it('splits folds that cover every ticket once', () => {
+    const folds = kFolds(23, 5, 1);
+    expect(folds.map((f) => f.length)).toEqual([5, 5, 5, 4, 4]);
+    expect(folds.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 23 }, (_, i) => i));
+  });
+});
+
+/** A model by hand: one word per label, so that tests choose the probabilities. */
+function handModel(weights: Record<string, number[]>): ModelFile {
+  return {
+    format: MODEL_FORMAT,
+    trainedOn: {},
+    labels: ['hardware', 'software_access', 'gradebook_admin', 'unclassified'],
+    features: { ...DEFAULT_FEATURE_SETTINGS, textFields: ['Subject'], valueFields: [], wordBigrams: false },
+    temperature: 1,
+    bias: [0, 0, 0, 0],
+    weights,
+  };
+}
+
+function policyWith(model: ModelFile, modelSettings: Record<string, unknown> = {}) {
+  const routing = routingPolicySchema.parse({
+    threshold: 2,
+    categories,
+    rules: [gradebookRule, { id: 'hw', category: 'hardware', weight: 3, any: ['projector'] }],
+    model: {
+      ruleAuthority: 0.5,
+      modelVeto: 0.05,
+      gradebookFloor: 0.2,
+      gradebookStrong: 0.3,
+      ...modelSettings,
+    },
+  });
+  return compilePolicy(routing, 'v', { file: 'routing.yaml' }, { file: model, hash: 'hand' });
+}
+
+describe('rules, model and the gradebook guard together', () => {
+  // A lone word gives one feature w:x plus its 3-5-grams; weights on w: alone, scaled by 1/sqrt(n).
+  const model = handModel({
+    'w:monitor': [40, 0, 0, 0],
+    'w:password': [0, 40, 0, 0],
+    'w:marks': [0, 0, 40, 0],
+    'w:smudge': [6, 0, 5, 0],
+    'w:projector': [0, 40, 0, 0],
+    'w:hmm': [1, 1, 0.9, 1.1],
+  });
+  const policy = policyWith(model);
+
+  it('the model decides where the rules are silent', () => {
+    const d = classifyTicket({ Subject: 'monitor' }, policy);
+    expect([d.category, d.decidedBy, d.ruleId]).toEqual(['hardware', 'model', 'model']);
+    expect(d.model?.top[0]?.category).toBe('hardware');
+    expect(d.confidence).toBeGreaterThan(0.9);
+  });
+
+  it('confident rules decide unless the model rules their category out', () => {
+    // "projector": the rule says hardware (weight 3 >= threshold 2); the model says software access
+    // with P(hardware) below the veto, so the model decides.
+    const vetoed = classifyTicket({ Subject: 'projector' }, policy);
+    expect([vetoed.category, vetoed.decidedBy]).toEqual(['software_access', 'model']);
+    const agreeing = policyWith(handModel({ 'w:projector': [3, 0, -3, 0] }));
+    const kept = classifyTicket({ Subject: 'projector' }, agreeing);
+    expect([kept.category, kept.decidedBy, kept.ruleId]).toEqual(['hardware', 'rules', 'hw']);
+  });
+
+  it('low probability goes to review', () => {
+    const d = classifyTicket({ Subject: 'hmm' }, policyWith(model, { minProbability: { default: 0.6 } }));
+    expect([d.category, d.scope, d.ruleId]).toEqual(['unclassified', 'needs_review', 'model-low-confidence']);
+  });
+
+  it('the guard keeps a ticket with gradebook probability from the technicians', () => {
+    // P(hardware) highest, P(gradebook) above the floor: never in scope.
+    const d = classifyTicket({ Subject: 'smudge' }, policy);
+    expect(d.model?.top[0]?.category).toBe('hardware');
+    expect(d.model!.gradebookProbability).toBeGreaterThanOrEqual(0.2);
+    expect(d.scope).not.toBe('in_scope');
+    expect([d.category, d.decidedBy]).toEqual(['gradebook_admin', 'guard']);
+    // With the strong mark above its probability, the same ticket goes to review instead.
+    const review = classifyTicket({ Subject: 'smudge' }, policyWith(model, { gradebookStrong: 0.9 }));
+    expect([review.category, review.scope, review.ruleId]).toEqual([
+      'unclassified',
+      'needs_review',
+      'gradebook-guard-review',
+    ]);
+  });
+
+  it('a gradebook rule that fired keeps the ticket out of scope', () => {
+    const d = classifyTicket(
+      { Subject: 'monitor change grades' },
+      policyWith(handModel({ 'w:monitor': [9, 0, 0.5, 0] })),
+    );
+    expect(d.scope).toBe('restricted');
+    expect(d.category).toBe('gradebook_admin');
+  });
+
+  it('no setting switches the guard off: a zero or weak floor is refused', () => {
+    for (const gradebookFloor of [0, -0.1, 0.6]) {
+      const result = routingPolicySchema.safeParse({
+        threshold: 2,
+        categories,
+        rules: [gradebookRule],
+        model: { gradebookFloor },
+      });
+      expect(result.success, `gradebookFloor ${gradebookFloor}`).toBe(false);
+      expect(result.error?.issues[0]?.path).toEqual(['model', 'gradebookFloor']);
+    }
+  });
+});
+
+describe('the model file is validated like any config', () => {
+  const dirWith = (modelText: string | null): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbt-model-'));
+    copyFileSync('config/routing.yaml', join(dir, 'routing.yaml'));
+    if (modelText !== null) writeFileSync(join(dir, 'model.json'), modelText);
+    return dir;
+  };
+  const problemsOf = (dir: string) => {
+    try {
+      loadConfig({ dir, env: {} });
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+
+  it('refuses a missing file, broken JSON and a mismatched model, naming file, key and fix', () => {
+    const missing = problemsOf(dirWith(null));
+    expect(missing).toEqual([
+      expect.objectContaining({ key: '(file)', problem: 'the model file does not exist' }),
+    ]);
+    expect(missing[0]!.file.endsWith('model.json')).toBe(true);
+    expect(missing[0]!.fix).toMatch(/sbt-router train/);
+
+    expect(problemsOf(dirWith('{"format": ')).map((p) => p.problem)).toEqual([
+      expect.stringMatching(/^not valid JSON/),
+    ]);
+
+    const good = JSON.parse(readFileSync('config/model.json', 'utf8')) as ModelFile;
+    const otherFormat = problemsOf(dirWith(JSON.stringify({ ...good, format: 'other/1' })));
+    expect(otherFormat.map((p) => p.key)).toEqual(['format']);
+    const shortBias = problemsOf(dirWith(JSON.stringify({ ...good, bias: good.bias.slice(1) })));
+    expect(shortBias.map((p) => [p.key, p.problem])).toEqual([['bias', 'has 7 numbers for 8 labels']]);
+    expect(shortBias[0]!.fix).toMatch(/train it again/);
+  });
+
+  it('puts the model hash into the policy version', () => {
+    const text = readFileSync('config/model.json', 'utf8');
+    const a = loadConfig({ dir: dirWith(text), env: {} });
+    const other = JSON.parse(text) as ModelFile;
+    other.temperature += 0.001;
+    const b = loadConfig({ dir: dirWith(JSON.stringify(other)), env: {} });
+    expect(a.modelVersion).toBe(modelHashOf(text));
+    expect(a.policyVersion).toMatch(/^[0-9a-f]{12}$/);
+    // Same routing.yaml, another model: another policy version.
+    expect(b.policyVersion).not.toBe(a.policyVersion);
+    expect(b.modelVersion).not.toBe(a.modelVersion);
+  });
+
+  it('reads a valid file', () => {
+    const read = readModelFile('config/model.json');
+    expect(read.problems).toEqual([]);
+    expect(read.model?.labels).toHaveLength(8);
+  });
+});
+
+describe('cross-validation of the whole classifier on the project corpora (CI: no shared datasets)', () => {
+  it('decides every school-voices ticket by a model that never saw it, and prints the figures', () => {
+    const cfg = loadConfig({ dir: 'config', env: {} });
+    const decisions = crossValidate({
+      tickets: voices,
+      alsoTrainOn: [...labelled, ...holdout, ...office],
+      routing: withModelSettings(cfg.routing),
+      policyVersion: cfg.policyVersion,
+      folds: 3,
+    });
+    const report = evaluateDecisions(voices, decisions, shipped.restricted);
+    console.log(
+      `school-voices 3-fold: accuracy ${report.accuracy.toFixed(3)}, scope ${report.scopeAccuracy.toFixed(3)}, ` +
+        `gradebook ${report.safety.gradebookRecalled}/${report.safety.gradebookTickets}, in scope ${report.safety.gradebookInScope}, ` +
+        report.byLanguage.map((l) => `${l.lang} ${l.accuracy.toFixed(2)}`).join(' '),
+    );
+    expect(report.total).toBe(429);
+    // Measured 0.914 (2026-12-01); without the dev corpus (which CI does not have) in training.
+    expect(report.accuracy).toBeGreaterThan(0.88);
+    expect(report.safety.gradebookInScope).toBe(0);
+  }, 120_000);
+});
