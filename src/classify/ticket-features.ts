@@ -93,6 +93,7 @@ export function featureHashes(feature: string): HashState {
 /** Hash states after the prefixes of word and character n-gram features. */
 const W_PREFIX = featureHashes('w:');
 const C_PREFIX = featureHashes('c:');
+const B_PREFIX = featureHashes('b:');
 
 /** The numeric key of one feature string. */
 export function featureKey(feature: string): number {
@@ -134,8 +135,21 @@ export function forEachFeatureHash(
       }
       emit(a, b);
       if (settings.wordBigrams && previous !== null) {
-        const h = featureHashes(`b:${previous}_${word}`);
-        emit(h.h1, h.h2);
+        // "b:" previous "_" word, hashed in place.
+        let x = B_PREFIX.h1;
+        let y = B_PREFIX.h2;
+        for (let k = 0; k <= previous.length + word.length; k++) {
+          const c =
+            k < previous.length
+              ? previous.charCodeAt(k)
+              : k === previous.length
+                ? 95
+                : word.charCodeAt(k - previous.length - 1);
+          x = Math.imul(x ^ c, 0x01000193);
+          y = Math.imul(y ^ c, 0x5bd1e995);
+          y ^= y >>> 15;
+        }
+        emit(x, y);
       }
       previous = word;
       const length = word.length + 2; // "<" word ">"
