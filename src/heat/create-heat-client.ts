@@ -94,6 +94,8 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
   let session: string | null = null;
   let loginInFlight: Promise<string> | null = null;
   let lastSuccess: Date | null = null;
+  /** The last 401/403 answer since the last success (credentials or role refused), for readiness. */
+  let authRefusal: { at: Date; status: number } | null = null;
   let closed = false;
   const budget = createCallBudget(config.dailyCallBudget, now, logger);
 
@@ -147,8 +149,10 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
       });
       if (res.status >= 200 && res.status < 300) {
         lastSuccess = now();
+        authRefusal = null;
         return res;
       }
+      if (res.status === 401 || res.status === 403) authRefusal = { at: now(), status: res.status };
       throw errorFromResponse(spec, res, clean);
     });
   }
@@ -399,6 +403,7 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     createNote,
     stats: budget.stats,
     lastSuccessAt: () => lastSuccess,
+    authRefusedSince: () => authRefusal,
     close(): void {
       closed = true;
       for (const agent of ownAgents) agent.destroy();

@@ -110,6 +110,8 @@ export interface HeatClient {
   stats(): HeatCallStats;
   /** Time of the last successful HEAT answer (for readiness), or null. */
   lastSuccessAt(): Date | null;
+  /** A 401/403 answer not followed by any success yet (credentials or role refused), or null. */
+  authRefusedSince(): { at: Date; status: number } | null;
   /** Close keep-alive sockets. */
   close(): void;
 }

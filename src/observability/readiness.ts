@@ -33,6 +33,8 @@ export interface ReadinessDeps {
   pingRedis(): Promise<boolean>;
   /** When HEAT last answered a call successfully (any call), null when it has not yet. */
   heatLastSuccessAt(): Date | null;
+  /** A 401/403 from HEAT not followed by a success: not ready at once, whatever the grace period. */
+  heatAuthRefused?: () => { at: Date; status: number } | null;
   /**
    * A cheap HEAT call made when this process has not talked to HEAT for a while (an idle replica
    * that does not poll): readiness then says whether HEAT answers now, not whether it was needed.
@@ -86,6 +88,13 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
   }
 
   function judgeHeat(at: number): ReadinessCheckResult {
+    const refused = deps.heatAuthRefused?.() ?? null;
+    if (refused !== null) {
+      return {
+        ok: false,
+        detail: `HEAT refused our credentials (${refused.status}) at ${refused.at.toISOString()}: check HEAT_API_KEY (or the session login) and the role of the service account`,
+      };
+    }
     const last = deps.heatLastSuccessAt();
     const staleMinutes = round1(deps.staleHeatMs / 60_000);
     if (last === null) {

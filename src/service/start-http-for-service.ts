@@ -16,6 +16,7 @@ export async function startHttpForService(
   const readiness = createReadinessCheck({
     pingRedis: async () => (await service.producer.ping()) === 'PONG',
     heatLastSuccessAt: () => service.heat.lastSuccessAt(),
+    heatAuthRefused: () => service.heat.authRefusedSince(),
     async probeHeat() {
       for await (const _page of service.heat.pages(incidentSet, { select: ['RecId'], top: 1 })) break;
       return true;

@@ -58,6 +58,7 @@ function fakeHeat(
     },
     stats: () => ({ day: '2026-11-02', calls: calls.length, budget: 1000, byMethod: {} }),
     lastSuccessAt: () => null,
+    authRefusedSince: () => null,
     close: () => undefined,
   };
   return { heat, calls };

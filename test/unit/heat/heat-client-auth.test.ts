@@ -48,6 +48,17 @@ describe('API key auth', () => {
     expect(calls).toHaveLength(1);
     expect(delays).toEqual([]);
   });
+
+  it('remembers a 401 for readiness until the next success', async () => {
+    const { client } = makeTestClient({ apiKey: 'ABCDEF0123456789' });
+    expect(client.authRefusedSince()).toBeNull();
+    nock(BASE).get(`${ODATA}/incidents('X')`).reply(401, { code: 'ISM_4001', message: [] });
+    await client.getByRecId('incidents', 'X').catch(() => undefined);
+    expect(client.authRefusedSince()).toEqual({ at: new Date('2026-11-01T12:00:00Z'), status: 401 });
+    nock(BASE).get(`${ODATA}/incidents('X')`).reply(200, { RecId: 'X' });
+    await client.getByRecId('incidents', 'X');
+    expect(client.authRefusedSince()).toBeNull();
+  });
 });
 
 describe('session auth', () => {

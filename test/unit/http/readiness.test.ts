@@ -5,7 +5,12 @@ const START = new Date('2026-11-02T10:00:00Z');
 const MIN = 60_000;
 
 function setup(
-  overrides: { redis?: () => Promise<boolean>; heat?: Date | null; progress?: Partial<QueueProgress> } = {},
+  overrides: {
+    redis?: () => Promise<boolean>;
+    heat?: Date | null;
+    progress?: Partial<QueueProgress>;
+    refused?: () => { at: Date; status: number } | null;
+  } = {},
 ) {
   let now = START;
   let heatLast: Date | null = overrides.heat === undefined ? START : overrides.heat;
@@ -20,6 +25,7 @@ function setup(
   const check = createReadinessCheck({
     pingRedis: overrides.redis ?? (async () => true),
     heatLastSuccessAt: () => heatLast,
+    ...(overrides.refused ? { heatAuthRefused: overrides.refused } : {}),
     queueProgress: async () => progress,
     staleHeatMs: 10 * MIN,
     stuckAfterMs: 2 * MIN,
@@ -42,6 +48,23 @@ function setup(
 }
 
 describe('createReadinessCheck', () => {
+  it('is not ready at the first 401/403, even within the start-up grace period', async () => {
+    let refused: { at: Date; status: number } | null = { at: START, status: 401 };
+    const { check } = setup({ heat: null, refused: () => refused });
+    const r = await check();
+    expect(r.ready).toBe(false);
+    expect(r.checks.heat).toEqual({
+      ok: false,
+      detail:
+        'HEAT refused our credentials (401) at 2026-11-02T10:00:00.000Z: check HEAT_API_KEY (or the session login) and the role of the service account',
+    });
+    refused = null;
+    expect((await check()).checks.heat).toEqual({
+      ok: true,
+      detail: 'HEAT not called yet (within the start-up grace period)',
+    });
+  });
+
   it('is ready when Redis answers, HEAT answered recently and nothing waits', async () => {
     const r = await setup().check();
     expect(r.ready).toBe(true);
