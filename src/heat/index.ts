@@ -35,5 +35,5 @@ export type {
   ChangedSinceOptions,
   HeatClient,
 } from './types.js';
-export { probeChangeQuery } from './probe-change-query.js';
+export { probeChangeQuery, probeFailure } from './probe-change-query.js';
 export type { ChangeQueryProbeOptions } from './probe-change-query.js';
