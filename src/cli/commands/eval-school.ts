@@ -8,7 +8,8 @@ import {
   evaluateDecisions,
   type LabelledTicket,
 } from '../../classify/index.js';
-import { ConfigError, loadConfig, modelHashOf } from '../../config/index.js';
+import { modelHashOf } from '../../config/index.js';
+import { loadConfigOrExplain } from '../load-config-or-explain.js';
 import {
   crossValidate,
   examplesFromLabelled,
@@ -61,15 +62,8 @@ export function registerEvalSchoolCommand(program: Command, ctx: CliContext): vo
         process.exitCode = 2;
         return;
       }
-      let cfg;
-      try {
-        cfg = loadConfig({ dir: opts.config, env: ctx.env });
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        ctx.stderr.write(`${err.message}\n`);
-        process.exitCode = 1;
-        return;
-      }
+      const cfg = loadConfigOrExplain(ctx, opts.config);
+      if (!cfg) return;
       const dev = await readLabelled(ctx, devFile);
       const own: LabelledTicket[] = [];
       for (const f of opts.own.length > 0 ? opts.own : OWN) own.push(...(await readLabelled(ctx, f)).tickets);
