@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # heat-sbt-router: build with `docker build -t heat-sbt-router .`; run with docker-compose.yml
 # (Redis + worker). docs/deployment.md explains every environment variable.
+# Node: the service needs 20.19 or newer (package.json engines) and is tested on Node 20; the image
+# runs Node 22 LTS.
 
 # ---- build: the root package's dependencies, compile src/ (and only src/) to dist/ ------------------
 FROM node:22-bookworm-slim AS build

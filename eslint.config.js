@@ -34,7 +34,7 @@ export default tseslint.config(
     },
   },
   {
-    // Cross-module imports go through each folder's index.ts (ARCHITECTURE.md, "Modules").
+    // Cross-module imports go through each folder's index.ts (docs/architecture.md, "Modules").
     files: ['src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [INDEX_ONLY] }],
@@ -48,7 +48,7 @@ export default tseslint.config(
     },
   },
   {
-    // The classifier is pure: no I/O, no clock, no logger (ARCHITECTURE.md, temporalio samples).
+    // The classifier is pure: no I/O, no clock, no logger (docs/architecture.md, "Modules").
     files: ['src/classify/**/*.ts', 'src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -73,7 +73,7 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
       const tagsOnly = ownerRequired(err, plan) ? withoutMove(plan) : null;
       if (!tagsOnly) throw err;
       // A tenant that requires an Owner on active tickets refuses a team change (or an Owner change)
-      // that clears it (heat-api.md §7/§8: Active needs Owner; Owner cascades from OwnerTeam). The
+      // that clears it (docs/heat-api.md §7/§8: Active needs Owner; Owner cascades from OwnerTeam). The
       // classification is still worth having: write the tags alone and leave the move to a person.
       result.heatCalls += 1;
       result.moveRefused = true;

@@ -18,7 +18,7 @@ export function isAccountMismatch(configured: string, stampedBy: string): boolea
 
 /**
  * Who HEAT says wrote our latest routing notes, read-only: HEAT offers no "who am I", and a request
- * with a key runs as the key's "On Behalf Of" account (heat-api.md §2.1), which the server stamps as
+ * with a key runs as the key's "On Behalf Of" account (docs/heat-api.md §2.1), which the server stamps as
  * CreatedBy on every note we create (workflows restamp incidents, not our notes). The notes are found by
  * their subject, one per destination team. [] when HEAT holds no note of ours yet.
  */

@@ -5,8 +5,8 @@ import { coerceError } from '../domain/index.js';
 
 /**
  * Which of `fields` the records of `set` lack, from one sample record (a record lists every field of
- * its business object, null when empty: heat-api.md §8/§13). null: the set is empty, nothing proven.
- * No $select: selecting a field the tenant lacks would itself fail (heat-api.md §4, bad field -> 400).
+ * its business object, null when empty: docs/heat-api.md §8/§13). null: the set is empty, nothing proven.
+ * No $select: selecting a field the tenant lacks would itself fail (docs/heat-api.md §4, bad field -> 400).
  */
 export async function findMissingFields(
   heat: HeatClient,
@@ -27,7 +27,7 @@ export async function findMissingFields(
 /**
  * The custom fields of routing.yaml `fields` that the tenant's incidents lack, read once at start-up
  * from one sample record. Pass the result to planActions as missingFields so that no PATCH ever names an
- * unknown field (HEAT refuses the whole PATCH: heat-api.md §10). An empty tenant proves nothing: [].
+ * unknown field (HEAT refuses the whole PATCH: docs/heat-api.md §10). An empty tenant proves nothing: [].
  */
 export async function checkTenantFields(
   heat: HeatClient,

@@ -9,7 +9,7 @@ export interface PlanContext {
   routing: RoutingPolicyConfig;
   mode: 'enforce' | 'shadow';
   schools: { allow: readonly string[]; killSwitch: boolean };
-  /** Our HEAT login: HEAT stamps it in LastModBy on our writes (heat-api.md §9.2). */
+  /** Our HEAT login: HEAT stamps it in LastModBy on our writes (docs/heat-api.md §9.2). */
   account: string;
   now: Date;
   /** Custom fields the tenant lacks (checkTenantFields at start-up): never written. */
@@ -196,7 +196,7 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
   if (override) want(f.override, override.to, sameTeam);
   if (moving && target !== null) {
     fields.OwnerTeam = target;
-    // HEAT cascades Owner from OwnerTeam and refuses an Owner outside the new team (heat-api.md §8), so
+    // HEAT cascades Owner from OwnerTeam and refuses an Owner outside the new team (docs/heat-api.md §8), so
     // the Owner is cleared in the same PATCH (even if our read showed none: it may be stale), or set to
     // the destination's configured owner for tenants that require one.
     fields.Owner = ownerFor(target, ctx.routing);
@@ -211,7 +211,7 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
   let note: ActionNote | null = null;
   let noteMode: ActionPlan['noteMode'];
   if (target !== null) {
-    // Not conditioned on LastModBy: HEAT workflows may restamp it right after our PATCH (heat-api.md §6).
+    // Not conditioned on LastModBy: HEAT workflows may restamp it right after our PATCH (docs/heat-api.md §6).
     const ticketShowsOurMove =
       !moving &&
       routingOurs &&

@@ -19,7 +19,7 @@ export interface TextNormaliser {
   normalise(value: unknown, body: boolean): NormalisedText;
 }
 
-// HEAT's Symptom ("Description") is rich text on many tenants (heat-api.md §7): convert it, keep no URLs.
+// HEAT's Symptom ("Description") is rich text on many tenants (docs/heat-api.md §7): convert it, keep no URLs.
 const htmlToText = compileHtmlToText({
   wordwrap: false,
   selectors: [

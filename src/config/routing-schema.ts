@@ -51,7 +51,7 @@ export const categorySettingsSchema = z.strictObject({
   destination: z.string().min(1).nullable().default(null),
   /**
    * HEAT login to own tickets moved here. Tenants that require an Owner on active tickets refuse a
-   * team change that clears it (heat-api.md §7/§8); with an owner named here the move carries it.
+   * team change that clears it (docs/heat-api.md §7/§8); with an owner named here the move carries it.
    * Must be a member of the destination team. Unset: the Owner is cleared.
    */
   owner: z.string().min(1).optional(),

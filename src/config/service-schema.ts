@@ -19,16 +19,16 @@ export const serviceConfigSchema = z
   .strictObject({
     heat: z
       .strictObject({
-        /** Entity set of incidents (heat-api.md §1: plural, case-insensitive). */
+        /** Entity set of incidents (docs/heat-api.md §1: plural, case-insensitive). */
         incidentSet: odataName('entity set', 'incidents').default('incidents'),
         /** Entity set of schools. */
         schoolSet: odataName('entity set', 'organizationalunits').default('organizationalunits'),
-        /** HEAT caps $top at 100 (heat-api.md §4). */
+        /** HEAT caps $top at 100 (docs/heat-api.md §4). */
         pageSize: z.number().int().min(1).max(100).default(100),
         timeoutMs: z.number().int().min(1000).max(120_000).default(30_000),
-        /** Public clients self-limit to 16 concurrent requests (heat-api.md §11). */
+        /** Public clients self-limit to 16 concurrent requests (docs/heat-api.md §11). */
         maxConcurrency: z.number().int().min(1).max(64).default(8),
-        /** HEAT slows tenants past 100,000 calls a day (heat-api.md §11). */
+        /** HEAT slows tenants past 100,000 calls a day (docs/heat-api.md §11). */
         dailyCallBudget: z.number().int().min(100).default(90_000),
         retries: z
           .strictObject({
@@ -44,7 +44,7 @@ export const serviceConfigSchema = z
         account: z.string().min(1).default('sbt-router'),
         /**
          * How date literals are written in $filter: a bare full timestamp (OData v4 form; the default) or
-         * a bare date a day earlier, for tenants that refuse timestamps (heat-api.md §6 leaves it open).
+         * a bare date a day earlier, for tenants that refuse timestamps (docs/heat-api.md §6 leaves it open).
          */
         filterDateFormat: z.enum(['timestamp', 'date']).default('timestamp'),
       })

@@ -112,7 +112,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
         `cannot count ticket ${input.recId}: category ${category} / scope ${scope} are not policy ids`,
       );
     }
-    // HEAT renders an unset date as 0001-01-01T00:00:00Z (heat-api.md §14.8).
+    // HEAT renders an unset date as 0001-01-01T00:00:00Z (docs/heat-api.md §14.8).
     if (!input.createdDateTime || input.createdDateTime.startsWith('0001-01-01')) {
       logger.warn('ticket has no CreatedDateTime; not counted', { ticketId: input.recId });
       return { changed: false, period: null };

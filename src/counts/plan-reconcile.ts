@@ -163,7 +163,7 @@ export const UNTAGGED_SAMPLE = 20;
 /** Reads one incident row as reconcile sees it; null when it has no usable CreatedDateTime. */
 function heatTicketOf(row: ReconcileRow, cfg: PeriodConfig): HeatTicket | null {
   const created = typeof row.createdDateTime === 'string' ? row.createdDateTime : '';
-  // HEAT renders an unset date as 0001-01-01T00:00:00Z (heat-api.md §6).
+  // HEAT renders an unset date as 0001-01-01T00:00:00Z (docs/heat-api.md §6).
   if (!created || created.startsWith('0001-01-01')) return null;
   let period: string;
   try {
@@ -279,7 +279,7 @@ function planTicketMoves(input: TicketCountsInput, sorted: SortedRange): TicketM
     else absent.push(recId);
   }
   moves.lookedUp = absent.length;
-  // HEAT's eq is case-insensitive (heat-api.md §4); RecIds are hex, compare them alike.
+  // HEAT's eq is case-insensitive (docs/heat-api.md §4); RecIds are hex, compare them alike.
   const found = new Map<string, HeatTicket | null>();
   for (const row of input.lookedUp) {
     if (row.recId) found.set(row.recId.toUpperCase(), heatTicketOf(row, input.periodConfig));

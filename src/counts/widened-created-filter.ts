@@ -3,7 +3,7 @@ import { filterSince, odataDateLiteral, type FilterDateFormat } from '../heat/in
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /**
- * Whether HEAT reads a date literal in UTC or in the tenant's local time is unknown (heat-api.md §15,
+ * Whether HEAT reads a date literal in UTC or in the tenant's local time is unknown (docs/heat-api.md §15,
  * open question 2). Local time is at most 14 h from UTC (UTC+14, Kiribati; UTC-12 at the other end),
  * so a literal means an instant within 14 h of its UTC reading.
  */
@@ -12,7 +12,7 @@ export const MAX_UTC_OFFSET_MS = 14 * HOUR_MS;
 export const RANGE_MARGIN_MS = DAY_MS;
 
 export interface WidenedCreatedFilter {
-  /** `(field ge <literal> and field lt <literal>)`, parenthesised (HEAT has no and/or precedence, heat-api.md §4). */
+  /** `(field ge <literal> and field lt <literal>)`, parenthesised (HEAT has no and/or precedence, docs/heat-api.md §4). */
   filter: string;
   /** The two literals as sent. */
   from: string;

@@ -38,7 +38,7 @@ export function createSchoolCountsWriter(ctx: CountsContext) {
       filter: eq(ctx.counts.schoolKeyField, school),
       top: 2,
     });
-    // HEAT's eq is case-insensitive (heat-api.md §4); prefer an exact match when there are several.
+    // HEAT's eq is case-insensitive (docs/heat-api.md §4); prefer an exact match when there are several.
     const match =
       rows.find((r) => r[ctx.counts.schoolKeyField] === school) ??
       rows.find((r) => String(r[ctx.counts.schoolKeyField] ?? '').toLowerCase() === school.toLowerCase());

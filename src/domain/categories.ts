@@ -1,5 +1,5 @@
 /**
- * The stable vocabulary of the policy (ARCHITECTURE.md, "The policy it enforces"). These ids appear in
+ * The stable vocabulary of the policy (docs/architecture.md, "The policy it enforces"). These ids appear in
  * config, HEAT custom fields, logs, metrics and reports; display names and destinations are config.
  */
 export const CATEGORY_IDS = [

@@ -15,7 +15,7 @@ export function sameFieldValue(current: unknown, wanted: unknown): boolean {
   return String(current).trim() === String(wanted).trim();
 }
 
-/** Team names: HEAT's validated-field `eq` is case-insensitive (heat-api.md §4), so we compare alike. */
+/** Team names: HEAT's validated-field `eq` is case-insensitive (docs/heat-api.md §4), so we compare alike. */
 export function sameTeam(a: unknown, b: unknown): boolean {
   if (isEmpty(a) || isEmpty(b)) return isEmpty(a) && isEmpty(b);
   return teamKey(String(a)) === teamKey(String(b));

@@ -4,7 +4,7 @@ const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
 /**
  * The one definition of "the same team name" (and of the same login), used everywhere a team name is
  * compared: config checks, routing (plan-actions), the live team check. HEAT's `eq` on validated values
- * is case-insensitive (heat-api.md §4); on top of that a name pasted with a non-breaking space, a double
+ * is case-insensitive (docs/heat-api.md §4); on top of that a name pasted with a non-breaking space, a double
  * space, full-width letters or another case must not count as another team, or a restricted ticket
  * could be sent to "School\u00a0Technicians" while the check only refuses "School Technicians".
  * Unicode NFKC, invisible characters removed, every run of white space one space, trimmed, case folded.

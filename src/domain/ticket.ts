@@ -2,7 +2,7 @@
 export type HeatRecord = Record<string, unknown>;
 
 /**
- * An incident as the router sees it. HEAT field names (heat-api.md §7); every field but RecId may be
+ * An incident as the router sees it. HEAT field names (docs/heat-api.md §7); every field but RecId may be
  * missing on a given tenant or in a `$select`ed page, and custom fields are ordinary properties.
  */
 export interface Ticket extends HeatRecord {

@@ -1,6 +1,6 @@
 import type { ODataQuery } from './types.js';
 
-/** HEAT refuses `$top=101` with 400 ISM_4000 (heat-api.md §4). */
+/** HEAT refuses `$top=101` with 400 ISM_4000 (docs/heat-api.md §4). */
 export const HEAT_MAX_TOP = 100;
 
 function encodeList(items: readonly string[]): string {
@@ -10,7 +10,7 @@ function encodeList(items: readonly string[]): string {
 
 /**
  * `?$filter=...&$select=...` with `$` names kept literal and values encoded with encodeURIComponent.
- * Empty `$select=` / `$orderby=` make HEAT answer 500 (heat-api.md §4), so empty options are left out.
+ * Empty `$select=` / `$orderby=` make HEAT answer 500 (docs/heat-api.md §4), so empty options are left out.
  */
 export function buildQueryString(query: ODataQuery): string {
   const parts: string[] = [];

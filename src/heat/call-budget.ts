@@ -33,7 +33,7 @@ export function createCallBudget(dailyCallBudget: number, now: () => Date, logge
     byMethod[method] = (byMethod[method] ?? 0) + 1;
     if (calls > dailyCallBudget && warnedDay !== budgetDay) {
       warnedDay = budgetDay;
-      // HEAT slows (does not refuse) tenants past 100,000 calls a day (heat-api.md §11), so keep going.
+      // HEAT slows (does not refuse) tenants past 100,000 calls a day (docs/heat-api.md §11), so keep going.
       logger.warn('HEAT daily call budget passed; calls continue, but HEAT may slow this tenant down', {
         day: budgetDay,
         calls,

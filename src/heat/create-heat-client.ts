@@ -203,7 +203,7 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
           },
         };
         const res = await withRetries(spec, undefined);
-        // The answer is a bare JSON string: "{tenant}#<32>#2", or a JWT under OIDC (heat-api.md §2.2).
+        // The answer is a bare JSON string: "{tenant}#<32>#2", or a JWT under OIDC (docs/heat-api.md §2.2).
         let token: unknown = res.data;
         if (typeof token === 'string') token = token.trim().replace(/^"(.*)"$/s, '$1');
         if (typeof token !== 'string' || token === '') {
@@ -227,9 +227,9 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
   }
 
   async function authorization(): Promise<string> {
-    // Literal prefix, equals sign, no space (heat-api.md §2.1).
+    // Literal prefix, equals sign, no space (docs/heat-api.md §2.1).
     if (config.apiKey) return `rest_api_key=${config.apiKey}`;
-    // The session id is the whole header value, no scheme (heat-api.md §2.2).
+    // The session id is the whole header value, no scheme (docs/heat-api.md §2.2).
     return session ?? login();
   }
 
@@ -239,7 +239,7 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     try {
       return await withRetries(spec, used);
     } catch (err) {
-      // API keys do not expire (heat-api.md §2.1, §2.4): a 401 with a key is final.
+      // API keys do not expire (docs/heat-api.md §2.1, §2.4): a 401 with a key is final.
       if (!(err instanceof HeatApiError) || err.status !== 401 || config.apiKey) throw err;
       let fresh: string;
       if (session !== null && session !== used) {
@@ -257,14 +257,14 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
 
   async function* pages(set: string, query: ODataQuery = {}): AsyncGenerator<HeatRecord[]> {
     const path = collectionPath(set);
-    // HEAT refuses $top above 100 (heat-api.md §4), so larger requests are clamped rather than refused.
+    // HEAT refuses $top above 100 (docs/heat-api.md §4), so larger requests are clamped rather than refused.
     const top = Math.min(query.top ?? pageSize, HEAT_MAX_TOP);
     let skip = query.skip ?? 0;
     for (;;) {
       const spec: RequestSpec = { method: 'GET', path, query: buildQueryString({ ...query, top, skip }) };
       const rows = rowsOf(spec, await call(spec));
       if (rows.length > 0) yield rows;
-      // Clients page with $top + $skip until a short page (heat-api.md §4); @odata.count is unreliable.
+      // Clients page with $top + $skip until a short page (docs/heat-api.md §4); @odata.count is unreliable.
       if (rows.length < top) return;
       skip += top;
     }
@@ -362,11 +362,11 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
   }
 
   async function update(set: string, recId: string, fields: Record<string, unknown>): Promise<HeatRecord> {
-    // HEAT answers 400 "Message body cannot be empty" to an empty PATCH (heat-api.md §10): nothing to change.
+    // HEAT answers 400 "Message body cannot be empty" to an empty PATCH (docs/heat-api.md §10): nothing to change.
     if (Object.keys(fields).length === 0) return getByRecId(set, recId);
     const spec: RequestSpec = { method: 'PATCH', path: recordPath(set, recId), body: fields };
     const res = await call(spec);
-    // HEAT returns the full updated record (heat-api.md §9.2); read it back if a tenant answers without one.
+    // HEAT returns the full updated record (docs/heat-api.md §9.2); read it back if a tenant answers without one.
     if (res.status === 204 || isEmptyBody(res.data)) return getByRecId(set, recId);
     return recordOf(spec, res);
   }
@@ -374,14 +374,14 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
   async function create(set: string, fields: Record<string, unknown>): Promise<HeatRecord> {
     const spec: RequestSpec = { method: 'POST', path: collectionPath(set), body: fields };
     const res = await call(spec);
-    // HEAT answers 201 with the whole new record (heat-api.md §9.1).
+    // HEAT answers 201 with the whole new record (docs/heat-api.md §9.1).
     if (res.status !== 201)
       logger.debug('HEAT create answered without 201', { path: spec.path, status: res.status });
     return recordOf(spec, res);
   }
 
   function createNote(note: JournalNoteInput): Promise<HeatRecord> {
-    // The notes extension sets JournalType itself (heat-api.md §9.4 a); PublishToWeb false = internal note.
+    // The notes extension sets JournalType itself (docs/heat-api.md §9.4 a); PublishToWeb false = internal note.
     return create(NOTES_SET, {
       Subject: note.subject,
       NotesBody: note.body,

@@ -19,24 +19,24 @@ export interface HeatApiErrorInit {
 }
 
 /**
- * Statuses worth repeating: no answer at all, 408 and 5xx (STYLE.md §6). HEAT never sends 429
- * (heat-api.md §10/§11: past the daily budget it slows down rather than refusing).
+ * Statuses worth repeating: no answer at all, 408 and 5xx (docs/heat-client.md, Retries). HEAT never sends 429
+ * (docs/heat-api.md §10/§11: past the daily budget it slows down rather than refusing).
  */
 export function isRetryableStatus(status: number): boolean {
   return status === 0 || status === 408 || status >= 500;
 }
 
-/** Retrying these cannot help: the request itself or its credentials are wrong (STYLE.md §6). */
+/** Retrying these cannot help: the request itself or its credentials are wrong (docs/heat-api.md §10). */
 const PERMANENT_STATUSES = new Set([400, 401, 403, 404]);
 
 /**
- * 400 messages that mean "the data we sent is not acceptable" (heat-api.md §10): a picklist value not
+ * 400 messages that mean "the data we sent is not acceptable" (docs/heat-api.md §10): a picklist value not
  * in the validation list, an unknown field, a required field left empty.
  */
 const VALIDATION_MESSAGE =
   /not in the validation list|key value pair does not exist|invalid business object|(?:required|mandatory) field|must be provided|unknown field|is not a (?:valid )?field/i;
 
-/** HEAT answers 400 "Invalid key" (not 404) for a missing record (heat-api.md §10). */
+/** HEAT answers 400 "Invalid key" (not 404) for a missing record (docs/heat-api.md §10). */
 const NOT_FOUND_MESSAGE = /invalid key|cannot be found/i;
 
 function defaultFix(status: number, path: string): string {
@@ -60,7 +60,7 @@ function defaultFix(status: number, path: string): string {
 
 /**
  * A failed HEAT call. Carries no request headers, bodies or query strings, so it is safe to log and to
- * store in a job's failure reason; messages have had credentials stripped (heat-api.md §10).
+ * store in a job's failure reason; messages have had credentials stripped (docs/heat-api.md §10).
  */
 export class HeatApiError extends Error {
   readonly status: number;
@@ -81,7 +81,7 @@ export class HeatApiError extends Error {
     const messages = init.messages ?? [];
     const what =
       init.status === 0 ? `no answer (${init.networkCode ?? 'network error'})` : `HTTP ${init.status}`;
-    // A 5xx body can echo record data (heat-api.md §10), and this message reaches logs and BullMQ's
+    // A 5xx body can echo record data (docs/heat-api.md §10), and this message reaches logs and BullMQ's
     // failedReason: for 5xx keep only the code and description.
     const shown = init.status >= 500 ? [] : messages;
     const detail = [init.code, init.description, ...shown].filter((s): s is string => Boolean(s)).join(' - ');
@@ -143,7 +143,7 @@ export function isPermanentHeatError(err: unknown): boolean {
  */
 export function isTicketPermanentError(err: unknown): boolean {
   if (!(err instanceof HeatApiError) || (err.status !== 400 && err.status !== 404)) return false;
-  // "Role X does not have rights to update ..." (heat-api.md §10) is about our role, like a 403: it
+  // "Role X does not have rights to update ..." (docs/heat-api.md §10) is about our role, like a 403: it
   // hits every ticket alike and is fixed once by an administrator, so the jobs keep retrying.
   return !err.messages.some((m) => /does not have rights/i.test(m));
 }

@@ -63,7 +63,7 @@ export const NO_HEAT_CREDENTIALS: ConfigProblem = {
 
 /**
  * The HEAT client's config: limits from config/service.yaml (heat.*), URL and credentials from the
- * environment. An API key wins over session login (keys do not expire, heat-api.md §2.1). Throws a
+ * environment. An API key wins over session login (keys do not expire, docs/heat-api.md §2.1). Throws a
  * ConfigError naming each missing or wrong variable and how to fix it. The one place that validates
  * HEAT's URL and credentials (the worker's start-up report and createHeatClient ask it too).
  */
@@ -108,7 +108,7 @@ export function heatClientConfigFrom(service: ServiceConfig, env: Env): HeatClie
       ) {
         auth = {
           session: {
-            // The login body's tenant is the tenant host (heat-api.md §2.2).
+            // The login body's tenant is the tenant host (docs/heat-api.md §2.2).
             tenant: env.HEAT_TENANT ?? new URL(baseUrl!).host,
             username: env.HEAT_USERNAME,
             password: env.HEAT_PASSWORD,

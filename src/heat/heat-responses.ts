@@ -41,7 +41,7 @@ export function errorFromResponse(
       messages = message.filter((m): m is string => typeof m === 'string').map(clean);
     else if (typeof message === 'string') messages = [clean(message)];
   } else if (typeof data === 'string' && data.trim() !== '') {
-    // Some HEAT 500s are HTML-entity-encoded text that may echo session ids (heat-api.md §10).
+    // Some HEAT 500s are HTML-entity-encoded text that may echo session ids (docs/heat-api.md §10).
     messages = [clean(data)];
   }
   return new HeatApiError({
@@ -76,7 +76,7 @@ export function errorFromNetwork(
 
 /** The rows of a collection answer; refuses an answer that is not an OData collection. */
 export function rowsOf(spec: RequestSpec, res: AxiosResponse): HeatRecord[] {
-  // "No rows" has several encodings (heat-api.md §5): 204, 200 with an empty body,
+  // "No rows" has several encodings (docs/heat-api.md §5): 204, 200 with an empty body,
   // {"value": []} and {"value": "No instances found."}.
   if (res.status === 204 || isEmptyBody(res.data)) return [];
   const data: unknown = res.data;

@@ -3,7 +3,7 @@ import { parseInstant } from './odata-filter.js';
 
 /**
  * The watermark after a batch of records: the latest LastModDateTime seen, never earlier than `current`.
- * HEAT renders dates with the tenant's offset (heat-api.md §6: `-08:00`, `+05:30`, `Z`), so instants are
+ * HEAT renders dates with the tenant's offset (docs/heat-api.md §6: `-08:00`, `+05:30`, `Z`), so instants are
  * compared, not strings; the result is normalised to UTC ISO (`...Z`). Records without a parseable
  * LastModDateTime are ignored (unset dates are `0001-01-01T00:00:00Z`, which never wins anyway).
  */

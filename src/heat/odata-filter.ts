@@ -7,7 +7,7 @@ const DAY_MS = 86_400_000;
 
 /**
  * OData literal for a value: strings quoted with '' doubling the quote (OData), numbers and booleans
- * bare, null as HEAT's `'$NULL'` for empty text (heat-api.md §4/§14).
+ * bare, null as HEAT's `'$NULL'` for empty text (docs/heat-api.md §4/§14).
  */
 export function odataLiteral(value: ODataValue): string {
   if (value === null) return "'$NULL'";
@@ -29,7 +29,7 @@ export const ne = (field: string, value: ODataValue): string => compare('ne', fi
 function join(op: 'and' | 'or', parts: readonly string[]): string {
   const present = parts.filter((p) => p.trim() !== '');
   if (present.length === 0) throw new Error(`${op}() needs at least one condition`);
-  // HEAT does not apply and-before-or precedence (heat-api.md §4), so every group is parenthesised.
+  // HEAT does not apply and-before-or precedence (docs/heat-api.md §4), so every group is parenthesised.
   return `(${present.join(` ${op} `)})`;
 }
 
@@ -55,10 +55,10 @@ export function parseInstant(iso: string, what = 'timestamp'): number {
 }
 
 /**
- * Bare date literal for $filter. HEAT accepts bare literals and refuses `datetime'...'` (heat-api.md §6,
+ * Bare date literal for $filter. HEAT accepts bare literals and refuses `datetime'...'` (docs/heat-api.md §6,
  * §15). 'timestamp' gives the instant in UTC to the second, rounded down (never later than asked);
  * 'date' gives the UTC day BEFORE the instant's day, because tenants may compare in local time
- * (heat-api.md §15 open question 2): a day early re-reads a little, but never misses anything.
+ * (docs/heat-api.md §15 open question 2): a day early re-reads a little, but never misses anything.
  */
 export function odataDateLiteral(
   isoInstant: string | number,

@@ -9,7 +9,7 @@ export interface ChangeQueryProbeOptions {
 }
 
 /**
- * heat-api.md §6/§15 leave open whether HEAT takes a full timestamp in $filter and whether it compares
+ * docs/heat-api.md §6/§15 leave open whether HEAT takes a full timestamp in $filter and whether it compares
  * in UTC: ask for the newest change with the same filter the poll uses, and say so loudly (an error
  * log with the fix) when HEAT does not return it. Never throws.
  */

@@ -1,16 +1,16 @@
 /**
- * HEAT session ids look like `{tenant url}#<32 upper-alnum>#2` (heat-api.md §2.2), and some HEAT 500 bodies
- * echo them back together with TenantId/LoginId (heat-api.md §10). The tenant part may be missing or
+ * HEAT session ids look like `{tenant url}#<32 upper-alnum>#2` (docs/heat-api.md §2.2), and some HEAT 500 bodies
+ * echo them back together with TenantId/LoginId (docs/heat-api.md §10). The tenant part may be missing or
  * HTML-entity encoded, so match "anything up to #, 32 alphanumerics, #2".
  */
 const SESSION_ID = /[^\s"'&;,#]*#[A-Za-z0-9]{32}#2\b/g;
-/** OIDC tenants return a JWT instead of a session id (heat-api.md §2.2). */
+/** OIDC tenants return a JWT instead of a session id (docs/heat-api.md §2.2). */
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 /** `"SessionId":"..."`, `rest_api_key=...`, `Password: ...` in echoed request dumps. */
 const SECRET_PAIR =
   /((?:session_?id|sessionkey|password|rest_api_key|api_?key|authorization|token)(?:&quot;|["'])?\s*[:=]\s*(?:&quot;|["'])?)(?!\[redacted)[^\s"'&,;}]+/gi;
 
-/** Decodes the few HTML entities HEAT uses in 500 bodies (heat-api.md §10: `{&quot;error&quot;…}`). */
+/** Decodes the few HTML entities HEAT uses in 500 bodies (docs/heat-api.md §10: `{&quot;error&quot;…}`). */
 export function decodeHtmlEntities(text: string): string {
   return text
     .replace(/&quot;/g, '"')

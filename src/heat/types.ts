@@ -1,6 +1,6 @@
 import type { HeatRecord } from '../domain/index.js';
 
-/** OData query options HEAT honours (heat-api.md §4). */
+/** OData query options HEAT honours (docs/heat-api.md §4). */
 export interface ODataQuery {
   /** Raw $filter text; build with the helpers in odata-filter.ts. */
   filter?: string;
@@ -13,9 +13,9 @@ export interface ODataQuery {
 }
 
 export interface HeatAuthConfig {
-  /** `Authorization: rest_api_key=KEY` (heat-api.md §2.1). */
+  /** `Authorization: rest_api_key=KEY` (docs/heat-api.md §2.1). */
   apiKey?: string;
-  /** Session login (heat-api.md §2.2): used when no apiKey is given. */
+  /** Session login (docs/heat-api.md §2.2): used when no apiKey is given. */
   session?: { tenant: string; username: string; password: string; role: string };
 }
 
@@ -28,7 +28,7 @@ export interface HeatClientConfig extends HeatAuthConfig {
   pageSize: number;
   retries: { max: number; baseDelayMs: number; maxDelayMs: number };
   /**
-   * How changedSince() writes its date literal (heat-api.md §6/§15: bare literals only).
+   * How changedSince() writes its date literal (docs/heat-api.md §6/§15: bare literals only).
    * 'timestamp' (default): `LastModDateTime ge 2026-11-01T10:00:00Z`; 'date': `ge 2026-10-31`, a day early,
    * for tenants that refuse timestamps.
    */
@@ -104,7 +104,7 @@ export interface HeatClient {
   update(set: string, recId: string, fields: Record<string, unknown>): Promise<HeatRecord>;
   /** POST; returns the created record (201). */
   create(set: string, fields: Record<string, unknown>): Promise<HeatRecord>;
-  /** POST journal__notess with ParentLink_RecID (heat-api.md §9.4 a). */
+  /** POST journal__notess with ParentLink_RecID (docs/heat-api.md §9.4 a). */
   createNote(note: JournalNoteInput): Promise<HeatRecord>;
   /** Calls made today against the budget. */
   stats(): HeatCallStats;

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Static header a HEAT business rule / quick action can send (HEAT rules set fixed headers, heat-api.md §12). */
+/** Static header a HEAT business rule / quick action can send (HEAT rules set fixed headers, docs/heat-api.md §12). */
 export const WEBHOOK_TOKEN_HEADER = 'x-sbt-token';
 /** Unix seconds the caller signed at. */
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-sbt-timestamp';

@@ -11,7 +11,7 @@ const RECID = /^[0-9A-Fa-f]{32}$/;
  * Reads the raw body of a HEAT webhook: `{"RecId": "..."}`, `{"IncidentNumber": 123}` or a whole
  * incident record (only RecId, IncidentNumber, LastModDateTime and LastModBy are read from it). RecId wins when
  * both are present, so that the route does not need to call HEAT. Key names match case-insensitively
- * because HEAT field names do (heat-api.md §5) and admins type them by hand in the rule's body.
+ * because HEAT field names do (docs/heat-api.md §5) and admins type them by hand in the rule's body.
  */
 export function parseWebhookPayload(rawBody: Buffer): WebhookPayloadResult {
   let body: unknown;
@@ -46,7 +46,7 @@ export function parseWebhookPayload(rawBody: Buffer): WebhookPayloadResult {
         problem: 'RecId must be 32 hex characters (the incident\'s RecId, e.g. "$(RecId)" in the rule)',
       };
     }
-    // HEAT RecIds are uppercase hex (heat-api.md §5); one spelling keeps webhook and poll jobs deduplicated.
+    // HEAT RecIds are uppercase hex (docs/heat-api.md §5); one spelling keeps webhook and poll jobs deduplicated.
     return { ok: true, target: { kind: 'recId', recId: recId.trim().toUpperCase(), ...withLastMod } };
   }
   if (incidentNumber !== undefined && incidentNumber !== null && incidentNumber !== '') {

@@ -32,7 +32,7 @@ export interface Metrics {
   readonly overrides: Counter<'category'>;
   readonly heatCalls: Counter<'method' | 'status'>;
   readonly heatCallSeconds: Histogram<'method'>;
-  /** Calls today / dailyCallBudget (HEAT slows tenants past 100,000 calls a day, heat-api.md §11). */
+  /** Calls today / dailyCallBudget (HEAT slows tenants past 100,000 calls a day, docs/heat-api.md §11). */
   readonly heatBudgetUsedRatio: Gauge;
   /** Jobs per BullMQ state (waiting, active, delayed, failed, ...). */
   readonly queueDepth: Gauge<'state'>;

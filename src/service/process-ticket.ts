@@ -103,7 +103,7 @@ export async function processTicket(
 
   if (result.moveRefused && plan.moveTo) deps.onMoveRefused?.(plan.moveTo);
 
-  // HEAT has no ETag (heat-api.md §11): a person may have saved the ticket between our read and our
+  // HEAT has no ETag (docs/heat-api.md §11): a person may have saved the ticket between our read and our
   // PATCH. The PATCH answer shows it; such a version is not marked as done but queued again, so the
   // person's change is decided on (and, when they moved it, respected as an override).
   const changedMeanwhile = result.written
@@ -189,7 +189,7 @@ export function fieldsChangedMeanwhile(
   sent: Record<string, unknown>,
 ): string[] {
   // When we changed the team, HEAT (or its workflows) may fill in an Owner or move the Status on
-  // its own (heat-api.md §9.1): those two are not a person's doing then.
+  // its own (docs/heat-api.md §9.1): those two are not a person's doing then.
   const weMoved = 'OwnerTeam' in sent;
   return WATCHED_FIELDS.filter((field) => {
     if (!(field in written)) return false;

@@ -123,7 +123,7 @@ describe('sbt-router config check --live against the HEAT simulator over HTTP', 
       expect(code).toBe(1);
       expect(out).toContain(
         `${join(fieldsDir, 'routing.yaml')}:${lineOf(fieldsDir, 'scope: SBT_NoSuchScope')} fields.scope: custom field "SBT_NoSuchScope" does not exist on incidents\n` +
-          '  fix: add the field SBT_NoSuchScope to that business object in HEAT (docs/deployment.md), or correct fields.scope\n',
+          '  fix: add the field SBT_NoSuchScope to that business object in HEAT (type and length: docs/heat-setup.md), or correct fields.scope\n',
       );
       expect(out).toContain(
         `${join(fieldsDir, 'service.yaml')}:${lineOf(fieldsDir, 'SBT_NoSuchPeriod', 'service.yaml')} counts.fields.period: custom field "SBT_NoSuchPeriod" does not exist on organizationalunits\n`,
@@ -174,7 +174,7 @@ describe('sbt-router config check --live against the HEAT simulator over HTTP', 
       expect(wrong.code).toBe(1);
       expect(wrong.out).toContain(
         `${join(wrongDir, 'service.yaml')}:${lineOf(wrongDir, 'account: svc-someone-else', 'service.yaml')} heat.account: HEAT stamps our writes as "sbt-router", not as "svc-someone-else" (author of our routing notes)\n` +
-          '  fix: set heat.account in service.yaml to the API key\'s "On Behalf Of" login (a dedicated service account)\n',
+          '  fix: set heat.account in service.yaml to the API key\'s "On Behalf Of" login (a dedicated service account); docs/heat-setup.md "The service account"\n',
       );
     } finally {
       rmSync(wrongDir, { recursive: true, force: true });

@@ -181,7 +181,7 @@ describe('reconcile reads a widened range in the configured date format', () => 
     expect(edgeStates.map((s) => s?.split('\x1f')[0] ?? null)).toEqual([PERIOD, PERIOD, null, null]);
   });
 
-  // Whether HEAT compares date literals in UTC or in the tenant's local time is unknown (heat-api.md
+  // Whether HEAT compares date literals in UTC or in the tenant's local time is unknown (docs/heat-api.md
   // §15): a tenant 6 h behind reads 05:00Z as 11:00Z, one 6 h ahead reads 06:00Z as 00:00Z. Tickets
   // near the period's edges must neither be lost nor removed.
   it.each([

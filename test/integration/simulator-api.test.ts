@@ -418,7 +418,7 @@ describe('records', () => {
     expect(res.body.CreatedBy).toBe('sbt-router');
     expect(res.body.CreatedDateTime).toBe('2026-03-15T12:00:00-06:00');
     expect(res.body.ClosedDateTime).toBe('0001-01-01T00:00:00Z');
-    // Refused creates burn a number (heat-api.md §7).
+    // Refused creates burn a number (docs/heat-api.md §7).
     expect((await call('POST', `${BO}/incidents`, { body: { Subject: 'x', Status: 'Nope' } })).status).toBe(
       400,
     );

@@ -92,7 +92,7 @@ const withoutStamps = (r: Record<string, unknown>): Record<string, unknown> => {
   return rest;
 };
 
-describe('workflow restamp (heat-api.md §6, §11)', () => {
+describe('workflow restamp (docs/heat-api.md §6, §11)', () => {
   it('restamps LastModBy/LastModDateTime after an API PATCH and PUT, changes nothing else, fires outbound rules', async () => {
     const { sim, url, advance } = await start({ workflowRestamp: { delayMs: 40 } });
     const hook = await receiver();
@@ -180,7 +180,7 @@ describe('workflow restamp (heat-api.md §6, §11)', () => {
   });
 });
 
-describe('required fields by status (heat-api.md §7)', () => {
+describe('required fields by status (docs/heat-api.md §7)', () => {
   const activeAtDesk = (sim: Simulator): Record<string, unknown> =>
     sim.list('incidents').find((r) => r.Status === 'Active' && r.OwnerTeam === 'ITS Service Desk')!;
 
@@ -276,7 +276,7 @@ describe('required fields by status (heat-api.md §7)', () => {
   });
 });
 
-describe('$metadata (heat-api.md §3)', () => {
+describe('$metadata (docs/heat-api.md §3)', () => {
   it('answers CSDL XML listing every property, the configured custom fields included', async () => {
     const { url } = await start({
       customFields: { incidents: ['SBT_Scope', 'SBT_Confidence', 'SBT_ClassifiedDateTime'] },
@@ -329,7 +329,7 @@ describe('$metadata (heat-api.md §3)', () => {
   });
 });
 
-describe('IncidentContainsJournal navigation and $Ref links (heat-api.md §3, §5, §9)', () => {
+describe('IncidentContainsJournal navigation and $Ref links (docs/heat-api.md §3, §5, §9)', () => {
   it('answers {"value":"No instances found."} when empty, the notes otherwise; links and unlinks notes', async () => {
     const { sim, url } = await start();
     const ticket = sim.list('incidents').find((r) => sim.notesFor(String(r.RecId)).length === 0)!;
@@ -389,7 +389,7 @@ describe('IncidentContainsJournal navigation and $Ref links (heat-api.md §3, §
   });
 });
 
-describe('throttling by slowing (heat-api.md §11)', () => {
+describe('throttling by slowing (docs/heat-api.md §11)', () => {
   it('adds slowAfterCallsMs to every call past slowAfterCalls; a stats reset starts a new budget', async () => {
     const { sim, url } = await start({ faults: { slowAfterCalls: 2, slowAfterCallsMs: 500 } });
     const timed = async (): Promise<number> => {

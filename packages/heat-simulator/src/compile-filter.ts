@@ -20,7 +20,7 @@ type Token =
 
 const COMPARISON_OPS = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 // ISO date, optionally with time, fractional seconds and zone: HEAT takes date literals bare, unquoted
-// (heat-api.md §6: `CreatedDateTime gt 2026-01-01`; `datetime'...'` fails).
+// (docs/heat-api.md §6: `CreatedDateTime gt 2026-01-01`; `datetime'...'` fails).
 const DATE_LITERAL = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?/;
 const NUMBER_LITERAL = /^-?\d+(?:\.\d+)?/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
@@ -141,10 +141,10 @@ function comparison(field: FieldDef, op: string, literal: Token): RecordPredicat
   const name = field.name;
   const isNullLiteral = literal.kind === 'string' && literal.value === '$NULL';
   if (isNullLiteral) {
-    // '$NULL' works on text only; on date/number fields HEAT answers 400 "No such entry exists" (heat-api.md §4).
+    // '$NULL' works on text only; on date/number fields HEAT answers 400 "No such entry exists" (docs/heat-api.md §4).
     if (field.type !== 'text') throw badRequest('Bad Request', 'No such entry exists');
     if (op === 'eq') return (r) => r[name] === null || r[name] === undefined || r[name] === '';
-    // HEAT's `ne '$NULL'` still counts '' as present (heat-api.md §4), so it is not the complement of eq.
+    // HEAT's `ne '$NULL'` still counts '' as present (docs/heat-api.md §4), so it is not the complement of eq.
     if (op === 'ne') return (r) => r[name] !== null && r[name] !== undefined;
     throw invalid();
   }
@@ -153,7 +153,7 @@ function comparison(field: FieldDef, op: string, literal: Token): RecordPredicat
       if (literal.kind === 'lparen' || literal.kind === 'rparen' || literal.kind === 'comma') throw invalid();
       if (literal.kind === 'ident') throw invalid();
       const want = (literal.kind === 'string' ? literal.value : literal.text).toLowerCase();
-      // SQL semantics: a null never equals nor differs from anything (documented choice, heat-api.md §4 [I]).
+      // SQL semantics: a null never equals nor differs from anything (documented choice, docs/heat-api.md §4 [I]).
       return (r) => {
         const have = lower(r[name]);
         if (have === null) return false;
@@ -197,7 +197,7 @@ function comparison(field: FieldDef, op: string, literal: Token): RecordPredicat
 /**
  * Compiles a HEAT `$filter` into a predicate. Supported, as HEAT documents: the eight operators
  * `eq ne lt le gt ge and or`, parentheses, single-quoted strings, bare numbers and bare dates
- * (heat-api.md §4). HEAT does NOT give `and` precedence over `or`; we evaluate strictly left to right
+ * (docs/heat-api.md §4). HEAT does NOT give `and` precedence over `or`; we evaluate strictly left to right
  * (`a or b and c` = `(a or b) and c`), so only parentheses group. A function call anywhere makes HEAT drop
  * the whole filter silently and return every record; so do we.
  */

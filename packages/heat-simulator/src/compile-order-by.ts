@@ -28,7 +28,7 @@ function sortKey(field: FieldDef, value: unknown): number | string | null {
 
 /**
  * Compiles `$orderby` ("LastModDateTime asc,RecId desc"). Returns null when HEAT would answer 204 No Content
- * (unknown field or bad direction, heat-api.md §4); throws 500 ISM_5000 for an empty value (D-Order21).
+ * (unknown field or bad direction, docs/heat-api.md §4); throws 500 ISM_5000 for an empty value (D-Order21).
  * Nulls sort first ascending, as in SQL Server. Keys are computed once per record, not per comparison,
  * so that sorting a 10,000-ticket backlog stays cheap.
  */

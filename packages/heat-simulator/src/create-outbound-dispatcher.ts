@@ -26,7 +26,7 @@ export interface OutboundDispatcher {
 
 /**
  * HEAT has no outbound webhook subscription API; an admin configures a business rule that POSTs on save,
- * with whatever URL, headers and body they script (heat-api.md §12). This models that rule.
+ * with whatever URL, headers and body they script (docs/heat-api.md §12). This models that rule.
  */
 export function createOutboundDispatcher(): OutboundDispatcher {
   let rules: OutboundRule[] = [];

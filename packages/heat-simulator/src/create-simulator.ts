@@ -32,11 +32,11 @@ const DEFAULT_FAULTS: SimulatorFaults = {
   slowAfterCalls: 0,
   slowAfterCallsMs: 0,
 };
-// heat-api.md §6 (M-notes): workflows restamp records after API writes as this account.
+// docs/heat-api.md §6 (M-notes): workflows restamp records after API writes as this account.
 const DEFAULT_WORKFLOW_LOGIN = 'InternalServices';
-// The one relationship of an incident the simulator serves (heat-api.md §3, §9.4: D-Related23).
+// The one relationship of an incident the simulator serves (docs/heat-api.md §3, §9.4: D-Related23).
 const NOTES_RELATIONSHIP = 'incidentcontainsjournal';
-// HEAT's page size: default 25, maximum 100; $top=101 answers 400 (heat-api.md §4, D-Top21 + measured).
+// HEAT's page size: default 25, maximum 100; $top=101 answers 400 (docs/heat-api.md §4, D-Top21 + measured).
 const DEFAULT_TOP = 25;
 const MAX_TOP = 100;
 const API_PREFIXES = ['', '/HEAT'] as const;
@@ -101,7 +101,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const json = (reply: FastifyReply, status: number, body: unknown): FastifyReply =>
   reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 
-/** A HEAT tenant in a box: the REST API of heat-api.md over HTTP, quirks included, plus /_sim/ test controls. */
+/** A HEAT tenant in a box: the REST API of docs/heat-api.md over HTTP, quirks included, plus /_sim/ test controls. */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const apiKey = options.apiKey ?? 'sim-api-key';
   const keyAccount = options.keyAccount ?? 'sbt-router';
@@ -173,7 +173,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       done(badRequest('Invalid Request Payload', 'The request body is not valid JSON'), undefined);
     }
   });
-  // IvantiPS posts the login form-encoded (heat-api.md §2.2).
+  // IvantiPS posts the login form-encoded (docs/heat-api.md §2.2).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
@@ -209,7 +209,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
 
   const applyFaults = async (collectionGet: boolean): Promise<void> => {
     apiCalls += 1;
-    // HEAT SaaS answers beyond its daily call budget "slowed", never 429 (heat-api.md §11, D-Throttle23).
+    // HEAT SaaS answers beyond its daily call budget "slowed", never 429 (docs/heat-api.md §11, D-Throttle23).
     const throttled = faults.slowAfterCalls > 0 && apiCalls > faults.slowAfterCalls;
     const delay =
       faults.latencyMs + (collectionGet ? faults.slowPageMs : 0) + (throttled ? faults.slowAfterCallsMs : 0);
@@ -256,11 +256,11 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const value = header.trim();
     const key = /^rest_api_key=(.*)$/i.exec(value);
     if (key) {
-      // heat-api.md §10: a wrong or empty key has its own description (measured).
+      // docs/heat-api.md §10: a wrong or empty key has its own description (measured).
       if (key[1] === apiKey) return keyAccount;
       throw unauthorized('Invalid Session key or Authentication token or Host');
     }
-    // The raw session id is the documented form; some clients send `Bearer <id>` (heat-api.md §2.2).
+    // The raw session id is the documented form; some clients send `Bearer <id>` (docs/heat-api.md §2.2).
     const token = value.replace(/^Bearer\s+/i, '');
     const session = sessions.get(token);
     if (!session) throw unauthorized();
@@ -347,7 +347,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       }
       const filter = compileFilter(firstValue(q.$filter), def);
       const sorter = compileOrderBy(firstValue(q.$orderby), def);
-      // Unknown $orderby field or direction: HEAT answers 204 No Content (heat-api.md §4, measured).
+      // Unknown $orderby field or direction: HEAT answers 204 No Content (docs/heat-api.md §4, measured).
       if (sorter === null) return reply.code(204).send();
       const all = store.records(def.name);
       records = filter.predicate ? all.filter(filter.predicate) : all;
@@ -355,7 +355,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     }
     const total = records.length;
     if (total === 0 && emptyResult === 'empty-body') {
-      // HEAT's quirk: a filter that matches nothing answers 200 with an empty body (heat-api.md §5).
+      // HEAT's quirk: a filter that matches nothing answers 200 with an empty body (docs/heat-api.md §5).
       return reply.code(200).type('application/json; charset=utf-8').send('');
     }
     const page = records.slice(skip, skip + top);
@@ -408,7 +408,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const notes = store
       .records('journal__notess')
       .filter((n) => String(n.ParentLink_RecID ?? '').toUpperCase() === recId);
-    // A navigation with nothing related answers a STRING value (heat-api.md §5, measured).
+    // A navigation with nothing related answers a STRING value (docs/heat-api.md §5, measured).
     if (notes.length === 0) return json(reply, 200, { value: 'No instances found.' });
     return json(reply, 200, {
       '@odata.context': `${contextBase(request, prefix)}Collection(MetaData.journal)`,
@@ -425,12 +425,12 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     routeLabels.set(request, rawPath.endsWith('$metadata') ? 'GET $metadata' : 'GET unknown');
     await applyFaults(false);
     authorize(request);
-    // The service-root $metadata is not served (heat-api.md §10, M-notes: 404 "No service").
+    // The service-root $metadata is not served (docs/heat-api.md §10, M-notes: 404 "No service").
     if (rawPath === '$metadata') throw new HeatError(404, 'ISM_4004', 'No service', ['No service']);
     const m = /^([A-Za-z0-9_]+)\/\$metadata$/.exec(rawPath);
     const def = m ? store.schemas.get((m[1] as string).toLowerCase()) : undefined;
     if (!def) throw notFound('No service for the resource is registered.');
-    // Measured: asking for JSON metadata answers 500; only CSDL XML is served (heat-api.md §3, M-notes).
+    // Measured: asking for JSON metadata answers 500; only CSDL XML is served (docs/heat-api.md §3, M-notes).
     if (
       String(request.headers.accept ?? '')
         .toLowerCase()
@@ -452,7 +452,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     } catch {
       throw notFound();
     }
-    // set, optional ('key'), optional /Relationship, optional ('relatedKey'), optional /$Ref (heat-api.md §3).
+    // set, optional ('key'), optional /Relationship, optional ('relatedKey'), optional /$Ref (docs/heat-api.md §3).
     const m = /^([A-Za-z0-9_#]+)(?:\(([^)]*)\))?(?:\/([A-Za-z0-9_]+)(?:\(([^)]*)\))?(\/\$ref)?)?$/i.exec(
       path,
     );
@@ -481,7 +481,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const actor = authorize(request);
 
     if (!known) {
-      // A singular (incident) answers 404; an unknown plural answers 200 with no rows (heat-api.md §1).
+      // A singular (incident) answers 404; an unknown plural answers 200 with no rows (docs/heat-api.md §1).
       if (store.schemas.has(`${requested}s`) || !isCollectionGet) {
         throw notFound('No service for the resource is registered.');
       }
@@ -516,14 +516,14 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       const record = store.find(known.name, key);
       if (!record) throw badRequest('Invalid Request Payload', 'Invalid key');
       const context = `${contextBase(request, prefix)}${setName}/$entity`;
-      // $select on a single-record GET returns only the context, no fields (heat-api.md §4, measured).
+      // $select on a single-record GET returns only the context, no fields (docs/heat-api.md §4, measured).
       if (firstValue((request.query as Record<string, unknown>).$select) !== undefined) {
         return json(reply, 200, { '@odata.context': context });
       }
       return json(reply, 200, { '@odata.context': context, ...record });
     }
     if (method === 'PATCH' || method === 'PUT') {
-      // PUT and PATCH take the same payload: only the fields given change (heat-api.md §9.2).
+      // PUT and PATCH take the same payload: only the fields given change (docs/heat-api.md §9.2).
       const updated = store.update(known.name, key, request.body, actor);
       if (known.name === 'incidents') scheduleRestamp(String(updated.RecId));
       return json(reply, 200, {

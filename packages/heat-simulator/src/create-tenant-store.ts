@@ -97,7 +97,7 @@ const STATIC_LISTS: Record<Exclude<ValidationListName, 'Owner' | 'OwnerTeam'>, r
     'Email Service',
     'General Service',
   ],
-  // heat-api.md §7: measured Source values.
+  // docs/heat-api.md §7: measured Source values.
   Source: [
     'AutoTicket',
     'Chat',
@@ -110,7 +110,7 @@ const STATIC_LISTS: Record<Exclude<ValidationListName, 'Owner' | 'OwnerTeam'>, r
     'Voice Mail',
     'Walk-In',
   ],
-  // heat-api.md §9.4: stock journal note categories and sources.
+  // docs/heat-api.md §9.4: stock journal note categories and sources.
   JournalCategory: [
     'Called Customer',
     'Customer Complaint',
@@ -310,7 +310,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     for (const [key, value] of entries) {
       const field = set.byLowerName.get(key.toLowerCase());
       if (!field) {
-        // heat-api.md §10 "Key Value Pair Does Not Exist": exact text not captured; ours names the field.
+        // docs/heat-api.md §10 "Key Value Pair Does Not Exist": exact text not captured; ours names the field.
         throw badRequest(
           'Invalid Business Object.',
           `Key Value Pair Does Not Exist: '${key}' is not a field of business object ${set.businessObject}`,
@@ -321,7 +321,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
         field.name.endsWith('_Valid') &&
         set.byLowerName.get(field.name.slice(0, -6).toLowerCase())?.validatedBy
       ) {
-        // HEAT resolves X_Valid from the display value (heat-api.md §8); a client-sent twin is not trusted.
+        // HEAT resolves X_Valid from the display value (docs/heat-api.md §8); a client-sent twin is not trusted.
         continue;
       }
       if (field.name === 'CreatedBy' && !isCreate) continue;
@@ -360,7 +360,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
       const owner = next.Owner;
       if (!isEmpty(owner)) {
         const team = String(next.OwnerTeam ?? '').toLowerCase();
-        // Owner cascades from OwnerTeam: a login valid alone is refused under the wrong team (heat-api.md §8).
+        // Owner cascades from OwnerTeam: a login valid alone is refused under the wrong team (docs/heat-api.md §8).
         if (!teamMembers.get(team)?.has(String(owner).toLowerCase())) {
           throw badRequest(
             'Bad Request',
@@ -403,7 +403,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     }
     if (touched.has('Status')) {
       const status = String(next.Status ?? '');
-      // ReadOnly is true when Closed, yet IsInFinalState stays false even then (heat-api.md §7, measured).
+      // ReadOnly is true when Closed, yet IsInFinalState stays false even then (docs/heat-api.md §7, measured).
       next.ReadOnly = status === 'Closed';
       if (status === 'Closed' && (isCreate || next.ClosedDateTime === UNSET_HEAT_DATE)) {
         next.ClosedDateTime = stamp(nowMs);
@@ -456,7 +456,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     const base = blankRecord(def, UNSET_HEAT_DATE);
     let incidentNumber: number | undefined;
     if (set === 'incidents') {
-      // Numbers are allocated before validation, so refused creates burn numbers (heat-api.md §7, measured).
+      // Numbers are allocated before validation, so refused creates burn numbers (docs/heat-api.md §7, measured).
       incidentNumber = nextIncidentNumber;
       nextIncidentNumber += 1;
       base.IncidentNumber = incidentNumber;
@@ -471,7 +471,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     next.LastModDateTime = now;
     if (set === 'incidents') {
       if (!touched.has('Status')) {
-        // A create without Status was auto-advanced to Active, owned by the signed-in account (heat-api.md §9.1).
+        // A create without Status was auto-advanced to Active, owned by the signed-in account (docs/heat-api.md §9.1).
         const status = lookup('Status', 'Active') as ListRow;
         next.Status = status.value;
         next.Status_Valid = status.recId;
@@ -507,7 +507,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
         next.ParentLink_Category = isEmpty(next.ParentLink_Category) ? 'Incident' : next.ParentLink_Category;
         next.ParentOwner = parent.Owner ?? null;
       }
-      // The journal__notes extension sets JournalType itself and defaults Category to Memo (heat-api.md §9.4).
+      // The journal__notes extension sets JournalType itself and defaults Category to Memo (docs/heat-api.md §9.4).
       next.JournalType = 'Notes';
       if (isEmpty(next.Category)) {
         const memo = lookup('JournalCategory', 'Memo') as ListRow;
@@ -543,7 +543,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     const nowMs = options.now().getTime();
     const { next, touched } = applyFields(def, current, body, false);
     if (set === 'incidents') deriveIncident(next, touched, actor, nowMs, false);
-    // HEAT always restamps LastModBy/LastModDateTime, also on a Closed (ReadOnly) record (heat-api.md §9.2).
+    // HEAT always restamps LastModBy/LastModDateTime, also on a Closed (ReadOnly) record (docs/heat-api.md §9.2).
     next.LastModBy = actor;
     next.LastModDateTime = stamp(nowMs);
     Object.assign(current, next);
@@ -565,7 +565,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
     if (!incident) throw badRequest('Invalid Request Payload', 'Invalid key');
     const note = setData('journal__notess').byId.get(noteRecId.toUpperCase());
     if (!note) {
-      // heat-api.md §9.5 (D-Link19): an unknown related id names the related business object.
+      // docs/heat-api.md §9.5 (D-Link19): an unknown related id names the related business object.
       throw badRequest(
         'Invalid Request',
         `Record '${noteRecId}' cannot be found in the related business object 'Journal#'`,
@@ -577,7 +577,7 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
       note.ParentLink_Category = 'Incident';
       note.ParentOwner = incident.Owner ?? null;
     } else if (String(note.ParentLink_RecID ?? '').toUpperCase() === String(incident.RecId)) {
-      // Unlinking a Contains relationship orphans the child (heat-api.md §9.5, M-arch); unlinking a
+      // Unlinking a Contains relationship orphans the child (docs/heat-api.md §9.5, M-arch); unlinking a
       // non-link succeeds and changes nothing.
       note.ParentLink_RecID = null;
       note.ParentLink = null;

@@ -8,7 +8,7 @@ export interface FieldDef {
   validatedBy?: ValidationListName;
   /** A tenant custom field: empty (null) until someone writes it. */
   custom?: boolean;
-  /** Stamped by the server; a value sent by a client is ignored (heat-api.md §9.2: LastModBy is always restamped). */
+  /** Stamped by the server; a value sent by a client is ignored (docs/heat-api.md §9.2: LastModBy is always restamped). */
   system?: boolean;
 }
 
@@ -91,7 +91,7 @@ const STAMPS: FieldDef[] = [
   date('LastModDateTime', { system: true }),
 ];
 
-/** Standard incident fields of heat-api.md §7 and §13 (a stock tenant has ~180; these are the ones that matter). */
+/** Standard incident fields of docs/heat-api.md §7 and §13 (a stock tenant has ~180; these are the ones that matter). */
 function incidentFields(custom: readonly string[]): FieldDef[] {
   return [
     text('RecId', { system: true }),
@@ -214,7 +214,7 @@ function defineSet(name: string, businessObject: string, fields: FieldDef[]): En
   return { name, businessObject, fields, byLowerName: new Map(fields.map((f) => [f.name.toLowerCase(), f])) };
 }
 
-/** The entity sets the simulator serves (heat-api.md §1). */
+/** The entity sets the simulator serves (docs/heat-api.md §1). */
 export function buildEntitySchemas(custom: {
   incidents: readonly string[];
   organizationalunits: readonly string[];

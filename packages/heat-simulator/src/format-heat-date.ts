@@ -1,4 +1,4 @@
-/** HEAT renders an unset date as this value, never null (heat-api.md §6). */
+/** HEAT renders an unset date as this value, never null (docs/heat-api.md §6). */
 export const UNSET_HEAT_DATE = '0001-01-01T00:00:00Z';
 
 /** Parses '+05:30' / '-06:00' / 'Z' into minutes east of UTC. */
@@ -14,7 +14,7 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /**
  * Renders an instant the way HEAT does: ISO-8601 in the tenant's offset ("2020-08-12T16:33:37-07:00",
- * heat-api.md §6), whole seconds unless millisecond precision is asked for.
+ * docs/heat-api.md §6), whole seconds unless millisecond precision is asked for.
  */
 export function formatHeatDate(
   instant: Date | number,

@@ -109,7 +109,7 @@ function weighted<T>(rng: Rng, items: ReadonlyArray<readonly [T, number]>): T {
   return (items[items.length - 1] as readonly [T, number])[0];
 }
 
-/** HEAT's Priority follows Urgency x Impact (heat-api.md §7). */
+/** HEAT's Priority follows Urgency x Impact (docs/heat-api.md §7). */
 export function priorityFor(urgency: string, impact: string): string {
   const score = (v: string): number => (v === 'High' ? 2 : v === 'Medium' ? 1 : 0);
   return String(5 - (score(urgency) + score(impact)));

@@ -1,5 +1,5 @@
 /**
- * An error answered in HEAT's body shape {code, description, message[], help} (heat-api.md §10); clients
+ * An error answered in HEAT's body shape {code, description, message[], help} (docs/heat-api.md §10); clients
  * parse exactly these keys.
  */
 export class HeatError extends Error {

@@ -24,11 +24,11 @@ export function entityTypeName(set: EntitySetDef): string {
 }
 
 /**
- * Minimal OData v4 CSDL for one entity set, as `GET /api/odata/{set}/$metadata` answers it (heat-api.md §3,
+ * Minimal OData v4 CSDL for one entity set, as `GET /api/odata/{set}/$metadata` answers it (docs/heat-api.md §3,
  * measured: XML only). Every field the simulator serves is listed, custom fields included, so a client can
- * check at runtime which tenant fields exist (heat-api.md §15 q10). HEAT's CSDL marks almost nothing
- * non-nullable (heat-api.md §8), so only the key is; the "MetaData" namespace is the one HEAT's navigation
- * contexts name (`#Collection(MetaData.journal)`, heat-api.md §3).
+ * check at runtime which tenant fields exist (docs/heat-api.md §15 q10). HEAT's CSDL marks almost nothing
+ * non-nullable (docs/heat-api.md §8), so only the key is; the "MetaData" namespace is the one HEAT's navigation
+ * contexts name (`#Collection(MetaData.journal)`, docs/heat-api.md §3).
  */
 export function renderCsdl(set: EntitySetDef): string {
   const type = entityTypeName(set);

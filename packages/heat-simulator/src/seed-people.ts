@@ -209,7 +209,7 @@ export function seedPeople(rng: Rng, keyAccount: string): SeedPeople {
   for (let i = 0; i < 2; i += 1) addPerson('Network Engineer', 'ITS Department', 'Network Operations');
   addPerson('Maintenance Lead', 'District Office', 'Facilities Maintenance');
 
-  // The REST API key's "On Behalf Of" account (heat-api.md §2.1): an intake-team member.
+  // The REST API key's "On Behalf Of" account (docs/heat-api.md §2.1): an intake-team member.
   const apiAccount: Person = {
     recId: rng.recId(),
     login: keyAccount,

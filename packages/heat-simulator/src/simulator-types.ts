@@ -11,7 +11,7 @@ export interface SimulatorFaults {
   /** Extra delay on collection GETs (HEAT pages are slower than key reads). */
   slowPageMs: number;
   /** After this many HEAT API calls (0 = never), add `slowAfterCallsMs` to every answer: HEAT throttles a
-   * tenant over its daily budget by slowing it, never with 429 (heat-api.md §11, D-Throttle23). */
+   * tenant over its daily budget by slowing it, never with 429 (docs/heat-api.md §11, D-Throttle23). */
   slowAfterCalls: number;
   slowAfterCallsMs: number;
 }
@@ -19,7 +19,7 @@ export interface SimulatorFaults {
 export interface SimulatorUser {
   username: string;
   password: string;
-  /** Internal role name, e.g. "Admin" (heat-api.md §2.2: login needs the internal name). */
+  /** Internal role name, e.g. "Admin" (docs/heat-api.md §2.2: login needs the internal name). */
   role: string;
 }
 
@@ -51,13 +51,13 @@ export interface SimulatorOptions {
   customFields?: { incidents?: string[]; organizationalunits?: string[] };
   /**
    * Enforce HEAT's status-conditional required fields (Active needs Category, Owner, OwnerTeam; Resolved/Closed
-   * also CauseCode, Resolution, Symptom and the customer link; heat-api.md §7). `true` checks every incident
+   * also CauseCode, Resolution, Symptom and the customer link; docs/heat-api.md §7). `true` checks every incident
    * save (a team move that clears the Owner of an Active ticket is refused); 'on-status-change' only checks
-   * writes that set Status (the lenient variant, heat-api.md does not settle which one HEAT does). Default false.
+   * writes that set Status (the lenient variant, docs/heat-api.md does not settle which one HEAT does). Default false.
    */
   enforceRequiredFields?: boolean | 'on-status-change';
   /**
-   * Model HEAT's workflow engine writing right after an API write (heat-api.md §6, §11: `LastModBy =
+   * Model HEAT's workflow engine writing right after an API write (docs/heat-api.md §6, §11: `LastModBy =
    * 'InternalServices'`): after every incident PATCH/PUT through the API, after `delayMs`, LastModDateTime and
    * LastModBy (default login 'InternalServices') are restamped; nothing else changes; outbound rules fire.
    * Default off (null).
@@ -67,7 +67,7 @@ export interface SimulatorOptions {
 
 export interface WorkflowRestamp {
   delayMs: number;
-  /** Default 'InternalServices' (heat-api.md §6, measured). */
+  /** Default 'InternalServices' (docs/heat-api.md §6, measured). */
   login?: string;
 }
 
@@ -87,7 +87,7 @@ export interface SimulatorStats {
 export interface TruthEntry {
   RecId: string;
   IncidentNumber: number;
-  /** Category ids (ARCHITECTURE.md) a correct classifier may answer; the first is the intended one. */
+  /** Category ids (docs/architecture.md) a correct classifier may answer; the first is the intended one. */
   expect: string[];
 }
 

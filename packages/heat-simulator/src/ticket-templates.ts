@@ -3,7 +3,7 @@ import type { IntentLabel } from './intent-labels.js';
 /**
  * A school ticket pattern. Placeholders in {braces} are filled by generateTicket(); several subjects and
  * bodies give the same intent different words, typos and lengths. `expect` lists the category ids a
- * correct classifier may answer, the intended one first (ARCHITECTURE.md's policy table).
+ * correct classifier may answer, the intended one first (the policy table of docs/architecture.md).
  */
 export interface TicketTemplate {
   id: string;

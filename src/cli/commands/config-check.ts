@@ -80,7 +80,7 @@ interface LiveResult {
 }
 
 async function checkTeams(client: HeatClient, cfg: LoadedConfig, out: LiveResult): Promise<void> {
-  // heat-api.md: teams are the `standarduserteams` business object, identified by the field `Team`.
+  // Teams are the `standarduserteams` business object, identified by the field `Team` (docs/heat-api.md §7.1).
   const rows = await client.list('standarduserteams', { select: ['Team'] });
   const known = new Set(rows.map((r) => teamKey(String(r['Team'] ?? ''))));
   const teams = destinationTeams(cfg);
@@ -91,7 +91,7 @@ async function checkTeams(client: HeatClient, cfg: LoadedConfig, out: LiveResult
         file: join(cfg.dir, 'routing.yaml'),
         key,
         problem: `team "${team}" does not exist in HEAT (standarduserteams)`,
-        fix: 'create the team in HEAT or correct the name (spelling and spaces must match the Team field)',
+        fix: 'create the team in HEAT or correct the name (spelling and spaces must match the Team field; docs/heat-setup.md "Teams")',
       });
     }
   }
@@ -120,7 +120,7 @@ async function checkFields(
       file,
       key,
       problem: `custom field "${field}" does not exist on ${set}`,
-      fix: `add the field ${field} to that business object in HEAT (docs/deployment.md), or correct ${key}`,
+      fix: `add the field ${field} to that business object in HEAT (type and length: docs/heat-setup.md), or correct ${key}`,
     });
   }
   if (missing.length === 0) out.notes.push(`${set} has all ${names.length} custom fields`);
@@ -144,7 +144,7 @@ async function checkAccount(client: HeatClient, cfg: LoadedConfig, out: LiveResu
     file: join(cfg.dir, 'service.yaml'),
     key: 'heat.account',
     problem: `HEAT stamps our writes as ${authors.map((a) => JSON.stringify(a)).join(', ')}, not as "${account}" (author of our routing notes)`,
-    fix: ACCOUNT_FIX,
+    fix: `${ACCOUNT_FIX}; docs/heat-setup.md "The service account"`,
   });
 }
 
@@ -159,7 +159,7 @@ async function checkLive(client: HeatClient, cfg: LoadedConfig): Promise<LiveRes
         file: 'HEAT',
         key: '',
         problem: `cannot check ${what}: ${coerceError(err).message}`,
-        fix: 'check HEAT_BASE_URL, the credentials and the role of the API key (it must read this business object)',
+        fix: 'check HEAT_BASE_URL, the credentials and the role of the API key (it must read this business object; docs/heat-setup.md "The service account")',
       });
     }
   };

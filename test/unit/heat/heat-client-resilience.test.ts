@@ -150,7 +150,7 @@ describe('errors', () => {
       retries: { max: 1, baseDelayMs: 1, maxDelayMs: 1 },
     });
     const leaked = 'district.saasit.example#4A3B2C1D0E9F8A7B6C5D4E3F2A1B0C9D#2';
-    // HEAT 500s are sometimes HTML-entity-encoded text that echoes SessionId (heat-api.md §10).
+    // HEAT 500s are sometimes HTML-entity-encoded text that echoes SessionId (docs/heat-api.md §10).
     const body = `Unhandled system exception: {&quot;error&quot;:&quot;x&quot;,&quot;SessionId&quot;:&quot;${leaked}&quot;,&quot;Password&quot;:&quot;hunter2hunter2&quot;,&quot;key&quot;:&quot;${apiKey}&quot;}`;
     nock(BASE).get(REC).times(2).reply(500, body, { 'Content-Type': 'text/html' });
     const err = (await client.getByRecId('incidents', 'A1').catch((e: unknown) => e)) as HeatApiError;
