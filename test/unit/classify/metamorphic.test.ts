@@ -265,3 +265,37 @@ describe('metamorphic invariance of the shipped policy and model (issue 13)', ()
     });
   }
 });
+
+describe('the noise the shipped normaliser removes', () => {
+  const policy = compileLoadedPolicy(loadConfig({ dir: 'config', env: {} }));
+  const body = (text: string): string => policy.normaliser.normalise(text, true).folded;
+
+  it('drops a signature block but keeps a short request above it', () => {
+    expect(
+      body(
+        'Printer jammed\n\nJames Whitfield\nAttendance Clerk\nLincoln Elementary\nPhone: 555-0142 Ext. 2210',
+      ),
+    ).toBe('printer jammed');
+    expect(
+      body('The printer is jammed.\nTamika Rollins\nLibrarian | Lincoln Elementary | 555-0142 | Ext. 2210'),
+    ).toBe('the printer is jammed.');
+  });
+
+  it('keeps a request line that mentions an extension in a sentence', () => {
+    expect(body('The phone at ext. 2210 has no dial tone since Monday, can someone check it?')).toBe(
+      'the phone at ext. 2210 has no dial tone since monday, can someone check it?',
+    );
+  });
+
+  it('drops greeting lines before the request, not a greeting that runs into it', () => {
+    expect(body('Good morning team,\n\nBuenos días,\nThe projector is dead')).toBe('the projector is dead');
+    expect(body('Hi, the projector is dead')).toBe('hi, the projector is dead');
+  });
+
+  it('skips an Outlook forward header and reply marks on the subject', () => {
+    expect(
+      body('From: A B <a@b.org>\nSent: Monday\nTo: C\nSubject: projector\n\nThe projector is dead'),
+    ).toBe('the projector is dead');
+    expect(policy.normaliser.normalise('RE: Fwd: FW: projector', false).folded).toBe('projector');
+  });
+});
