@@ -171,6 +171,12 @@ export function compilePolicy(
   noise.forwardAt.forEach((p, i) =>
     checkPattern(`normalise.forwardAt[${i}]`, p, 'e-mail noise pattern', noiseOptions),
   );
+  noise.signatureAt.forEach((p, i) =>
+    checkPattern(`normalise.signatureAt[${i}]`, p, 'e-mail noise pattern', noiseOptions),
+  );
+  noise.greetings.forEach((p, i) =>
+    checkPattern(`normalise.greetings[${i}]`, p, 'e-mail noise pattern', noiseOptions),
+  );
 
   // Synonym groups are symmetric: a rule that names any member matches every member.
   const synonymGroups = new Map<string, string[]>();

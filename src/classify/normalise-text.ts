@@ -131,6 +131,20 @@ const QUOTE_MARKS = /^(?:>\s?)+/;
 /** A follow-up above a quote is at most this many words ("Following up - has anyone looked at this?"). */
 const MAX_FOLLOW_UP_WORDS = 12;
 
+/** A signature line (name, title, school, contact line) has at most this many words. */
+const MAX_SIGNATURE_LINE_WORDS = 8;
+/** At most this many lines above a contact line are read as its signature (name, title, school, district). */
+const MAX_SIGNATURE_LINES_ABOVE = 4;
+const LETTER_WORDS = /[a-z]+/g;
+/** A line that ends a sentence or a question is request text, not a signature line. */
+const SENTENCE_END = /[.?!]["')]?$/;
+
+/**
+ * The reply and forward marks mail clients put before a subject ("Re:", "Fwd:", "FW:", Spanish "RV:",
+ * "RE[2]:"), repeated or not: they say nothing about the request.
+ */
+const REPLY_PREFIX = /^\s*(?:(?:re|fw|fwd|rv|tr|enc)(?:\[\d+\])?\s?:\s*)+/;
+
 /** Header lines of a forwarded or quoted message (English and Spanish mail clients). */
 const HEADER_LINE = /^(from|de|date|fecha|sent|enviado|subject|asunto|to|para|cc)\s?:/;
 
@@ -149,8 +163,15 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
   const keep = new Set(settings.keepWords.map((w) => foldText(w)));
   const dropLines = combinePatterns(settings.dropLines);
   const followUps = combinePatterns(settings.followUps);
+  const signatureAt = combinePatterns(settings.signatureAt);
+  const greetings = combinePatterns(settings.greetings);
   const maxChars = settings.maxFieldChars;
   const stemming = settings.stemming;
+
+  /** A line a signature may hold: a few words, not a sentence or a question. */
+  function signatureLike(line: string): boolean {
+    return (line.match(LETTER_WORDS)?.length ?? 0) <= MAX_SIGNATURE_LINE_WORDS && !SENTENCE_END.test(line);
+  }
 
   function bodyText(raw: string): string {
     // Bound the work before anything else: admin patterns only ever see maxFieldChars of text.
@@ -159,14 +180,24 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
     if (text.length > maxChars) text = text.slice(0, maxChars);
     // Fold once for the whole body, then work line by line on folded text.
     const lines = foldText(text).split('\n');
-    let out = '';
+    // Kept lines and the paragraph (run of non-blank lines) each came from.
+    let kept: string[] = [];
+    let keptParagraph: number[] = [];
+    let paragraph = 0;
+    let signatureParagraph = -1;
     let inForwardHeader = false;
     let readingQuote = false;
+    // Before any text of the message (or of the forwarded or quoted request): greetings are dropped.
+    let atTop = true;
     for (const rawLine of lines) {
       const line = rawLine.trim();
-      if (line === '') continue;
+      if (line === '') {
+        paragraph++;
+        continue;
+      }
       if (forwardAt !== null && forwardAt.test(line)) {
         inForwardHeader = true;
+        atTop = true;
         continue;
       }
       if (inForwardHeader) {
@@ -174,12 +205,18 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
         inForwardHeader = false;
       }
       if (cutAt !== null && cutAt.test(line)) {
-        // A reply header or sign-off ends the message; a forward with nothing above it keeps its body.
-        if (out === '') continue;
+        // A reply header or sign-off ends the message; a forward with nothing above it keeps its body
+        // (an Outlook forward's From:/Sent:/To:/Subject: lines are skipped like a forward header).
+        if (kept.length === 0) {
+          if (HEADER_LINE.test(line)) inForwardHeader = true;
+          continue;
+        }
         // "Any update?" above a quote carries no request: the quoted request is read instead.
-        if (!readingQuote && isFollowUp(out)) {
-          out = '';
+        if (!readingQuote && isFollowUp(kept.join('\n'))) {
+          kept = [];
+          keptParagraph = [];
           readingQuote = true;
+          atTop = true;
           continue;
         }
         break;
@@ -187,10 +224,31 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
       const unquoted = readingQuote ? line.replace(QUOTE_MARKS, '') : line;
       if (unquoted === '') continue;
       if (readingQuote && HEADER_LINE.test(unquoted)) continue;
+      // The rest of a signature's paragraph after its contact line (more numbers, the school's name).
+      if (paragraph === signatureParagraph && signatureLike(unquoted)) continue;
+      if (signatureAt !== null && signatureLike(unquoted) && signatureAt.test(unquoted)) {
+        // A contact line: the name, title and school lines right above it in its paragraph go with it.
+        let above = 0;
+        while (
+          above < MAX_SIGNATURE_LINES_ABOVE &&
+          kept.length > 0 &&
+          keptParagraph[keptParagraph.length - 1] === paragraph &&
+          signatureLike(kept[kept.length - 1]!)
+        ) {
+          kept.pop();
+          keptParagraph.pop();
+          above++;
+        }
+        signatureParagraph = paragraph;
+        continue;
+      }
       if (dropLines !== null && dropLines.test(unquoted)) continue;
-      out = out === '' ? unquoted : `${out}\n${unquoted}`;
+      if (atTop && greetings !== null && greetings.test(unquoted)) continue;
+      atTop = false;
+      kept.push(unquoted);
+      keptParagraph.push(paragraph);
     }
-    return out;
+    return kept.join('\n');
   }
 
   /** Text that only chases an earlier message (normalise.followUps, a few words at most). */
@@ -207,7 +265,9 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
       else if (typeof value === 'number' || typeof value === 'boolean') raw = String(value);
       else return EMPTY;
       if (raw === '') return EMPTY;
-      const folded = body ? bodyText(raw) : foldText(raw.length > maxChars ? raw.slice(0, maxChars) : raw);
+      const folded = body
+        ? bodyText(raw)
+        : foldText(raw.length > maxChars ? raw.slice(0, maxChars) : raw).replace(REPLY_PREFIX, '');
       return { folded, tokens: tokeniseText(folded, stemming, keep) };
     },
   };

@@ -143,8 +143,19 @@ export const normaliseSchema = z
      * that line and everything after it are dropped (unless nothing came before it).
      */
     cutAt: z.array(patternSchema).default([]),
-    /** Patterns of single lines to drop (quoted lines, contact lines of signatures). */
+    /** Patterns of single lines to drop (quoted lines, title lines of signatures). */
     dropLines: z.array(patternSchema).default([]),
+    /**
+     * Patterns of the contact line of a signature (a phone number, an extension): that line, the short
+     * lines right above it in the same paragraph (name, title, school) and the rest of its paragraph are
+     * dropped. A line of more than a few words is never read as a contact line.
+     */
+    signatureAt: z.array(patternSchema).default([]),
+    /**
+     * Patterns of a greeting line ("Hi,", "Good morning team,", "Buenos días,"): dropped while it comes
+     * before any text of the message (also at the top of a forwarded or quoted request).
+     */
+    greetings: z.array(patternSchema).default([]),
     /**
      * Patterns of a short note that only chases an earlier message ("any update?", "see below"): when
      * the text above a quoted reply or forward is only that, the quoted request is read instead.
