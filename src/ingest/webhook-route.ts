@@ -107,9 +107,12 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     return reply.code(status).type('application/json').send(body);
   }
 
-  /** A 429 answer when the sender is over its rate (null when it may go on, or without a guard). */
-  async function rateLimited(reply: FastifyReply, sender: string): Promise<FastifyReply | null> {
-    if (!guard) return null;
+  /**
+   * Answers 429 (or 503 without Redis) and returns true when the sender may not go on. A boolean, not
+   * the reply: a FastifyReply is thenable, so returning it from an async function would await it.
+   */
+  async function overRate(reply: FastifyReply, sender: string): Promise<boolean> {
+    if (!guard) return false;
     let decision;
     try {
       decision = await withTimeout(
@@ -118,15 +121,17 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
         'Redis',
       );
     } catch (error) {
-      return redisUnavailable(reply, error);
+      redisUnavailable(reply, error);
+      return true;
     }
-    if (decision.allowed) return null;
+    if (decision.allowed) return false;
     logger.warn('webhook: sender over its rate limit', { event: 'webhook_rate_limited', sender });
     reply.header('retry-after', String(decision.retryAfterSeconds));
-    return answer(reply, 429, 'rate_limited', {
+    answer(reply, 429, 'rate_limited', {
       error: 'rate_limited',
-      message: `more than ${guard.rateLimit.perSecond} requests per second (burst ${guard.rateLimit.burst}); retry after ${decision.retryAfterSeconds} s`,
+      message: `more than ${Math.round(guard.rateLimit.perSecond * 100) / 100} requests per second (burst ${guard.rateLimit.burst}); retry after ${decision.retryAfterSeconds} s`,
     });
+    return true;
   }
 
   function redisUnavailable(reply: FastifyReply, error: unknown): FastifyReply {
@@ -150,8 +155,7 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
 
     const auth = authenticate(request.headers, raw);
     // Without valid credentials the client's address is the sender, so a flood of guesses is slowed too.
-    const limited = await rateLimited(reply, auth.ok ? auth.senderId : `ip:${request.ip}`);
-    if (limited) return limited;
+    if (await overRate(reply, auth.ok ? auth.senderId : `ip:${request.ip}`)) return reply;
     if (!auth.ok) {
       logger.warn('webhook refused: bad credentials', { reason: auth.reason, remoteAddress: request.ip });
       return answer(reply, 401, 'unauthorized', {

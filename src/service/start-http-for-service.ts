@@ -9,7 +9,7 @@ export async function startHttpForService(
   service: Service,
   config: LoadedConfig,
   logger: Logger,
-  listen: { port?: number; host?: string } = {},
+  listen: { port?: number; host?: string; now?: () => Date } = {},
 ): Promise<HttpServer & { url: string }> {
   const http = config.service.http;
   const incidentSet = config.service.heat.incidentSet;
@@ -56,6 +56,7 @@ export async function startHttpForService(
       requestTimeoutMs: http.requestTimeoutMs,
     },
     webhookGuard,
+    ...(listen.now ? { now: listen.now } : {}),
     async enqueueTicket(input) {
       // A business rule fires on our own writes too: drop that echo here, as the poller does, when the
       // rule's body says who saved the record or which version it is.
