@@ -69,9 +69,11 @@ const RETRY_AFTER_SECONDS = '30';
  * and answer 202 before the caller's timeout (the worker reads, classifies and routes the ticket).
  *
  * Checks run in this order and nothing is queued unless all pass: content type (415), size (413),
- * credentials on the raw body (401), JSON (400), shape (400 naming what is missing). An IncidentNumber
- * HEAT does not know answers 404 (the rule's body template is wrong; retrying cannot help). A RecId is
- * not looked up here: an unknown one is found and dropped by the worker (HEAT's 400 "Invalid key").
+ * the sender's rate (429; with a guard), credentials on the raw body (401), JSON (400), shape (400
+ * naming what is missing), a signature already accepted (200 "duplicate"; with a guard). An
+ * IncidentNumber HEAT does not know answers 404 (the rule's body template is wrong; retrying cannot
+ * help). A RecId is not looked up here: an unknown one is found and dropped by the worker (HEAT's 400
+ * "Invalid key"), which remembers it, so that it is answered 404 from Redis for a while.
  *
  * Throws at creation when neither a token nor an HMAC secret is configured.
  */
