@@ -19,6 +19,9 @@ RUN npm run build
 # ---- runtime: what `worker` needs (the root package's production dependencies, dist/, config/) -----
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# service.yaml listens on 127.0.0.1 by default; in a container that would be unreachable from the
+# port mapping, so the image listens on every interface and the host's mapping decides the exposure.
+ENV HTTP_HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --workspaces=false && npm cache clean --force

@@ -2,7 +2,7 @@ import type { ActionPlan, ApplyResult } from '../domain/index.js';
 import { HeatApiError, eq, NOTES_SET } from '../heat/index.js';
 import type { HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
-import { noteMarker } from './render-note.js';
+import { noteHasMarker } from './render-note.js';
 
 export interface ApplyDeps {
   heat: HeatClient;
@@ -112,7 +112,6 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
     if (typeof stamped === 'string') result.lastModDateTime = stamped;
   }
   if (noteDue && plan.note) {
-    const marker = noteMarker(plan.fingerprint ?? '');
     let exists = false;
     if (attempt > 1 && plan.fingerprint) {
       let pagesRead = 0;
@@ -121,7 +120,7 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
         select: ['RecId', 'NotesBody'],
       })) {
         pagesRead += 1;
-        if (page.some((n) => String(n.NotesBody ?? '').includes(marker))) {
+        if (page.some((n) => noteHasMarker(String(n.NotesBody ?? ''), plan.fingerprint ?? ''))) {
           exists = true;
           break;
         }

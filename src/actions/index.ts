@@ -11,6 +11,12 @@ export {
   readNoteAuthors,
   ACCOUNT_FIX,
 } from './check-tenant-account.js';
-export { renderNote, noteMarker, routingNoteSubject, DEFAULT_NOTE_TEMPLATES } from './render-note.js';
+export {
+  renderNote,
+  noteMarker,
+  noteHasMarker,
+  routingNoteSubject,
+  DEFAULT_NOTE_TEMPLATES,
+} from './render-note.js';
 export type { NoteValues } from './render-note.js';
 export { warnTechnicianLoginsUnset } from './warn-technician-logins.js';

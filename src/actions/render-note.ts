@@ -31,16 +31,31 @@ export function noteMarker(fingerprint: string): string {
 }
 
 /**
+ * Whether a journal note's body is one of ours for this fingerprint: the marker must be the body's
+ * own last line. Values placed in a note never hold square brackets (noteText), so a school name or
+ * other ticket data cannot carry a marker line into a note.
+ */
+export function noteHasMarker(body: string, fingerprint: string): boolean {
+  const lines = body.replace(/\r\n?/g, '\n').trimEnd().split('\n');
+  return lines[lines.length - 1]?.trim() === noteMarker(fingerprint);
+}
+
+/** A value as written into a note: one line, square brackets turned into parentheses (no marker). */
+function noteText(value: string): string {
+  return value.replace(/\[/g, '(').replace(/\]/g, ')').replace(/\s+/g, ' ');
+}
+
+/**
  * The internal journal note for a move. Only policy words and names reach it (school, team, category,
  * rule id, policy version): never the ticket's Subject or Symptom, which may hold student data.
  * {placeholders} are replaced in one pass, so a value can never inject another placeholder.
  */
 export function renderNote(template: string, values: NoteValues): ActionNote {
   const replacements: Record<string, string> = {
-    school: values.school && values.school.trim() !== '' ? values.school.trim() : 'your school',
-    team: values.team,
-    category: values.category,
-    ruleId: values.ruleId,
+    school: values.school && values.school.trim() !== '' ? noteText(values.school.trim()) : 'your school',
+    team: noteText(values.team),
+    category: noteText(values.category),
+    ruleId: noteText(values.ruleId),
     policy: `the SBT scope policy (version ${values.policyVersion})`,
   };
   const text = template
@@ -50,7 +65,7 @@ export function renderNote(template: string, values: NoteValues): ActionNote {
   const body = [
     text,
     '',
-    `Policy: SBT scope policy version ${values.policyVersion}; rule ${values.ruleId}; category ${values.categoryId}.`,
+    `Policy: SBT scope policy version ${noteText(values.policyVersion)}; rule ${noteText(values.ruleId)}; category ${noteText(values.categoryId)}.`,
     noteMarker(values.fingerprint),
   ].join('\n');
   return {

@@ -22,9 +22,13 @@ export const envSchema = z.object({
   SBT_CONFIG_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** Address to listen on (overrides http.host); the container image sets 0.0.0.0. */
+  HTTP_HOST: z.string().min(1).optional(),
   WEBHOOK_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   WEBHOOK_HMAC_SECRET: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   ADMIN_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  /** Read-only: opens GET /metrics only (give it to Prometheus, not ADMIN_TOKEN). */
+  METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -278,6 +278,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (problems.length > 0 || !service || !routing) throw new ConfigError(problems);
   if (env.LOG_LEVEL) service = { ...service, logging: { level: env.LOG_LEVEL } };
   if (env.PORT !== undefined) service = { ...service, http: { ...service.http, port: env.PORT } };
+  if (env.HTTP_HOST !== undefined) service = { ...service, http: { ...service.http, host: env.HTTP_HOST } };
   const routingSource = { file: routingFile };
   return deepFreeze({ dir, service, routing, policyVersion, model, modelVersion, env, routingSource });
 }

@@ -142,12 +142,29 @@ export const serviceConfigSchema = z
     http: z
       .strictObject({
         enabled: z.boolean().default(true),
-        host: z.string().default('0.0.0.0'),
+        /** Loopback unless configured: expose the port on purpose (env HTTP_HOST overrides; the image sets 0.0.0.0). */
+        host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65_535).default(8080),
         /** /readyz is false when HEAT has not answered for this long. */
         heatStaleMinutes: z.number().int().min(1).default(10),
         webhookBodyLimitBytes: z.number().int().min(1024).default(65_536),
         signatureWindowSeconds: z.number().int().min(1).default(300),
+        /** A request whose headers and body have not all arrived after this long gets 408. */
+        requestTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+      })
+      .prefault({}),
+    webhook: z
+      .strictObject({
+        rateLimit: z
+          .strictObject({
+            /** Sustained requests per second per sender; default: heat.dailyCallBudget / 86400 * 10. */
+            perSecond: z.number().positive().optional(),
+            /** Requests a sender may send at once after a quiet spell. */
+            burst: z.number().int().min(1).default(20),
+          })
+          .prefault({}),
+        /** An unknown RecId or IncidentNumber is answered 404 from Redis this long, without asking HEAT. */
+        unknownTtlSeconds: z.number().int().min(1).max(86_400).default(600),
       })
       .prefault({}),
     logging: z

@@ -11,18 +11,29 @@ export type AdminAuthHook = (
  * for scripts, and HTTP Basic with the token as password (any user name), because a browser prompts
  * for Basic credentials on its own when it sees `WWW-Authenticate: Basic` and cannot send a Bearer header.
  */
-export function createAdminAuthHook(adminToken: string | undefined): AdminAuthHook {
-  if (adminToken === undefined || adminToken === '') {
+export function createAdminAuthHook(
+  tokens: string | undefined | readonly string[],
+  tokenName = 'ADMIN_TOKEN',
+): AdminAuthHook {
+  const accepted = (typeof tokens === 'string' || tokens === undefined ? [tokens] : tokens).filter(
+    (t): t is string => t !== undefined && t !== '',
+  );
+  if (accepted.length === 0) {
     throw new Error(
       'Admin endpoints need ADMIN_TOKEN (at least 16 characters); they are never served without it.',
     );
   }
-  const expected = sha256(adminToken);
+  const expected = accepted.map(sha256);
 
   return async function adminAuth(request, reply) {
     const sent = presentedToken(request.headers.authorization);
-    // Compare digests so that the time taken does not depend on how much of the token matched.
-    if (sent !== undefined && timingSafeEqual(sha256(sent), expected)) return undefined;
+    // Compare digests so that the time taken does not depend on how much of the token matched; every
+    // accepted token is compared, so the time does not say which one matched either.
+    if (sent !== undefined) {
+      const digest = sha256(sent);
+      const matches = expected.map((e) => timingSafeEqual(digest, e));
+      if (matches.includes(true)) return undefined;
+    }
     // Fastify: an async hook that answers early sends and returns the reply.
     return reply
       .code(401)
@@ -30,7 +41,7 @@ export function createAdminAuthHook(adminToken: string | undefined): AdminAuthHo
       .type('application/json')
       .send({
         error: 'unauthorized',
-        message: 'send Authorization: Bearer <ADMIN_TOKEN> (or Basic with ADMIN_TOKEN as password)',
+        message: `send Authorization: Bearer <${tokenName}> (or Basic with it as password)`,
       });
   };
 }

@@ -4,11 +4,13 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createWebhookRoute, WEBHOOK_PATH } from '../ingest/index.js';
-import type { EnqueueTicketInput, EnqueueTicketResult } from '../ingest/index.js';
+import type { EnqueueTicketInput, EnqueueTicketResult, WebhookGuard } from '../ingest/index.js';
 import type { Logger, Metrics, ReadinessReport } from '../observability/index.js';
 import { createAdminAuthHook } from './create-admin-auth-hook.js';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface HttpServerConfig {
   bodyLimitBytes: number;
@@ -16,6 +18,10 @@ export interface HttpServerConfig {
   webhookToken?: string;
   hmacSecret?: string;
   adminToken?: string;
+  /** Read-only token for GET /metrics (Prometheus); ADMIN_TOKEN works there too, METRICS_TOKEN nowhere else. */
+  metricsToken?: string;
+  /** A request whose headers and body have not all arrived after this long gets 408 (default 10000). */
+  requestTimeoutMs?: number;
   /** Longest wait for enqueueTicket / resolveIncidentNumber before the webhook answers 503 (default 5000). */
   upstreamTimeoutMs?: number;
 }
@@ -32,6 +38,8 @@ export interface HttpServerDeps {
   readiness(): Promise<ReadinessReport>;
   /** Mount bull-board at /admin/queues behind ADMIN_TOKEN (throws at creation without ADMIN_TOKEN). */
   bullBoardQueues?: Queue[];
+  /** Replay, rate-limit and unknown-id guards of the webhook (Redis); none without it. */
+  webhookGuard?: WebhookGuard;
   now?: () => Date;
 }
 
@@ -52,15 +60,24 @@ export interface HttpServer {
  */
 export function createHttpServer(deps: HttpServerDeps): HttpServer {
   const { config, logger } = deps;
+  const requestTimeout = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: false,
     bodyLimit: config.bodyLimitBytes,
     // During close() new requests get 503 so that a load balancer moves on while jobs drain.
     return503OnClosing: true,
-    // Fastify 5 sets no request timeout: a client sending a body slowly would hold a socket before it
-    // is authenticated (auth needs the whole body). A HEAT rule posts a few hundred bytes at once.
-    requestTimeout: 10_000,
-    connectionTimeout: 30_000,
+    // Fastify 5 sets no request timeout: a client sending a body slowly (or less body than its
+    // Content-Length) would hold a socket before it is authenticated (auth needs the whole body). A
+    // HEAT rule posts a few hundred bytes at once. Node checks the deadline every
+    // connectionsCheckingInterval (30 s by default) and only when headersTimeout is not longer, so
+    // all three are given to the server itself: the 408 then comes within about a second of it.
+    requestTimeout,
+    connectionTimeout: Math.max(30_000, requestTimeout * 3),
+    http: {
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.min(1_000, Math.max(100, Math.floor(requestTimeout / 4))),
+    },
   });
 
   app.get('/healthz', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }));
@@ -78,9 +95,16 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     return reply.code(report.ready ? 200 : 503).send(report);
   });
 
-  // With ADMIN_TOKEN set, /metrics wants it too (Prometheus: `authorization: { credentials: ... }`):
-  // the port also serves HEAT's webhook, which may have to be reachable from outside.
-  const metricsAuth = config.adminToken ? { onRequest: createAdminAuthHook(config.adminToken) } : {};
+  // With ADMIN_TOKEN or METRICS_TOKEN set, /metrics wants one of them (Prometheus gets the read-only
+  // METRICS_TOKEN: `authorization: { credentials: ... }`): the port also serves HEAT's webhook, which
+  // may have to be reachable from outside. METRICS_TOKEN opens nothing but /metrics.
+  const metricsTokens = [config.adminToken, config.metricsToken].filter(
+    (t): t is string => t !== undefined && t !== '',
+  );
+  const metricsAuth =
+    metricsTokens.length > 0
+      ? { onRequest: createAdminAuthHook(metricsTokens, 'METRICS_TOKEN or ADMIN_TOKEN') }
+      : {};
   app.get('/metrics', metricsAuth, async (_request, reply) => {
     const text = await deps.metrics.render();
     return reply.type(deps.metrics.contentType).send(text);
@@ -98,6 +122,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
         enqueueTicket: deps.enqueueTicket,
         resolveIncidentNumber: deps.resolveIncidentNumber,
         upstreamTimeoutMs: config.upstreamTimeoutMs,
+        ...(deps.webhookGuard ? { guard: deps.webhookGuard } : {}),
         now: deps.now,
       }),
     );
@@ -125,8 +150,18 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   return {
     app,
     async listen(port, host) {
-      const address = await app.listen({ port, host });
-      logger.info('http server listening', { address });
+      await app.listen({ port, host });
+      // app.listen's own answer names 127.0.0.1 even when bound to every interface: log what is bound.
+      const bound = app.server.address();
+      const address =
+        bound !== null && typeof bound === 'object'
+          ? `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
+          : String(bound);
+      logger.info('http server listening', {
+        address,
+        host,
+        port: typeof bound === 'object' ? bound?.port : port,
+      });
       return address;
     },
     async close() {

@@ -9,7 +9,14 @@ export type { WatermarkStore } from './watermark-store.js';
 export { createPollScheduler, POLL_QUEUE } from './poll-scheduler.js';
 export type { PollScheduler, PollSchedulerOptions } from './poll-scheduler.js';
 export { createWebhookRoute, WEBHOOK_PATH } from './webhook-route.js';
-export type { WebhookRouteDeps, EnqueueTicketInput, EnqueueTicketResult } from './webhook-route.js';
+export type {
+  WebhookRouteDeps,
+  WebhookGuard,
+  EnqueueTicketInput,
+  EnqueueTicketResult,
+} from './webhook-route.js';
+export { createWebhookGuardStore, defaultWebhookRate } from './webhook-guard-store.js';
+export type { WebhookGuardStore, RateLimit, RateDecision, UnknownKind } from './webhook-guard-store.js';
 export {
   createWebhookAuthenticator,
   signWebhookBody,

@@ -16,7 +16,14 @@ export interface WebhookAuthConfig {
 }
 
 export type WebhookAuthResult =
-  | { ok: true; method: 'token' | 'signature' }
+  | {
+      ok: true;
+      method: 'token' | 'signature';
+      /** Who is calling, for the rate limit: the credential's kind and a short digest (never the secret). */
+      senderId: string;
+      /** Signed requests: the signature (lower-case hex) and until when (unix seconds) it is accepted. */
+      signature?: { hex: string; validUntilSeconds: number };
+    }
   | {
       ok: false;
       reason: 'missing credentials' | 'invalid token' | 'invalid signature' | 'timestamp outside window';
@@ -43,6 +50,8 @@ export function createWebhookAuthenticator(
   }
   const now = config.now ?? (() => new Date());
   const tokenDigest = token === undefined ? undefined : sha256(token);
+  const tokenSender = tokenDigest === undefined ? '' : `token:${tokenDigest.toString('hex').slice(0, 8)}`;
+  const hmacSender = secret === undefined ? '' : `hmac:${sha256(secret).toString('hex').slice(0, 8)}`;
 
   return function authenticate(headers, rawBody) {
     const sentToken = singleHeader(headers, WEBHOOK_TOKEN_HEADER);
@@ -52,7 +61,8 @@ export function createWebhookAuthenticator(
     let failure: WebhookAuthResult | undefined;
     if (tokenDigest !== undefined && sentToken !== undefined) {
       // Hash both sides first so that the comparison takes the same time whatever the lengths.
-      if (timingSafeEqual(sha256(sentToken), tokenDigest)) return { ok: true, method: 'token' };
+      if (timingSafeEqual(sha256(sentToken), tokenDigest))
+        return { ok: true, method: 'token', senderId: tokenSender };
       failure = { ok: false, reason: 'invalid token' };
     }
     if (secret !== undefined && (sentSignature !== undefined || sentTimestamp !== undefined)) {
@@ -64,7 +74,7 @@ export function createWebhookAuthenticator(
         now(),
         config.signatureWindowSeconds,
       );
-      if (result.ok) return result;
+      if (result.ok) return { ...result, senderId: hmacSender };
       failure = result;
     }
     return failure ?? { ok: false, reason: 'missing credentials' };
@@ -97,7 +107,15 @@ function checkSignature(
   // Checked after the HMAC so that the timestamp itself is authenticated; both directions allow clock skew.
   const skewSeconds = Math.abs(now.getTime() / 1000 - Number(timestamp.trim()));
   if (skewSeconds > windowSeconds) return { ok: false, reason: 'timestamp outside window' };
-  return { ok: true, method: 'signature' };
+  return {
+    ok: true,
+    method: 'signature',
+    senderId: '',
+    signature: {
+      hex: match[1].toLowerCase(),
+      validUntilSeconds: Number(timestamp.trim()) + windowSeconds,
+    },
+  };
 }
 
 function hmac(secret: string, timestamp: string, rawBody: Buffer): Buffer {

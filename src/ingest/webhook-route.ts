@@ -7,6 +7,7 @@ import type {
 } from 'fastify';
 import { withTimeout, type Logger, type Metrics, type WebhookOutcome } from '../observability/index.js';
 import { createWebhookAuthenticator } from './webhook-auth.js';
+import type { RateLimit, WebhookGuardStore } from './webhook-guard-store.js';
 import { parseWebhookPayload } from './webhook-payload.js';
 
 export const WEBHOOK_PATH = '/webhooks/heat';
@@ -42,7 +43,20 @@ export interface WebhookRouteDeps {
    * a Redis outage would hang the caller instead of telling it to retry.
    */
   upstreamTimeoutMs?: number;
+  /**
+   * Abuse guards kept in Redis (shared by replicas): replayed signatures, a per-sender rate limit and a
+   * negative cache of ids HEAT does not know. Without it none of the three applies (unit tests).
+   */
+  guard?: WebhookGuard;
   now?: () => Date;
+}
+
+export interface WebhookGuard {
+  store: WebhookGuardStore;
+  /** Per sender (credential, or client IP for requests without valid credentials). */
+  rateLimit: RateLimit;
+  /** How long an id HEAT did not know is answered 404 without asking HEAT again. */
+  unknownTtlSeconds: number;
 }
 
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 5_000;
@@ -55,9 +69,11 @@ const RETRY_AFTER_SECONDS = '30';
  * and answer 202 before the caller's timeout (the worker reads, classifies and routes the ticket).
  *
  * Checks run in this order and nothing is queued unless all pass: content type (415), size (413),
- * credentials on the raw body (401), JSON (400), shape (400 naming what is missing). An IncidentNumber
- * HEAT does not know answers 404 (the rule's body template is wrong; retrying cannot help). A RecId is
- * not looked up here: an unknown one is found and dropped by the worker (HEAT's 400 "Invalid key").
+ * the sender's rate (429; with a guard), credentials on the raw body (401), JSON (400), shape (400
+ * naming what is missing), a signature already accepted (200 "duplicate"; with a guard). An
+ * IncidentNumber HEAT does not know answers 404 (the rule's body template is wrong; retrying cannot
+ * help). A RecId is not looked up here: an unknown one is found and dropped by the worker (HEAT's 400
+ * "Invalid key"), which remembers it, so that it is answered 404 from Redis for a while.
  *
  * Throws at creation when neither a token nor an HMAC secret is configured.
  */
@@ -69,6 +85,8 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     now: deps.now,
   });
   const logger = deps.logger.child({ component: 'webhook' });
+  const now = deps.now ?? (() => new Date());
+  const guard = deps.guard;
   const upstreamTimeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   const credentialHint = [
     deps.webhookToken ? 'X-SBT-Token' : undefined,
@@ -91,6 +109,42 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     return reply.code(status).type('application/json').send(body);
   }
 
+  /**
+   * Answers 429 (or 503 without Redis) and returns true when the sender may not go on. A boolean, not
+   * the reply: a FastifyReply is thenable, so returning it from an async function would await it.
+   */
+  async function overRate(reply: FastifyReply, sender: string): Promise<boolean> {
+    if (!guard) return false;
+    let decision;
+    try {
+      decision = await withTimeout(
+        guard.store.take(sender, guard.rateLimit, now().getTime()),
+        upstreamTimeoutMs,
+        'Redis',
+      );
+    } catch (error) {
+      redisUnavailable(reply, error);
+      return true;
+    }
+    if (decision.allowed) return false;
+    logger.warn('webhook: sender over its rate limit', { event: 'webhook_rate_limited', sender });
+    reply.header('retry-after', String(decision.retryAfterSeconds));
+    answer(reply, 429, 'rate_limited', {
+      error: 'rate_limited',
+      message: `more than ${Math.round(guard.rateLimit.perSecond * 100) / 100} requests per second (burst ${guard.rateLimit.burst}); retry after ${decision.retryAfterSeconds} s`,
+    });
+    return true;
+  }
+
+  function redisUnavailable(reply: FastifyReply, error: unknown): FastifyReply {
+    logger.error('webhook: Redis unavailable for the webhook guards', { error: messageOf(error) });
+    reply.header('retry-after', RETRY_AFTER_SECONDS);
+    return answer(reply, 503, 'unavailable', {
+      error: 'unavailable',
+      message: 'Redis is unavailable; retry later',
+    });
+  }
+
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const raw = request.body;
     if (!Buffer.isBuffer(raw)) {
@@ -102,6 +156,8 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     }
 
     const auth = authenticate(request.headers, raw);
+    // Without valid credentials the client's address is the sender, so a flood of guesses is slowed too.
+    if (await overRate(reply, auth.ok ? auth.senderId : `ip:${request.ip}`)) return reply;
     if (!auth.ok) {
       logger.warn('webhook refused: bad credentials', { reason: auth.reason, remoteAddress: request.ip });
       return answer(reply, 401, 'unauthorized', {
@@ -116,19 +172,75 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
       return answer(reply, 400, 'bad_request', { error: 'bad_request', message: payload.problem });
     }
 
+    // A signature is accepted once: a captured request replayed inside its window queues nothing and
+    // costs HEAT nothing. Claimed atomically (SET NX), so two replicas cannot both accept it.
+    const signature = guard && auth.signature ? auth.signature : undefined;
+    if (signature && guard) {
+      const ttl = Math.ceil(signature.validUntilSeconds - now().getTime() / 1000) + 1;
+      let first: boolean;
+      try {
+        first = await withTimeout(guard.store.claimSignature(signature.hex, ttl), upstreamTimeoutMs, 'Redis');
+      } catch (error) {
+        return redisUnavailable(reply, error);
+      }
+      if (!first) {
+        logger.warn('webhook: replayed signature ignored', {
+          event: 'webhook_replay',
+          remoteAddress: request.ip,
+        });
+        return answer(reply, 200, 'replayed', { status: 'duplicate' });
+      }
+    }
+    // Nothing was queued: the same signed request retried later must not be taken for a replay.
+    const release = async () => {
+      if (signature && guard) await guard.store.releaseSignature(signature.hex).catch(() => undefined);
+    };
+
     const target = payload.target;
     let recId: string;
     if (target.kind === 'recId') {
       recId = target.recId;
+      if (guard) {
+        let unknown: boolean;
+        try {
+          unknown = await withTimeout(guard.store.isUnknown('recId', recId), upstreamTimeoutMs, 'Redis');
+        } catch (error) {
+          await release();
+          return redisUnavailable(reply, error);
+        }
+        if (unknown) {
+          return answer(reply, 404, 'unknown_ticket', {
+            error: 'unknown_ticket',
+            message: `HEAT has no incident with RecId ${recId}`,
+          });
+        }
+      }
     } else {
       let resolved: string | null;
       try {
-        resolved = await withTimeout(
-          deps.resolveIncidentNumber(target.incidentNumber),
-          upstreamTimeoutMs,
-          'HEAT lookup',
-        );
+        const known =
+          guard === undefined ||
+          !(await withTimeout(
+            guard.store.isUnknown('incidentNumber', String(target.incidentNumber)),
+            upstreamTimeoutMs,
+            'Redis',
+          ));
+        resolved = known
+          ? await withTimeout(
+              deps.resolveIncidentNumber(target.incidentNumber),
+              upstreamTimeoutMs,
+              'HEAT lookup',
+            )
+          : null;
+        if (known && resolved === null && guard) {
+          await guard.store.rememberUnknown(
+            'incidentNumber',
+            String(target.incidentNumber),
+            guard.unknownTtlSeconds,
+          );
+        }
       } catch (error) {
+        await release();
         logger.error('webhook: HEAT lookup of IncidentNumber failed', {
           incidentNumber: target.incidentNumber,
           error: messageOf(error),
@@ -163,6 +275,7 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
         'enqueue',
       );
     } catch (error) {
+      await release();
       logger.error('webhook: could not queue the ticket (Redis unreachable?)', {
         ticketId: recId,
         error: messageOf(error),

@@ -10,6 +10,9 @@ export const WEBHOOK_OUTCOMES = [
   'unsupported_media_type',
   'too_large',
   'unknown_incident',
+  'unknown_ticket',
+  'replayed',
+  'rate_limited',
   'unavailable',
 ] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];

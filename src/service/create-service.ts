@@ -1,7 +1,7 @@
 import { createAccountCheck, createTenantFieldsCheck, warnTechnicianLoginsUnset } from '../actions/index.js';
 import { createCountsService } from '../counts/index.js';
 import { probeChangeQuery } from '../heat/index.js';
-import { createPollStatusStore, createWatermarkStore } from '../ingest/index.js';
+import { createPollStatusStore, createWatermarkStore, createWebhookGuardStore } from '../ingest/index.js';
 import { createDeadline, createMetrics, createThrottledErrorLog } from '../observability/index.js';
 import {
   createProcessedStore,
@@ -45,6 +45,7 @@ export function createService(options: ServiceOptions): Service {
   const retry = createRetryStore(redis, prefix);
   const watermark = createWatermarkStore(redis, prefix);
   const pollStatus = createPollStatusStore(redis, prefix);
+  const webhookGuard = createWebhookGuardStore(redis, prefix);
   const queue = createTicketQueue({
     connection: producer,
     prefix,
@@ -86,6 +87,8 @@ export function createService(options: ServiceOptions): Service {
       queue,
       tenantFields,
       checkAccount: createAccountCheck(service.heat.account, logger),
+      onUnknownTicket: (recId) =>
+        webhookGuard.rememberUnknown('recId', recId, runtime.config.service.webhook.unknownTtlSeconds),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
     }),
   });

@@ -25,6 +25,8 @@ export interface ProcessTicketDeps {
   onMoveRefused?: (destination: string) => void;
   /** Queue the ticket again (a person changed it while we were writing). */
   requeue?: (recId: string) => Promise<unknown>;
+  /** HEAT does not know this RecId (400 "Invalid key" / 404): the webhook answers it 404 for a while. */
+  onUnknownTicket?: (recId: string) => Promise<unknown>;
 }
 
 export interface ProcessOutcome {
@@ -67,7 +69,15 @@ export async function processTicket(
     source: job.source,
   });
 
-  const ticket = (await deps.heat.getByRecId(service.heat.incidentSet, job.recId)) as Ticket;
+  let ticket: Ticket;
+  try {
+    ticket = (await deps.heat.getByRecId(service.heat.incidentSet, job.recId)) as Ticket;
+  } catch (err) {
+    // Remembered so that the same unknown id sent to the webhook again costs HEAT no second call.
+    if (!deps.dryRun && isTicketPermanentError(err))
+      await deps.onUnknownTicket?.(job.recId)?.catch(() => undefined);
+    throw err;
+  }
   const incidentNumber = typeof ticket.IncidentNumber === 'number' ? ticket.IncidentNumber : null;
   const decision = classifyTicket(ticket, policy);
   const plan = planActions(ticket, decision, {

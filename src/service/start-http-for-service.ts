@@ -1,7 +1,7 @@
 import type { LoadedConfig } from '../config/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
 import type { Service } from './service-types.js';
-import { isEcho } from '../ingest/index.js';
+import { createWebhookGuardStore, defaultWebhookRate, isEcho } from '../ingest/index.js';
 import { createReadinessCheck, type Logger } from '../observability/index.js';
 
 /** Builds and starts the HTTP face (webhook, health, readiness, metrics) of a running service. */
@@ -9,7 +9,7 @@ export async function startHttpForService(
   service: Service,
   config: LoadedConfig,
   logger: Logger,
-  listen: { port?: number; host?: string } = {},
+  listen: { port?: number; host?: string; now?: () => Date } = {},
 ): Promise<HttpServer & { url: string }> {
   const http = config.service.http;
   const incidentSet = config.service.heat.incidentSet;
@@ -33,6 +33,16 @@ export async function startHttpForService(
         }
       : {}),
   });
+  const webhook = config.service.webhook;
+  const webhookGuard = {
+    // The fail-fast connection: with Redis down the webhook answers 503 at once instead of hanging.
+    store: createWebhookGuardStore(service.producer, config.service.queue.prefix),
+    rateLimit: {
+      perSecond: webhook.rateLimit.perSecond ?? defaultWebhookRate(config.service.heat.dailyCallBudget),
+      burst: webhook.rateLimit.burst,
+    },
+    unknownTtlSeconds: webhook.unknownTtlSeconds,
+  };
   const server = createHttpServer({
     logger: logger.child({ module: 'http' }),
     metrics: service.metrics,
@@ -42,7 +52,11 @@ export async function startHttpForService(
       ...(config.env.WEBHOOK_TOKEN ? { webhookToken: config.env.WEBHOOK_TOKEN } : {}),
       ...(config.env.WEBHOOK_HMAC_SECRET ? { hmacSecret: config.env.WEBHOOK_HMAC_SECRET } : {}),
       ...(config.env.ADMIN_TOKEN ? { adminToken: config.env.ADMIN_TOKEN } : {}),
+      ...(config.env.METRICS_TOKEN ? { metricsToken: config.env.METRICS_TOKEN } : {}),
+      requestTimeoutMs: http.requestTimeoutMs,
     },
+    webhookGuard,
+    ...(listen.now ? { now: listen.now } : {}),
     async enqueueTicket(input) {
       // A business rule fires on our own writes too: drop that echo here, as the poller does, when the
       // rule's body says who saved the record or which version it is.

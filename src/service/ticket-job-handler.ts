@@ -21,6 +21,8 @@ export interface TicketJobHandlerDeps {
   /** Compares the login HEAT stamped on our write with heat.account (once). */
   checkAccount: (writtenBy: string | null) => void;
   onOutcome?: (outcome: ProcessOutcome) => void;
+  /** HEAT does not know a job's RecId (the webhook's negative cache). */
+  onUnknownTicket?: (recId: string) => Promise<unknown>;
 }
 
 /**
@@ -53,6 +55,7 @@ export function createTicketJobHandler(
         onMoveRefused: (destination) => metrics.ticketMovesRefused.inc({ destination }),
         ...(queue ? { requeue: (recId: string) => queue.enqueue({ recId, source: 'poll' }) } : {}),
         ...(deps.dryRun ? { dryRun: true } : {}),
+        ...(deps.onUnknownTicket ? { onUnknownTicket: deps.onUnknownTicket } : {}),
       });
       return { category: o.category, scope: o.scope, plan: o.plan.kind, patched: o.patched, noted: o.noted };
     } finally {

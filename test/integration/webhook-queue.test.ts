@@ -19,6 +19,7 @@ import {
 
 const TOKEN = 'integration-token-0123456789';
 const ADMIN_TOKEN = 'integration-admin-0123456789';
+const METRICS_TOKEN = 'integration-metrics-0123456789';
 const REC_ID = '0A8C2F1B3D4E5F60718293A4B5C6D7E8';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -51,6 +52,7 @@ function server(enqueueTicket: TicketQueue['enqueue'], extra: { bullBoardQueues?
       signatureWindowSeconds: 300,
       webhookToken: TOKEN,
       adminToken: ADMIN_TOKEN,
+      metricsToken: METRICS_TOKEN,
       upstreamTimeoutMs: 1_000,
     },
     enqueueTicket: (input) => enqueueTicket(input),
@@ -147,6 +149,18 @@ describe('queue dashboard', () => {
     expect(api.statusCode).toBe(200);
     const names = (api.json() as { queues: Array<{ name: string }> }).queues.map((q) => q.name);
     expect(names).toContain('tickets');
+  });
+
+  it('METRICS_TOKEN reads /metrics but never opens the dashboard; ADMIN_TOKEN opens both', async () => {
+    const { tickets } = ticketQueue();
+    const app = server(tickets.enqueue, { bullBoardQueues: [tickets.queue] });
+    const get = (url: string, token: string) =>
+      app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    expect((await get('/metrics', METRICS_TOKEN)).statusCode).toBe(200);
+    expect((await get('/admin/queues', METRICS_TOKEN)).statusCode).toBe(401);
+    expect((await get('/admin/queues/api/queues', METRICS_TOKEN)).statusCode).toBe(401);
+    expect((await get('/metrics', ADMIN_TOKEN)).statusCode).toBe(200);
+    expect((await get('/admin/queues', ADMIN_TOKEN)).statusCode).toBe(200);
   });
 });
 

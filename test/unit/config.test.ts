@@ -2,7 +2,8 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { ConfigError, loadConfig, serviceConfigSchema } from '../../src/config/index.js';
+import { defaultWebhookRate } from '../../src/ingest/index.js';
 
 function configDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sbt-config-'));
@@ -92,5 +93,21 @@ describe('service.yaml values checked at load, not at first use', () => {
       expect(problem.key).toBe(key);
       expect(problem.fix).toContain(fixText);
     }
+  });
+});
+
+describe('http.host', () => {
+  it('listens on loopback unless configured; HTTP_HOST overrides it (the image sets 0.0.0.0)', () => {
+    expect(serviceConfigSchema.parse({}).http.host).toBe('127.0.0.1');
+    expect(loadConfig({ dir: 'config', env: {} }).service.http.host).toBe('127.0.0.1');
+    expect(loadConfig({ dir: 'config', env: { HTTP_HOST: '0.0.0.0' } }).service.http.host).toBe('0.0.0.0');
+  });
+
+  it('leaves the webhook rate to the HEAT budget unless webhook.rateLimit.perSecond is set', () => {
+    const parsed = serviceConfigSchema.parse({});
+    expect(parsed.webhook.rateLimit.perSecond).toBeUndefined();
+    expect(defaultWebhookRate(86_400)).toBe(10);
+    expect(parsed.webhook.rateLimit.burst).toBe(20);
+    expect(parsed.webhook.unknownTtlSeconds).toBe(600);
   });
 });
