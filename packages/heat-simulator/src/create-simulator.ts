@@ -125,6 +125,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     const s = createTenantStore({
       seed,
       tickets: ticketCount,
+      ...(options.history ? { history: options.history } : {}),
       keyAccount,
       tenantOffset,
       timestampPrecision: options.timestampPrecision ?? 'second',

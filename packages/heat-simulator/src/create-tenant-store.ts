@@ -13,6 +13,13 @@ import { generateTicketDraft, type TicketDraft } from './generate-ticket.js';
 import { HeatError, badRequest } from './heat-error.js';
 import { employeeFields, seedPeople, type SeedPeople } from './seed-people.js';
 import { TICKET_TEMPLATES } from './ticket-templates.js';
+import {
+  INTENT_TEAMS,
+  closedOwnership,
+  routedBeforeOverride,
+  validateHistory,
+  type HistoryOptions,
+} from './plan-history.js';
 import type { TruthEntry } from './simulator-types.js';
 
 export interface TenantStoreOptions {
@@ -25,6 +32,8 @@ export interface TenantStoreOptions {
   customFields: { incidents: readonly string[]; organizationalunits: readonly string[] };
   /** true: checked on every incident save; 'on-status-change': only when a write sets Status. */
   enforceRequiredFields: boolean | 'on-status-change';
+  /** Closed history and people's overrides (off by default: the default tenant stays as it is). */
+  history?: HistoryOptions;
 }
 
 export type IncidentChange = 'create' | 'update';
@@ -610,7 +619,6 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
       return seedNow - rng.between(10 * 60_000, 90 * DAY_MS);
     });
     const order = drafts.map((_, i) => i).sort((a, b) => (created[a] as number) - (created[b] as number));
-    const incidentsDef = schemaOf('incidents');
     for (const i of order) {
       const draft = drafts[i] as TicketDraft;
       const createdMs = created[i] as number;
@@ -627,39 +635,121 @@ export function createTenantStore(options: TenantStoreOptions): TenantStore {
       const owner =
         status === 'Logged' ? null : withTechs ? rng.pick(techs).login : rng.pick(people.deskStaff).login;
       const lastModMs = Math.min(seedNow - 1000, createdMs + rng.between(0, 3 * DAY_MS));
-      const fields: Record<string, unknown> = { ...draft.fields, Status: status, OwnerTeam: ownerTeam };
-      if (owner) fields.Owner = owner;
-      if (status === 'Resolved' || status === 'Closed') {
-        fields.CauseCode = rng.pick(['Resolved', 'Hardware Replaced', 'User Training', 'Configuration']);
-        fields.Resolution = rng.pick([
-          'Fixed on site.',
-          'Replaced the part.',
-          'Explained to the user.',
-          'Done.',
-        ]);
-      }
-      const base = blankRecord(incidentsDef, UNSET_HEAT_DATE);
-      base.IncidentNumber = nextIncidentNumber;
-      base.CreatedDateTime = seedStamp(createdMs);
-      const { next, touched } = applyFields(incidentsDef, base, fields, true);
-      nextIncidentNumber += 1;
-      next.RecId = rng.recId();
-      next.CreatedBy = draft.requester.login;
-      next.CreatedByType = draft.fields.Source === 'Self Service' ? 'Self Service' : 'Web Client';
-      next.ClosedDuration = 0;
-      deriveIncident(next, touched, owner ?? draft.requester.login, lastModMs, true);
-      next.LastModBy = status === 'Logged' ? draft.requester.login : (owner ?? draft.requester.login);
-      next.LastModDateTime = seedStamp(lastModMs);
-      if (status === 'Closed') next.ClosedDateTime = seedStamp(lastModMs);
-      if (status === 'Resolved') next.ResolvedDateTime = seedStamp(lastModMs);
-      insert('incidents', next);
-      truthByRecId.set(String(next.RecId), {
-        RecId: String(next.RecId),
-        IncidentNumber: next.IncidentNumber as number,
-        expect: draft.expect,
+      insertSeeded(rng, { draft, createdMs, status, ownerTeam, owner, lastModMs });
+    }
+  };
+
+  /** One seeded incident as HEAT would hold it after its life so far; its intent goes to the truth table. */
+  const insertSeeded = (
+    r: Rng,
+    s: {
+      draft: TicketDraft;
+      createdMs: number;
+      status: string;
+      ownerTeam: string;
+      owner: string | null;
+      lastModMs: number;
+      extra?: Record<string, unknown>;
+      lastModBy?: string;
+      truth?: Partial<TruthEntry>;
+    },
+  ): void => {
+    const { draft, createdMs, status, ownerTeam, owner, lastModMs } = s;
+    const incidentsDef = schemaOf('incidents');
+    const fields: Record<string, unknown> = { ...draft.fields, Status: status, OwnerTeam: ownerTeam };
+    if (owner) fields.Owner = owner;
+    if (status === 'Resolved' || status === 'Closed') {
+      fields.CauseCode = r.pick(['Resolved', 'Hardware Replaced', 'User Training', 'Configuration']);
+      fields.Resolution = r.pick(['Fixed on site.', 'Replaced the part.', 'Explained to the user.', 'Done.']);
+    }
+    for (const [k, v] of Object.entries(s.extra ?? {}))
+      if (incidentsDef.byLowerName.has(k.toLowerCase())) fields[k] = v;
+    const base = blankRecord(incidentsDef, UNSET_HEAT_DATE);
+    base.IncidentNumber = nextIncidentNumber;
+    base.CreatedDateTime = seedStamp(createdMs);
+    const { next, touched } = applyFields(incidentsDef, base, fields, true);
+    nextIncidentNumber += 1;
+    next.RecId = r.recId();
+    next.CreatedBy = draft.requester.login;
+    next.CreatedByType = draft.fields.Source === 'Self Service' ? 'Self Service' : 'Web Client';
+    next.ClosedDuration = 0;
+    deriveIncident(next, touched, owner ?? draft.requester.login, lastModMs, true);
+    next.LastModBy =
+      s.lastModBy ?? (status === 'Logged' ? draft.requester.login : (owner ?? draft.requester.login));
+    next.LastModDateTime = seedStamp(lastModMs);
+    if (status === 'Closed') next.ClosedDateTime = seedStamp(lastModMs);
+    if (status === 'Resolved') next.ResolvedDateTime = seedStamp(lastModMs);
+    insert('incidents', next);
+    truthByRecId.set(String(next.RecId), {
+      ...s.truth,
+      RecId: String(next.RecId),
+      IncidentNumber: next.IncidentNumber as number,
+      expect: draft.expect,
+    });
+  };
+
+  /**
+   * History (SimulatorOptions.history), from its own random stream so that the default tenant does not
+   * change: `closed` Resolved/Closed tickets created 91-119 days ago, each finally owned by the team that
+   * really does the work (INTENT_TEAMS), a share `mislabelRate` by a wrong team; and `overrides` Active
+   * tickets of the last 90 days that a person moved to the right team after routing (SBT_RoutedTo the
+   * team it had been routed to, SBT_Override and OwnerTeam the person's team, LastModBy that person).
+   */
+  const seedHistory = (history: Required<HistoryOptions>): void => {
+    const h = createRng((options.seed ^ 0x41571) + 13);
+    const memberOf = (team: string): string | null => {
+      const logins = people.members.get(team) ?? [];
+      return logins.length > 0 ? h.pick(logins) : null;
+    };
+    const closed = Array.from({ length: history.closed }, () => ({
+      draft: generateTicketDraft(h, people),
+      createdMs: seedNow - h.between(91 * DAY_MS, 119 * DAY_MS),
+    })).sort((a, b) => a.createdMs - b.createdMs);
+    for (const { draft, createdMs } of closed) {
+      const own = closedOwnership(h, draft.expect[0] as IntentLabel, history.mislabelRate);
+      const status = h.chance(0.5) ? 'Resolved' : 'Closed';
+      const lastModMs = createdMs + h.between(10 * 60_000, 10 * DAY_MS);
+      insertSeeded(h, {
+        draft,
+        createdMs,
+        status,
+        ownerTeam: own.finalTeam,
+        owner: memberOf(own.finalTeam),
+        lastModMs,
+        truth: { finalTeam: own.finalTeam, mislabelled: own.mislabelled },
+      });
+    }
+    // A person moves work to a team that owns it; vague tickets left at the desk are not overrides.
+    const ownedDraft = (): TicketDraft => {
+      let draft = generateTicketDraft(h, people);
+      for (let i = 0; i < 50 && draft.expect[0] === 'unclassified'; i += 1)
+        draft = generateTicketDraft(h, people);
+      return draft;
+    };
+    const moved = Array.from({ length: history.overrides }, () => ({
+      draft: ownedDraft(),
+      createdMs: seedNow - h.between(DAY_MS, 90 * DAY_MS),
+    })).sort((a, b) => a.createdMs - b.createdMs);
+    for (const { draft, createdMs } of moved) {
+      const right = INTENT_TEAMS[draft.expect[0] as IntentLabel];
+      const routedTo = routedBeforeOverride(h, right);
+      const owner = memberOf(right);
+      const lastModMs = Math.min(seedNow - 1000, createdMs + h.between(10 * 60_000, 2 * DAY_MS));
+      insertSeeded(h, {
+        draft,
+        createdMs,
+        status: 'Active',
+        ownerTeam: right,
+        owner,
+        lastModMs,
+        extra: { SBT_RoutedTo: routedTo, SBT_Override: right },
+        lastModBy: owner ?? draft.requester.login,
+        truth: { finalTeam: right, mislabelled: false, routedTo },
       });
     }
   };
+
+  if (options.history) seedHistory(validateHistory(options.history));
   seedTickets();
 
   const createSelfServiceTicket = (fields: Record<string, unknown>, expect?: string[]): HeatRecord => {

@@ -18,3 +18,5 @@ export { formatHeatDate, UNSET_HEAT_DATE } from './format-heat-date.js';
 export { INTENT_LABELS } from './intent-labels.js';
 export type { IntentLabel } from './intent-labels.js';
 export type { HeatRecord } from './heat-record.js';
+export { INTENT_TEAMS } from './plan-history.js';
+export type { HistoryOptions } from './plan-history.js';

@@ -1,4 +1,5 @@
 import type { HeatRecord } from './heat-record.js';
+import type { HistoryOptions } from './plan-history.js';
 
 /** Faults the simulator can inject into HEAT API calls (never into /_sim/ calls). */
 export interface SimulatorFaults {
@@ -63,6 +64,14 @@ export interface SimulatorOptions {
    * Default off (null).
    */
   workflowRestamp?: WorkflowRestamp | null;
+  /**
+   * Seed a help desk's past as well (off by default; the default tenant does not change): `closed`
+   * Resolved/Closed tickets created 91-119 days before now(), each finally owned by the team that really
+   * does the work, `mislabelRate` (default 0.1) of them by a wrong team, and `overrides` (default 0)
+   * Active tickets a person moved to the right team after routing (SBT_RoutedTo, SBT_Override set).
+   * Seeded from its own stream: same seed, same history. docs/simulator.md.
+   */
+  history?: HistoryOptions;
 }
 
 export interface WorkflowRestamp {
@@ -89,6 +98,12 @@ export interface TruthEntry {
   IncidentNumber: number;
   /** Category ids (docs/architecture.md) a correct classifier may answer; the first is the intended one. */
   expect: string[];
+  /** History tickets only (SimulatorOptions.history): the team that owns the ticket at the end. */
+  finalTeam?: string;
+  /** History tickets only: the final team is a wrong one (a person's slip). */
+  mislabelled?: boolean;
+  /** Override tickets only: the team the ticket had been routed to before a person moved it. */
+  routedTo?: string;
 }
 
 export interface OutboundRule {
