@@ -12,6 +12,7 @@ import { registerExplainCommand } from './commands/explain.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
 function packageVersion(): string {
@@ -46,5 +47,6 @@ export function buildProgram(ctx: CliContext): Command {
   registerTrainCommand(program, ctx);
   registerReconcileCommand(program, ctx);
   registerReportCommand(program, ctx);
+  registerStatusCommand(program, ctx);
   return program;
 }

@@ -23,3 +23,5 @@ export type { ScheduledJob, ScheduledJobOptions, ScheduleRepeat } from './schedu
 export { watchTicketJobs } from './ticket-job-events.js';
 export type { TicketJobSummary, TicketJobOutcome, TicketJobEventsOptions } from './ticket-job-events.js';
 export { warnUntaggedPrefix } from './warn-untagged-prefix.js';
+export { readTicketQueueStatus } from './queue-status.js';
+export type { TicketQueueStatus, QueueWorkerSeen, QueueStatusOptions } from './queue-status.js';

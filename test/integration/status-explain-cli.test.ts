@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Worker } from 'bullmq';
+import { Command } from 'commander';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CliContext } from '../../src/cli/cli-context.js';
+import { registerExplainCommand } from '../../src/cli/commands/explain.js';
+import { registerStatusCommand, type ServiceStatus } from '../../src/cli/commands/status.js';
+import { createPollStatusStore } from '../../src/ingest/index.js';
+import { createRetryStore, createTicketQueue } from '../../src/queue/index.js';
+import { createSimulator, type Simulator } from 'heat-simulator';
+import { TICKET_TEXTS, createTicket, schoolNames } from '../support/actions-pipeline-helpers.js';
+import { waitUntil } from '../support/cli-process.js';
+import { deletePrefix } from '../support/delete-prefix.js';
+
+const PINNED_NOW = new Date('2026-11-18T15:00:00Z');
+
+let redis: Redis;
+let sim: Simulator;
+let dir: string;
+let prefix: string;
+let env: NodeJS.ProcessEnv;
+
+async function run(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const ctx: CliContext = { stdout, stderr, env, now: () => new Date(PINNED_NOW.getTime()) };
+  const program = new Command('sbt-router').exitOverride();
+  registerExplainCommand(program, ctx);
+  registerStatusCommand(program, ctx);
+  process.exitCode = undefined;
+  await program.parseAsync(['node', 'sbt-router', ...args]);
+  const code = process.exitCode ?? 0;
+  process.exitCode = undefined;
+  return { out, err, code };
+}
+
+async function statusJson(): Promise<ServiceStatus> {
+  const r = await run(['status', '--json']);
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.out) as ServiceStatus;
+}
+
+beforeAll(async () => {
+  redis = new Redis(inject('redisUrl'));
+  sim = createSimulator({ seed: 12, tickets: 20, now: () => new Date(PINNED_NOW.getTime()) });
+  const url = await sim.listen(0, '127.0.0.1');
+  prefix = `{status-cli-${randomUUID()}}`;
+  dir = mkdtempSync(join(tmpdir(), 'status-cli-'));
+  copyFileSync(join('config', 'routing.yaml'), join(dir, 'routing.yaml'));
+  copyFileSync('config/model.json', join(dir, 'model.json'));
+  writeFileSync(join(dir, 'service.yaml'), `queue:\n  prefix: '${prefix}'\nlogging:\n  level: error\n`);
+  env = { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: inject('redisUrl'), SBT_CONFIG_DIR: dir };
+});
+
+afterAll(async () => {
+  await deletePrefix(redis, prefix);
+  await sim.close();
+  await redis.quit();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sbt-router explain --incident / --recid', () => {
+  it('reads a gradebook ticket from HEAT and shows its decision, destination and planned writes, never its text', async () => {
+    const [school] = schoolNames(sim);
+    const created = await createTicket(sim, { ...TICKET_TEXTS.gradebook_admin, OrganizationUnitID: school });
+    const number = Number(created.IncidentNumber);
+    expect(Number.isInteger(number)).toBe(true);
+
+    const r = await run(['explain', '--incident', String(number)]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      new RegExp(`^Incident ${number}: gradebook_admin \\(restricted\\) RESTRICTED, rule gb-`),
+    );
+    expect(r.out).toContain('destination Gradebook Managers');
+    expect(r.out).toContain('Would do (enforce mode): restrict');
+    expect(r.out).toContain('  write OwnerTeam = "Gradebook Managers"');
+    expect(r.out).toContain('  write SBT_Category = "gradebook_admin"');
+    expect(r.out).toContain('  move: to Gradebook Managers');
+    expect(r.out).toContain('  note: "Routed to Gradebook Managers by the SBT scope policy"');
+    expect(r.out).toContain('The ticket now:');
+    expect(r.out).toContain('  SBT_Category = (empty)');
+    expect(r.out).toContain(`  OwnerTeam = ${JSON.stringify(created.OwnerTeam)}`);
+    expect(r.out).not.toContain(TICKET_TEXTS.gradebook_admin.Subject);
+    expect(r.out).not.toContain(TICKET_TEXTS.gradebook_admin.Symptom.slice(0, 30));
+    // Nothing was written: explain only reads.
+    expect(sim.get('incidents', String(created.RecId))?.['OwnerTeam']).toBe(created.OwnerTeam);
+
+    const byRecId = await run(['explain', '--recid', String(created.RecId), '--json']);
+    expect(byRecId.code).toBe(0);
+    const json = JSON.parse(byRecId.out) as {
+      incidentNumber: number;
+      decision: { category: string };
+      destination: string;
+      plan: { fields: Record<string, unknown>; moveTo: string };
+    };
+    expect(json.incidentNumber).toBe(number);
+    expect(json.decision.category).toBe('gradebook_admin');
+    expect(json.destination).toBe('Gradebook Managers');
+    expect(json.plan.fields['OwnerTeam']).toBe('Gradebook Managers');
+    expect(json.plan.moveTo).toBe('Gradebook Managers');
+    expect(byRecId.out).not.toContain(TICKET_TEXTS.gradebook_admin.Subject);
+  });
+
+  it('an unknown incident or RecId says so and exits 1; a bad number exits 2', async () => {
+    const missing = await run(['explain', '--incident', '99999999']);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toBe('');
+    expect(missing.err).toBe('incident 99999999: not found in HEAT (incidents). Fix: check the number\n');
+    const missingRec = await run(['explain', '--recid', 'NOPE0000000000000000000000000000']);
+    expect(missingRec.code).toBe(1);
+    expect(missingRec.err).toContain('RecId NOPE0000000000000000000000000000: not found in HEAT');
+    const bad = await run(['explain', '--incident', '12a']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--incident 12a: not an incident number');
+    const none = await run(['explain']);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('give exactly one of FILE');
+  });
+});
+
+describe('sbt-router status', () => {
+  it('reports an empty prefix, then the jobs, retry set, last poll and workers Redis holds', async () => {
+    const empty = await statusJson();
+    expect(empty.at).toBe(PINNED_NOW.toISOString());
+    expect(empty.mode).toBe('enforce');
+    expect(empty.policyVersion).toMatch(/^[0-9a-f]{6,}$/);
+    expect(empty.modelVersion).toMatch(/^[0-9a-f]{6,}$/);
+    expect(empty.queue).toEqual({
+      waiting: 0,
+      prioritized: 0,
+      active: 0,
+      delayed: 0,
+      failed: 0,
+      completed: 0,
+      retrySet: 0,
+      workers: [],
+    });
+    expect(empty.poll.lastSuccessAt).toBe(null);
+    expect(empty.poll.lagSeconds).toBe(null);
+    expect(empty.heatBudget.usedToday).toBe(null);
+    expect(empty.heatBudget.note).toMatch(/^not shared yet/);
+
+    const text = await run(['status']);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain(
+      '  queue           waiting 0, active 0, delayed 0, failed 0, completed (kept) 0\n',
+    );
+    expect(text.out).toContain('  poll            no poll has finished yet (interval 30 s)\n');
+    expect(text.out).toContain('  replicas seen   0 workers connected to the tickets queue\n');
+
+    const queue = createTicketQueue({ connection: redis, prefix, attempts: 3, backoffMs: 1000 });
+    await queue.enqueueMany(
+      ['A', 'B', 'C'].map((c) => c.repeat(32)).map((recId) => ({ recId, source: 'poll' as const })),
+      PINNED_NOW,
+    );
+    await queue.close();
+    const retry = createRetryStore(redis, prefix);
+    await retry.add('1'.repeat(32));
+    await retry.add('2'.repeat(32));
+    const polls = createPollStatusStore(redis, prefix);
+    polls.recordSuccess(new Date(PINNED_NOW.getTime() - 90_000));
+    await waitUntil(async () => (await polls.lastSuccessAt()) !== null, 5_000, 'poll status written');
+
+    const filled = await statusJson();
+    expect(filled.queue.waiting).toBe(3);
+    expect(filled.queue.active).toBe(0);
+    expect(filled.queue.retrySet).toBe(2);
+    expect(filled.poll.lastSuccessAt).toBe('2026-11-18T14:58:30.000Z');
+    expect(filled.poll.lagSeconds).toBe(90);
+    const filledText = await run(['status']);
+    expect(filledText.out).toContain('  queue           waiting 3, active 0, delayed 0, failed 0');
+    expect(filledText.out).toContain('  retry set       2 tickets parked');
+    expect(filledText.out).toContain('  poll            last finished 2026-11-18T14:58:30.000Z, 90 s ago');
+
+    // A worker on the tickets queue is a replica seen; it drains the three jobs.
+    const workerConnection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+    const worker = new Worker('tickets', async () => undefined, { connection: workerConnection, prefix });
+    try {
+      let last: ServiceStatus | null = null;
+      await waitUntil(
+        async () => {
+          last = await statusJson();
+          return last.queue.workers.length === 1 && last.queue.completed === 3;
+        },
+        10_000,
+        'one worker seen and three jobs completed',
+        () => JSON.stringify(last),
+      );
+      expect(last!.queue.waiting).toBe(0);
+    } finally {
+      await worker.close();
+      workerConnection.disconnect();
+    }
+  });
+});
