@@ -86,6 +86,8 @@ describe('sbt-router explain --incident / --recid', () => {
     expect(r.out).toContain('Would do (enforce mode): restrict');
     expect(r.out).toContain('  write OwnerTeam = "Gradebook Managers"');
     expect(r.out).toContain('  write SBT_Category = "gradebook_admin"');
+    expect(r.out).toContain('  write SBT_Restricted = true');
+    expect(r.out).toContain('  write Owner = (clear)');
     expect(r.out).toContain('  move: to Gradebook Managers');
     expect(r.out).toContain('  note: "Routed to Gradebook Managers by the SBT scope policy"');
     expect(r.out).toContain('The ticket now:');

@@ -74,7 +74,9 @@ export function formatTicketExplanation(
   );
   const writes = Object.entries(plan.fields);
   if (writes.length === 0) lines.push('  no field writes (the ticket already carries this decision)');
-  for (const [field, value] of writes) lines.push(`  write ${field} = ${shown(value)}`);
+  for (const [field, value] of writes) {
+    lines.push(`  write ${field} = ${value === null || value === '' ? '(clear)' : shown(value)}`);
+  }
   lines.push(`  move: ${plan.moveTo ? `to ${plan.moveTo}` : 'none'}`);
   lines.push(
     `  note: ${plan.note ? `"${plan.note.subject}"${plan.noteMode === 'if-missing' ? ' (only if missing)' : ''}` : 'none'}`,
