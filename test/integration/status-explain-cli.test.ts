@@ -12,7 +12,7 @@ import { registerExplainCommand } from '../../src/cli/commands/explain.js';
 import { registerStatusCommand, type ServiceStatus } from '../../src/cli/commands/status.js';
 import { createPollStatusStore } from '../../src/ingest/index.js';
 import { createRetryStore, createTicketQueue } from '../../src/queue/index.js';
-import { createSimulator, type Simulator } from 'heat-simulator';
+import { DEFAULT_INCIDENT_CUSTOM_FIELDS, createSimulator, type Simulator } from 'heat-simulator';
 import { TICKET_TEXTS, createTicket, schoolNames } from '../support/actions-pipeline-helpers.js';
 import { waitUntil } from '../support/cli-process.js';
 import { deletePrefix } from '../support/delete-prefix.js';
@@ -25,14 +25,19 @@ let dir: string;
 let prefix: string;
 let env: NodeJS.ProcessEnv;
 
-async function run(args: string[]) {
+async function run(args: string[], overrides: NodeJS.ProcessEnv = {}) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const ctx: CliContext = { stdout, stderr, env, now: () => new Date(PINNED_NOW.getTime()) };
+  const ctx: CliContext = {
+    stdout,
+    stderr,
+    env: { ...env, ...overrides },
+    now: () => new Date(PINNED_NOW.getTime()),
+  };
   const program = new Command('sbt-router').exitOverride();
   registerExplainCommand(program, ctx);
   registerStatusCommand(program, ctx);
@@ -112,6 +117,38 @@ describe('sbt-router explain --incident / --recid', () => {
     expect(json.plan.fields['OwnerTeam']).toBe('Gradebook Managers');
     expect(json.plan.moveTo).toBe('Gradebook Managers');
     expect(byRecId.out).not.toContain(TICKET_TEXTS.gradebook_admin.Subject);
+  });
+
+  it('leaves out the fields the tenant lacks, as the worker does', async () => {
+    const lacking = ['SBT_DecisionHash', 'SBT_RoutedTo'];
+    const small = createSimulator({
+      seed: 13,
+      tickets: 5,
+      now: () => new Date(PINNED_NOW.getTime()),
+      customFields: { incidents: DEFAULT_INCIDENT_CUSTOM_FIELDS.filter((f) => !lacking.includes(f)) },
+    });
+    const url = await small.listen(0, '127.0.0.1');
+    try {
+      const [school] = schoolNames(small);
+      const created = await createTicket(small, {
+        ...TICKET_TEXTS.gradebook_admin,
+        OrganizationUnitID: school,
+      });
+      const r = await run(['explain', '--incident', String(created.IncidentNumber)], {
+        HEAT_BASE_URL: url,
+        HEAT_API_KEY: small.apiKey,
+      });
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(
+        "  not written (the tenant's incidents lack these fields): SBT_DecisionHash, SBT_RoutedTo\n",
+      );
+      expect(r.out).not.toContain('write SBT_RoutedTo');
+      expect(r.out).not.toContain('write SBT_DecisionHash');
+      expect(r.out).toContain('  write OwnerTeam = "Gradebook Managers"');
+    } finally {
+      await small.close();
+    }
   });
 
   it('an unknown incident or RecId says so and exits 1; a bad number exits 2', async () => {

@@ -52,6 +52,7 @@ export function formatTicketExplanation(
   plan: ActionPlan,
   config: LoadedConfig,
   threshold: number,
+  missingFields: ReadonlySet<string> = new Set(),
 ): string {
   const destination = config.routing.categories[d.category]?.destination ?? null;
   const lines = [
@@ -76,6 +77,11 @@ export function formatTicketExplanation(
   if (writes.length === 0) lines.push('  no field writes (the ticket already carries this decision)');
   for (const [field, value] of writes) {
     lines.push(`  write ${field} = ${value === null || value === '' ? '(clear)' : shown(value)}`);
+  }
+  if (missingFields.size > 0) {
+    lines.push(
+      `  not written (the tenant's incidents lack these fields): ${[...missingFields].sort().join(', ')}`,
+    );
   }
   lines.push(`  move: ${plan.moveTo ? `to ${plan.moveTo}` : 'none'}`);
   lines.push(
@@ -135,6 +141,12 @@ async function explainFromHeat(ctx: CliContext, opts: ExplainOptions): Promise<v
       process.exitCode = 1;
       return;
     }
+    // As the worker does at start-up (checkTenantFields): a record lists every field of its object, so
+    // the ticket itself shows which of routing.yaml's fields the tenant lacks; those are never written.
+    const present = new Set(Object.keys(ticket).map((k) => k.toLowerCase()));
+    const missingFields = new Set(
+      Object.values(config.routing.fields).filter((name) => !present.has(name.toLowerCase())),
+    );
     const policy = compileLoadedPolicy(config);
     const decision = classifyTicket(ticket, policy);
     const plan = planActions(ticket, decision, {
@@ -144,6 +156,7 @@ async function explainFromHeat(ctx: CliContext, opts: ExplainOptions): Promise<v
       account: service.heat.account,
       now: clockOf(ctx)(),
       technicianLogins: new Set(config.routing.teams.technicianLogins),
+      missingFields,
     });
     if (opts.json) {
       ctx.stdout.write(
@@ -167,7 +180,9 @@ async function explainFromHeat(ctx: CliContext, opts: ExplainOptions): Promise<v
         )}\n`,
       );
     } else {
-      ctx.stdout.write(formatTicketExplanation(ticket, decision, plan, config, policy.threshold));
+      ctx.stdout.write(
+        formatTicketExplanation(ticket, decision, plan, config, policy.threshold, missingFields),
+      );
     }
   } catch (err) {
     ctx.stderr.write(`explain ${what} failed: ${coerceError(err).message}\n`);
