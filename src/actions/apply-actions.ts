@@ -1,4 +1,4 @@
-import type { ActionPlan, ApplyResult } from '../domain/index.js';
+import type { ActionPlan, ApplyResult, MoveRefusal } from '../domain/index.js';
 import { HeatApiError, eq, NOTES_SET } from '../heat/index.js';
 import type { HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
@@ -70,14 +70,21 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
           fix: err.fix,
         });
       }
-      const tagsOnly = ownerRequired(err, plan) ? withoutMove(plan) : null;
-      if (!tagsOnly) throw err;
-      // A tenant that requires an Owner on active tickets refuses a team change (or an Owner change)
-      // that clears it (docs/heat-api.md §7/§8: Active needs Owner; Owner cascades from OwnerTeam). The
-      // classification is still worth having: write the tags alone and leave the move to a person.
+      const refusal = moveRefusalOf(err, plan);
+      const tagsOnly = refusal ? withoutMove(plan) : null;
+      if (!refusal || !tagsOnly) throw err;
+      // The classification is still worth having when HEAT refuses only the move: write the tags alone
+      // and leave the move to a person or to a config fix. Either the tenant requires an Owner on active
+      // tickets and the move (or Owner change) clears it (docs/heat-api.md §7/§8: Active needs Owner;
+      // Owner cascades from OwnerTeam), or HEAT does not know the destination team or owner we sent
+      // ("not in the validation list": our configuration; the job handler parks the ticket).
       result.heatCalls += 1;
       result.moveRefused = true;
-      const fix = `name a member of ${plan.moveTo ?? 'the destination team'} as categories.<category>.owner in routing.yaml, or route the ticket by hand`;
+      result.moveRefusal = refusal;
+      const fix =
+        refusal === 'owner_required'
+          ? `name a member of ${plan.moveTo ?? 'the destination team'} as categories.<category>.owner in routing.yaml, or route the ticket by hand`
+          : `create the team ${JSON.stringify(plan.moveTo ?? '')} in HEAT or correct the destination (or owner) in routing.yaml, then reload: parked tickets are queued again (sbt-router config check --live lists unknown teams)`;
       if (Object.keys(tagsOnly).length > 0) {
         result.sent = tagsOnly;
         const written = await deps.heat.update(deps.incidentSet, plan.recId, tagsOnly);
@@ -94,15 +101,17 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
         log.error('HEAT refused to move restricted (gradebook) work away from a technician', {
           event: 'restricted_move_refused',
           moveTo: plan.moveTo,
+          reason: refusal,
           fix,
         });
-        throw new RestrictedMoveRefusedError(plan.recId, plan.moveTo, fix, err as HeatApiError);
+        throw new RestrictedMoveRefusedError(plan.recId, plan.moveTo, fix, err as HeatApiError, refusal);
       }
-      log.error('HEAT refused the move (an Owner is required); tagged only', {
-        event: 'move_refused',
-        moveTo: plan.moveTo,
-        fix,
-      });
+      log.error(
+        refusal === 'owner_required'
+          ? 'HEAT refused the move (an Owner is required); tagged only'
+          : 'HEAT does not know the destination; tagged only',
+        { event: 'move_refused', moveTo: plan.moveTo, reason: refusal, fix },
+      );
       return result;
     }
     result.heatCalls += 1;
@@ -177,14 +186,19 @@ export async function applyActions(plan: ActionPlan, deps: ApplyDeps): Promise<A
   return result;
 }
 
-/** HEAT's "Required field Incident.Owner value must be provided" on a PATCH that moves or un-owns the ticket. */
-function ownerRequired(err: unknown, plan: ActionPlan): boolean {
-  return (
-    err instanceof HeatApiError &&
-    err.status === 400 &&
-    ('OwnerTeam' in plan.fields || 'Owner' in plan.fields) &&
-    err.messages.some((m) => /(required|mandatory) field.*\bowner\b|\bowner\b.*must be provided/i.test(m))
-  );
+/**
+ * Whether HEAT refused only the move of a PATCH that moves or un-owns the ticket, and why: its
+ * "Required field Incident.Owner value must be provided", or a validation error on OwnerTeam/Owner
+ * ("'X' is not in the validation list of validated field Incident.OwnerTeam"). Null: not a move refusal.
+ */
+function moveRefusalOf(err: unknown, plan: ActionPlan): MoveRefusal | null {
+  if (!(err instanceof HeatApiError) || err.status !== 400) return null;
+  if (!('OwnerTeam' in plan.fields || 'Owner' in plan.fields)) return null;
+  if (err.messages.some((m) => /(required|mandatory) field.*\bowner\b|\bowner\b.*must be provided/i.test(m)))
+    return 'owner_required';
+  if (err.isValidationError && err.messages.some((m) => /validation list.*\.Owner(Team)?\b/i.test(m)))
+    return 'unknown_destination';
+  return null;
 }
 
 /**
@@ -206,6 +220,8 @@ export class RestrictedMoveRefusedError extends Error {
     readonly moveTo: string | null,
     fix: string,
     cause: HeatApiError,
+    /** Why HEAT refused the move. */
+    readonly reason: MoveRefusal = 'owner_required',
   ) {
     super(
       `HEAT refused to move restricted ticket ${recId} away from a technician: ${cause.messages.join(' | ') || cause.description}. Fix: ${fix}`,

@@ -59,3 +59,4 @@ export {
 export type { ModelFile, FeatureSettings } from './model-file-schema.js';
 export { reloadDiff, RESTART_SECTIONS } from './reload-diff.js';
 export type { ReloadDiff } from './reload-diff.js';
+export { destinationTeams, unknownDestinationTeams } from './destination-teams.js';

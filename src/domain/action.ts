@@ -56,6 +56,14 @@ export interface ApplyResult {
   written?: Record<string, unknown>;
   /** The fields that PATCH carried (the plan's, or fewer when HEAT refused the move). */
   sent?: Record<string, unknown>;
-  /** HEAT refused the move because the tenant requires an Owner; only the tags were written. */
+  /** HEAT refused the move (see moveRefusal); only the tags were written. */
   moveRefused?: boolean;
+  /** Why HEAT refused the move, when it did. */
+  moveRefusal?: MoveRefusal;
 }
+
+/**
+ * Why HEAT refused a move whose tags were then written alone: the tenant requires an Owner, or HEAT
+ * does not know the destination team or owner ("not in the validation list": our configuration).
+ */
+export type MoveRefusal = 'owner_required' | 'unknown_destination';

@@ -27,3 +27,6 @@ export function recordPath(set: string, recId: string): string {
 
 /** Entity set of journal notes created through the notes extension (docs/heat-api.md §1, §9.4 a). */
 export const NOTES_SET = 'journal__notess';
+
+/** Entity set of HEAT's teams, each named by its `Team` field (docs/heat-api.md §7.1). */
+export const TEAMS_SET = 'standarduserteams';

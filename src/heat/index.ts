@@ -22,7 +22,8 @@ export {
 export type { ODataValue } from './odata-filter.js';
 export { buildQueryString, HEAT_MAX_TOP } from './build-query-string.js';
 export { backoffDelay } from './backoff-delay.js';
-export { NOTES_SET } from './heat-paths.js';
+export { NOTES_SET, TEAMS_SET } from './heat-paths.js';
+export { listTeamNames } from './list-team-names.js';
 export { redactHeatSecrets } from './redact-heat-secrets.js';
 export type {
   ODataQuery,

@@ -44,6 +44,8 @@ export interface Metrics {
   readonly pollLagSeconds: Gauge;
   /** Unix time of the last poll tick this process finished; alert on its age, not on pollLagSeconds. */
   readonly pollLastSuccessTimestampSeconds: Gauge;
+  /** Tickets parked because HEAT refused them over our configuration (an unknown destination team). */
+  readonly parkedTickets: Gauge;
   readonly webhookRequests: Counter<'outcome'>;
   readonly jobs: Counter<'outcome'>;
   /** SIGHUP / --watch-config reloads, accepted or rejected (the running config stays). */
@@ -138,6 +140,11 @@ export function createMetrics(): Metrics {
     help: 'Unix time of the last poll tick this process finished (0 before the first)',
     registers,
   });
+  const parkedTickets = new Gauge({
+    name: 'sbt_parked_tickets',
+    help: 'Tickets tagged but not moved because HEAT does not know their destination (see ticket_parked); re-driven after a config reload or a backfill',
+    registers,
+  });
   const webhookRequests = new Counter({
     name: 'sbt_webhook_requests_total',
     help: 'POSTs to /webhooks/heat, by outcome',
@@ -187,6 +194,7 @@ export function createMetrics(): Metrics {
     oldestWaitingJobAgeSeconds,
     pollLagSeconds,
     pollLastSuccessTimestampSeconds,
+    parkedTickets,
     webhookRequests,
     jobs,
     configReloads,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { queueKeys } from './queue-keys.js';
 
 /**
  * Which version of each ticket we last finished (its LastModDateTime after our own write, or as read
@@ -13,7 +14,7 @@ export interface ProcessedStore {
 }
 
 export function createProcessedStore(redis: Redis, prefix: string, ttlSeconds = 14 * 86_400): ProcessedStore {
-  const key = (recId: string) => `${prefix}:seen:${recId}`;
+  const key = queueKeys(prefix).seen;
   return {
     async mark(recId, lastModDateTime) {
       await redis.set(key(recId), lastModDateTime, 'EX', ttlSeconds);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { queueKeys } from './queue-keys.js';
 
 /**
  * Tickets whose job ran out of retries for a reason that may pass (HEAT down for longer than the
@@ -14,7 +15,7 @@ export interface RetryStore {
 }
 
 export function createRetryStore(redis: Redis, prefix: string): RetryStore {
-  const key = `${prefix}:retry`;
+  const key = queueKeys(prefix).retry;
   return {
     async add(recId) {
       await redis.sadd(key, recId);

@@ -1,18 +1,19 @@
 import type { HeatClient } from '../heat/index.js';
 import type { PollStatusStore, WatermarkStore } from '../ingest/index.js';
 import type { Metrics } from '../observability/index.js';
-import type { TicketQueue } from '../queue/index.js';
+import type { ParkedStore, TicketQueue } from '../queue/index.js';
 
 export interface ServiceMetricsSources {
   queue: TicketQueue;
   watermark: WatermarkStore;
   pollStatus: PollStatusStore;
   heat: HeatClient;
+  parked: ParkedStore;
 }
 
-/** Gauges read at scrape time: queue depth and age, poll recency and lag, HEAT budget use. */
+/** Gauges read at scrape time: queue depth and age, poll recency and lag, HEAT budget use, parked tickets. */
 export function collectServiceMetrics(metrics: Metrics, sources: ServiceMetricsSources): void {
-  const { queue, watermark, pollStatus, heat } = sources;
+  const { queue, watermark, pollStatus, heat, parked } = sources;
   metrics.onScrape(async () => {
     const counts = await queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
     for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ state }, n);
@@ -24,5 +25,6 @@ export function collectServiceMetrics(metrics: Metrics, sources: ServiceMetricsS
     if (mark) metrics.pollLagSeconds.set(Math.max(0, (Date.now() - Date.parse(mark)) / 1000));
     const stats = heat.stats();
     metrics.heatBudgetUsedRatio.set(stats.budget > 0 ? stats.calls / stats.budget : 0);
+    metrics.parkedTickets.set(await parked.size());
   });
 }

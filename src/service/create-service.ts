@@ -4,6 +4,7 @@ import { probeChangeQuery } from '../heat/index.js';
 import { createPollStatusStore, createWatermarkStore, createWebhookGuardStore } from '../ingest/index.js';
 import { createDeadline, createMetrics, createThrottledErrorLog } from '../observability/index.js';
 import {
+  createParkedStore,
   createProcessedStore,
   createRedisConnection,
   createRetryStore,
@@ -16,6 +17,7 @@ import { buildHeatClient } from './build-heat-client.js';
 import { collectServiceMetrics } from './collect-service-metrics.js';
 import { isPermanentJobError } from './process-ticket.js';
 import { createConfigReloader } from './reload-config.js';
+import { redriveParked } from './redrive-parked.js';
 import { buildRuntime } from './runtime-state.js';
 import type { Service, ServiceOptions } from './service-types.js';
 import { stopService } from './stop-service.js';
@@ -43,6 +45,7 @@ export function createService(options: ServiceOptions): Service {
   const heat = options.heat ?? buildHeatClient(options.config, logger, metrics);
   const processed = createProcessedStore(redis, prefix);
   const retry = createRetryStore(redis, prefix);
+  const parked = createParkedStore(redis, prefix);
   const watermark = createWatermarkStore(redis, prefix);
   const pollStatus = createPollStatusStore(redis, prefix);
   const webhookGuard = createWebhookGuardStore(redis, prefix);
@@ -86,6 +89,7 @@ export function createService(options: ServiceOptions): Service {
       counts,
       queue,
       tenantFields,
+      parked,
       checkAccount: createAccountCheck(service.heat.account, logger),
       onUnknownTicket: (recId) =>
         webhookGuard.rememberUnknown('recId', recId, runtime.config.service.webhook.unknownTtlSeconds),
@@ -119,7 +123,17 @@ export function createService(options: ServiceOptions): Service {
     onError,
     ...(options.onPoll ? { onPoll: options.onPoll } : {}),
   });
-  collectServiceMetrics(metrics, { queue, watermark, pollStatus, heat });
+  collectServiceMetrics(metrics, { queue, watermark, pollStatus, heat, parked });
+  const reloader = createConfigReloader({
+    startup: options.config,
+    dir: options.configDir ?? options.config.dir,
+    env: options.env ?? process.env,
+    logger,
+    metrics,
+    apply: (config) => (runtime = buildRuntime(config)),
+    heat,
+    onAccepted: () => redriveParked(parked, queue, logger, 'config_reloaded'),
+  });
 
   let stopped = false;
   let running = false;
@@ -162,14 +176,10 @@ export function createService(options: ServiceOptions): Service {
       });
     },
     pollNow: tick,
-    reload: createConfigReloader({
-      startup: options.config,
-      dir: options.configDir ?? options.config.dir,
-      env: options.env ?? process.env,
-      logger,
-      metrics,
-      apply: (config) => (runtime = buildRuntime(config)),
-    }),
+    parked,
+    reload: () => reloader.reload(),
+    reloadChecked: () => reloader.reloadChecked(),
+    redriveParked: () => redriveParked(parked, queue, logger, 'backfill'),
     async stop(budget = service.worker.shutdownDeadlineMs) {
       if (stopped) return;
       stopped = true;

@@ -9,11 +9,12 @@ import { coerceError } from '../domain/index.js';
  * files in several steps, so the reload waits for the folder to settle. Install it before the service
  * says it started, so that an edit made after that is never missed.
  */
-export function watchConfigDir(dir: string, service: Pick<Service, 'reload'>): void {
+export function watchConfigDir(dir: string, service: Pick<Service, 'reloadChecked'>): void {
   let timer: NodeJS.Timeout | undefined;
   const watcher = watch(dir, () => {
     clearTimeout(timer);
-    timer = setTimeout(() => service.reload(), 500);
+    // reloadChecked logs its own outcome and never rejects.
+    timer = setTimeout(() => void service.reloadChecked(), 500);
   });
   watcher.unref();
   process.once('SIGTERM', () => watcher.close());
@@ -21,7 +22,7 @@ export function watchConfigDir(dir: string, service: Pick<Service, 'reload'>): v
 }
 
 export interface SignalHandlingOptions {
-  service: Pick<Service, 'reload' | 'stop'>;
+  service: Pick<Service, 'reloadChecked' | 'stop'>;
   /** The HTTP server, when one runs: closed first, with at most a quarter of the budget. */
   http: { close(): Promise<unknown> } | null;
   logger: Logger;
@@ -31,7 +32,7 @@ export interface SignalHandlingOptions {
 
 /**
  * SIGTERM/SIGINT: stop within one shutdown budget, then exit 0 (1 when stopping failed); a second
- * signal forces exit 1. SIGHUP: reload the config.
+ * signal forces exit 1. SIGHUP: reload the config (checked with HEAT, see Service.reloadChecked).
  */
 export function handleSignals(options: SignalHandlingOptions): void {
   const { service, http, logger } = options;
@@ -59,6 +60,6 @@ export function handleSignals(options: SignalHandlingOptions): void {
   process.on('SIGTERM', () => void stopLogged('SIGTERM'));
   process.on('SIGINT', () => void stopLogged('SIGINT'));
   process.on('SIGHUP', () => {
-    service.reload();
+    void service.reloadChecked();
   });
 }

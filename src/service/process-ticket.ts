@@ -5,7 +5,7 @@ import type { ActionPlan, CategoryId, Decision, ScopeId, Ticket } from '../domai
 import { sameFieldValue } from '../domain/index.js';
 import { isTicketPermanentError, type HeatClient } from '../heat/index.js';
 import type { Logger } from '../observability/index.js';
-import type { JobMeta, ProcessedStore, TicketJob } from '../queue/index.js';
+import type { JobMeta, ParkedStore, ProcessedStore, TicketJob } from '../queue/index.js';
 import type { RuntimeState } from './runtime-state.js';
 
 export interface ProcessTicketDeps {
@@ -27,6 +27,11 @@ export interface ProcessTicketDeps {
   requeue?: (recId: string) => Promise<unknown>;
   /** HEAT does not know this RecId (400 "Invalid key" / 404): the webhook answers it 404 for a while. */
   onUnknownTicket?: (recId: string) => Promise<unknown>;
+  /**
+   * Tickets HEAT refused because of our configuration (an unknown destination): parked here, and
+   * unparked by the next job of the ticket that finishes without that refusal.
+   */
+  parked?: ParkedStore;
 }
 
 export interface ProcessOutcome {
@@ -102,6 +107,10 @@ export async function processTicket(
     });
   } catch (err) {
     if (err instanceof RestrictedMoveRefusedError && err.moveTo) deps.onMoveRefused?.(err.moveTo);
+    // Gradebook work HEAT would not move because it does not know the destination: the job still
+    // fails loudly, and the ticket is parked so that the config fix brings it back.
+    if (!deps.dryRun && err instanceof RestrictedMoveRefusedError && err.reason === 'unknown_destination')
+      await park(deps, log, job.recId, err.moveTo, now);
     // HEAT refused the write for good (applyActions logged it with HEAT's message): remember the
     // version we read so that the poll's overlap does not re-queue it every tick; a person's next edit
     // brings it back. A transient failure is not marked: the job's retries (and the next poll) redo it.
@@ -112,6 +121,13 @@ export async function processTicket(
   }
 
   if (result.moveRefused && plan.moveTo) deps.onMoveRefused?.(plan.moveTo);
+  if (!deps.dryRun && deps.parked) {
+    if (result.moveRefusal === 'unknown_destination') {
+      await park(deps, log, job.recId, plan.moveTo, now);
+    } else if (await deps.parked.unpark(job.recId)) {
+      log.info('parked ticket done; unparked', { event: 'ticket_unparked', moveTo: plan.moveTo });
+    }
+  }
 
   // HEAT has no ETag (docs/heat-api.md §11): a person may have saved the ticket between our read and our
   // PATCH. The PATCH answer shows it; such a version is not marked as done but queued again, so the
@@ -169,6 +185,26 @@ export async function processTicket(
   logProcessed(log, outcome, deps.dryRun ?? false);
   deps.onOutcome?.(outcome);
   return outcome;
+}
+
+/** Parks a ticket HEAT refused because of our configuration, and says so with its id (never its text). */
+async function park(
+  deps: ProcessTicketDeps,
+  log: Logger,
+  recId: string,
+  team: string | null,
+  now: () => Date,
+): Promise<void> {
+  if (!deps.parked) return;
+  await deps.parked.park(recId, { reason: 'unknown_destination', team, at: now().toISOString() });
+  log.warn(
+    'ticket parked: HEAT does not know its destination; a config reload or a backfill brings it back',
+    {
+      event: 'ticket_parked',
+      reason: 'unknown_destination',
+      team,
+    },
+  );
 }
 
 /** The one log line per job: the decision and what was done (never ticket text). */

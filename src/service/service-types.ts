@@ -5,7 +5,7 @@ import type { CountsService } from '../counts/index.js';
 import type { HeatClient } from '../heat/index.js';
 import type { PollResult } from '../ingest/index.js';
 import type { Deadline, Logger, Metrics, QueueProgress } from '../observability/index.js';
-import type { ProcessedStore, TicketQueue } from '../queue/index.js';
+import type { ParkedStore, ProcessedStore, TicketQueue } from '../queue/index.js';
 import type { ProcessOutcome } from './process-ticket.js';
 import type { ReloadResult } from './reload-config.js';
 import type { RuntimeState } from './runtime-state.js';
@@ -33,6 +33,8 @@ export interface Service {
   readonly worker: Worker;
   readonly counts: CountsService | null;
   readonly processed: ProcessedStore;
+  /** Tickets HEAT refused because of our configuration (an unknown destination team). */
+  readonly parked: ParkedStore;
   readonly redis: Redis;
   /** The fail-fast connection (webhook enqueues, readiness pings). */
   readonly producer: Redis;
@@ -45,8 +47,19 @@ export interface Service {
   start(): Promise<void>;
   /** Runs one poll tick now (the scheduler runs them on its interval). */
   pollNow(): Promise<PollResult>;
-  /** Re-reads and validates config; on any problem keeps the running config and returns the error. */
+  /**
+   * Re-reads and validates config; on any problem keeps the running config and returns the error.
+   * Does not ask HEAT and does not re-drive parked tickets: SIGHUP and --watch-config use reloadChecked.
+   */
   reload(): ReloadResult;
+  /**
+   * SIGHUP / --watch-config: as reload(), and HEAT must know every destination team before the new
+   * config takes effect (when HEAT cannot answer, it goes through with a warning). Once accepted, the
+   * parked tickets are queued again.
+   */
+  reloadChecked(): Promise<ReloadResult>;
+  /** Queues every parked ticket again (backfill); returns their RecIds. */
+  redriveParked(): Promise<string[]>;
   /**
    * Drains active jobs within the shutdown budget (worker.shutdownDeadlineMs by default; a Deadline
    * when the caller has spent part of it already, e.g. on closing HTTP), then closes everything.

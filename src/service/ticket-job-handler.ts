@@ -2,7 +2,14 @@ import type { TenantFieldsCheck } from '../actions/index.js';
 import type { CountsService } from '../counts/index.js';
 import type { HeatClient } from '../heat/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
-import type { JobMeta, ProcessedStore, TicketJob, TicketJobSummary, TicketQueue } from '../queue/index.js';
+import type {
+  JobMeta,
+  ParkedStore,
+  ProcessedStore,
+  TicketJob,
+  TicketJobSummary,
+  TicketQueue,
+} from '../queue/index.js';
 import { processTicket, type ProcessOutcome } from './process-ticket.js';
 import type { RuntimeState } from './runtime-state.js';
 
@@ -16,6 +23,8 @@ export interface TicketJobHandlerDeps {
   /** Where a ticket a person changed while we wrote goes again (not needed for a dry run). */
   queue?: TicketQueue;
   tenantFields: TenantFieldsCheck;
+  /** Where tickets HEAT refused because of our configuration are parked (not needed for a dry run). */
+  parked?: ParkedStore;
   /** Plan only: no HEAT writes, no counts, nothing marked as processed (backfill --dry-run). */
   dryRun?: boolean;
   /** Compares the login HEAT stamped on our write with heat.account (once). */
@@ -54,6 +63,7 @@ export function createTicketJobHandler(
         onOutcome: recordOutcome,
         onMoveRefused: (destination) => metrics.ticketMovesRefused.inc({ destination }),
         ...(queue ? { requeue: (recId: string) => queue.enqueue({ recId, source: 'poll' }) } : {}),
+        ...(deps.parked ? { parked: deps.parked } : {}),
         ...(deps.dryRun ? { dryRun: true } : {}),
         ...(deps.onUnknownTicket ? { onUnknownTicket: deps.onUnknownTicket } : {}),
       });

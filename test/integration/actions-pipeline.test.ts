@@ -385,7 +385,7 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
     expect(routeDelta(before, after, 'GET journal__notess collection')).toBe(3);
   });
 
-  it('a destination HEAT does not know: ticket untouched, job failed once without retry, no note, error logged', async () => {
+  it('a destination HEAT does not know: tags written without the move, no note, job completed, ticket parked, error logged', async () => {
     const capture = createCapturingLogger();
     fx = await startActionsPipeline(redisUrl, {
       logger: capture.logger,
@@ -393,37 +393,43 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
     });
     const { sim, service, config } = fx;
     expect(config.routing.categories.telephone?.destination).toBe('Phone Team');
-    expect(config.service.worker.attempts).toBeGreaterThan(1);
     const [school] = schoolNames(sim);
     const refused = await ticketOf(sim, 'telephone', { school: school! });
     const control = await ticketOf(sim, 'website', { school: school! });
     const untouched = ticket(sim, refused);
+    const teamBefore = untouched.OwnerTeam;
 
     const before = sim.stats();
     await pollAndDrain(fx);
     const after = sim.stats();
 
-    expect(ticket(sim, refused)).toEqual(untouched);
+    const t = ticket(sim, refused);
+    expect(t.OwnerTeam, 'not moved').toBe(teamBefore);
+    expect(t[F.category]).toBe('telephone');
+    expect(t[F.scope]).toBe('out_of_scope');
+    expect(t[F.routedTo], 'no routing mark for a move that did not happen').toBe(untouched[F.routedTo]);
     expect(notesOf(sim, refused)).toHaveLength(0);
     expect(ticket(sim, control).OwnerTeam).toBe('Web Services');
     expect(notesOf(sim, control)).toHaveLength(1);
 
-    const failed = await service.queue.queue.getFailed();
-    expect(failed).toHaveLength(1);
-    expect((failed[0]!.data as { recId: string }).recId).toBe(refused);
-    expect(failed[0]!.attemptsMade).toBe(1);
-    expect(failed[0]!.failedReason).toContain('Phone Team');
-    // Two PATCHes: the refused one (400) and the control's; the refused one was not retried.
-    expect(routeDelta(before, after, 'PATCH incidents')).toBe(2);
+    expect(await service.queue.queue.getFailed()).toHaveLength(0);
+    // Three PATCHes: the refused one (400), the tags-only retry and the control's.
+    expect(routeDelta(before, after, 'PATCH incidents')).toBe(3);
     expect((after.byStatus['400'] ?? 0) - (before.byStatus['400'] ?? 0)).toBe(1);
     expect(routeDelta(before, after, 'POST journal__notess')).toBe(1);
+    expect([...(await service.parked.list()).keys()]).toEqual([refused]);
 
     const refusal = capture.lines().find((l) => l.event === 'heat_refused');
     expect(refusal, 'heat_refused log line').toBeDefined();
     expect(refusal!.ticketId).toBe(refused);
     expect(String(refusal!.heatMessage)).toContain('Phone Team');
+    expect(capture.lines().find((l) => l.event === 'move_refused')).toMatchObject({
+      ticketId: refused,
+      moveTo: 'Phone Team',
+      reason: 'unknown_destination',
+    });
 
-    // The refused version is not re-queued by the next poll (a person's next edit brings it back).
+    // Our tags-only write echoes back: the next poll queues nothing (a reload or a backfill re-drives it).
     const next = await pollAndDrain(fx);
     expect(next.enqueued).toBe(0);
     expect(routeDelta(after, sim.stats(), 'PATCH incidents')).toBe(0);

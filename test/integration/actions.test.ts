@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyActions, checkTenantFields, noteMarker, planActions } from '../../src/actions/index.js';
 import type { PlanContext } from '../../src/actions/index.js';
 import type { ApplyResult, Decision, Ticket } from '../../src/domain/index.js';
-import { HeatApiError, createHeatClient, isPermanentHeatError } from '../../src/heat/index.js';
+import { createHeatClient } from '../../src/heat/index.js';
 import type { HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { DEFAULT_INCIDENT_CUSTOM_FIELDS, createSimulator } from 'heat-simulator';
@@ -147,7 +147,7 @@ describe('applyActions against the HEAT simulator', () => {
     expect(sim.notesFor(clean)).toHaveLength(1);
   });
 
-  it('a destination HEAT does not know: ticket untouched, permanent error, no note', async () => {
+  it('a destination HEAT does not know: the move refused, the tags written alone, no note', async () => {
     const recId = pick(inIntake);
     const routing = makeRouting();
     const bad = {
@@ -157,16 +157,14 @@ describe('applyActions against the HEAT simulator', () => {
         website: { ...routing.categories.website!, destination: 'Web Wizards' },
       },
     };
-    const before = sim.get('incidents', recId);
-    const err = await runJob(heat, recId, makeDecision('website'), 1, makeContext({ routing: bad })).catch(
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(HeatApiError);
-    expect((err as HeatApiError).status).toBe(400);
-    expect((err as HeatApiError).isValidationError).toBe(true);
-    expect((err as HeatApiError).messages.join(' ')).toContain("'Web Wizards' is not in the validation list");
-    expect(isPermanentHeatError(err)).toBe(true);
-    expect(sim.get('incidents', recId)).toEqual(before);
+    const before = sim.get('incidents', recId)!;
+    const result = await runJob(heat, recId, makeDecision('website'), 1, makeContext({ routing: bad }));
+    expect(result).toMatchObject({ patched: true, noted: false, moveRefusal: 'unknown_destination' });
+    const after = sim.get('incidents', recId)!;
+    expect(after.OwnerTeam).toBe(before.OwnerTeam);
+    expect(after.Owner).toBe(before.Owner);
+    expect(after.SBT_Category).toBe('website');
+    expect(after.SBT_RoutedTo).toBe(before.SBT_RoutedTo);
     expect(sim.notesFor(recId)).toHaveLength(0);
   });
 

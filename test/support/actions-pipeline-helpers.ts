@@ -121,6 +121,8 @@ export interface ActionsPipeline {
   service: Service;
   config: LoadedConfig;
   prefix: string;
+  /** The config folder the service reloads from (with keepConfigDir). */
+  configDir: string;
   /** Closes the service; the simulator too, unless it was passed in. */
   close(): Promise<void>;
 }
@@ -136,6 +138,11 @@ export interface ActionsPipelineOptions {
   logger?: Logger;
   /** Reuse a queue prefix (a restarted service on the same queue). */
   prefix?: string;
+  /**
+   * Keep the edited config folder until close and reload from it (ActionsPipeline.configDir), so that
+   * a test can edit routing.yaml and call service.reloadChecked().
+   */
+  keepConfigDir?: boolean;
 }
 
 function isSimulator(value: Simulator | SimulatorOptions | undefined): value is Simulator {
@@ -143,11 +150,14 @@ function isSimulator(value: Simulator | SimulatorOptions | undefined): value is 
 }
 
 /** config/ as shipped, or a temp copy with routing.yaml edited; loadConfig validates either. */
-function configDirWith(edits: ActionsPipelineOptions['routingEdits']): { dir: string; cleanup: () => void } {
-  if (!edits || edits.length === 0) return { dir: 'config', cleanup: () => undefined };
+function configDirWith(
+  edits: ActionsPipelineOptions['routingEdits'],
+  copy = false,
+): { dir: string; cleanup: () => void } {
+  if (!copy && (!edits || edits.length === 0)) return { dir: 'config', cleanup: () => undefined };
   const dir = mkdtempSync(join(tmpdir(), 'sbt-actions-config-'));
   const doc = parseDocument(readFileSync('config/routing.yaml', 'utf8'));
-  for (const [path, value] of edits) doc.setIn(path, value);
+  for (const [path, value] of edits ?? []) doc.setIn(path, value);
   writeFileSync(join(dir, 'routing.yaml'), doc.toString());
   copyFileSync('config/model.json', join(dir, 'model.json'));
   writeFileSync(join(dir, 'service.yaml'), readFileSync('config/service.yaml', 'utf8'));
@@ -178,7 +188,7 @@ export async function startActionsPipeline(
       });
   const url = ownSim ? await sim.listen(0, '127.0.0.1') : sim.url;
   const prefix = options.prefix ?? `{t${randomBytes(4).toString('hex')}}`;
-  const { dir, cleanup } = configDirWith(options.routingEdits);
+  const { dir, cleanup } = configDirWith(options.routingEdits, options.keepConfigDir);
   let base: LoadedConfig;
   try {
     base = loadConfig({
@@ -186,11 +196,17 @@ export async function startActionsPipeline(
       env: { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: redisUrl },
     });
   } finally {
-    cleanup();
+    if (!options.keepConfigDir) cleanup();
   }
   const config = withServiceOverrides(base, prefix, options.service);
   const logger = options.logger ?? createLogger({ silent: true });
-  const serviceOptions: ServiceOptions = { config, logger, redisUrl, poll: false };
+  const serviceOptions: ServiceOptions = {
+    config,
+    logger,
+    redisUrl,
+    poll: false,
+    env: { HEAT_BASE_URL: url, HEAT_API_KEY: sim.apiKey, REDIS_URL: redisUrl },
+  };
   if (options.wrapHeat) {
     const real = createHeatClient(heatClientConfigFrom(config.service, config.env), {
       logger: logger.child({ module: 'heat' }),
@@ -204,9 +220,11 @@ export async function startActionsPipeline(
     service: svc,
     config,
     prefix,
+    configDir: dir,
     async close() {
       await svc.stop(5_000);
       if (ownSim) await sim.close();
+      if (options.keepConfigDir) cleanup();
     },
   };
 }

@@ -121,7 +121,8 @@ async function dryRunBackfill(
 
 /**
  * `sbt-router backfill --since DATE`: every incident modified since DATE goes through the same queue
- * and handler as live changes; waits for the queue to drain and prints a summary. With --dry-run the
+ * and handler as live changes, and so does every parked ticket (HEAT refused its destination);
+ * waits for the queue to drain and prints a summary. With --dry-run the
  * planned writes are printed and nothing is written (no queue, no Redis needed).
  */
 export function registerBackfillCommand(program: Command, ctx: CliContext): void {
@@ -168,8 +169,10 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
       });
       try {
         await svc.start();
-        let enqueued = 0;
-        const queued = new Set<string>();
+        // Tickets parked because HEAT did not know their destination go again too, whatever their date.
+        const parked = await svc.redriveParked();
+        let enqueued = parked.length;
+        const queued = new Set<string>(parked);
         for await (const page of svc.heat.changedSince(new Date(sinceMs).toISOString(), {
           set: service.heat.incidentSet,
           overlapMs: 0,

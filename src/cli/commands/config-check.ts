@@ -4,16 +4,18 @@ import { ACCOUNT_FIX, findMissingFields, isAccountMismatch, readNoteAuthors } fr
 import { checkPolicyCompiles, compilePolicy } from '../../classify/index.js';
 import {
   ConfigError,
+  destinationTeams,
   loadConfig,
   locateProblems,
   problemLocation,
   readYamlSource,
   type ConfigProblem,
+  unknownDestinationTeams,
   type LoadedConfig,
 } from '../../config/index.js';
 import { categoryFieldName } from '../../counts/index.js';
-import { CATEGORY_IDS, teamKey, coerceError } from '../../domain/index.js';
-import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../../heat/index.js';
+import { CATEGORY_IDS, coerceError } from '../../domain/index.js';
+import { createHeatClient, heatClientConfigFrom, listTeamNames, type HeatClient } from '../../heat/index.js';
 import { createSilentLogger } from '../../observability/index.js';
 import type { CliContext } from '../cli-context.js';
 
@@ -23,19 +25,6 @@ export const LIVE_CHECKS = [
   'that the custom fields exist on incidents and on the school records (organizationalunits)',
   'that the API key acts as heat.account',
 ] as const;
-
-/** Teams the policy routes to: intake, technicians, per-school teams and category destinations. */
-export function destinationTeams(cfg: LoadedConfig): Map<string, string> {
-  const teams = new Map<string, string>();
-  teams.set(cfg.routing.teams.intake, 'teams.intake');
-  teams.set(cfg.routing.teams.technicians, 'teams.technicians');
-  for (const [school, team] of Object.entries(cfg.routing.teams.perSchool))
-    teams.set(team, `teams.perSchool.${school}`);
-  for (const [id, settings] of Object.entries(cfg.routing.categories)) {
-    if (settings?.destination) teams.set(settings.destination, `categories.${id}.destination`);
-  }
-  return teams;
-}
 
 /** [service.yaml key, field] of each school-record field that receives counts. */
 export function countFields(cfg: LoadedConfig): [string, string][] {
@@ -80,22 +69,9 @@ interface LiveResult {
 }
 
 async function checkTeams(client: HeatClient, cfg: LoadedConfig, out: LiveResult): Promise<void> {
-  // Teams are the `standarduserteams` business object, identified by the field `Team` (docs/heat-api.md §7.1).
-  const rows = await client.list('standarduserteams', { select: ['Team'] });
-  const known = new Set(rows.map((r) => teamKey(String(r['Team'] ?? ''))));
-  const teams = destinationTeams(cfg);
-  const before = out.problems.length;
-  for (const [team, key] of teams) {
-    if (!known.has(teamKey(team))) {
-      out.problems.push({
-        file: join(cfg.dir, 'routing.yaml'),
-        key,
-        problem: `team "${team}" does not exist in HEAT (standarduserteams)`,
-        fix: 'create the team in HEAT or correct the name (spelling and spaces must match the Team field; docs/heat-setup.md "Teams")',
-      });
-    }
-  }
-  if (out.problems.length === before) out.notes.push(`HEAT knows all ${teams.size} destination teams`);
+  const problems = unknownDestinationTeams(cfg, await listTeamNames(client));
+  out.problems.push(...problems);
+  if (problems.length === 0) out.notes.push(`HEAT knows all ${destinationTeams(cfg).size} destination teams`);
 }
 
 async function checkFields(

@@ -25,7 +25,13 @@ interface Call {
 
 /** An in-memory HeatClient that records every call (applyActions' only collaborator). */
 function fakeHeat(
-  options: { notes?: HeatRecord[]; refuse?: HeatApiError; sample?: HeatRecord | null } = {},
+  options: {
+    notes?: HeatRecord[];
+    refuse?: HeatApiError;
+    /** Refuses only a PATCH that carries OwnerTeam or Owner. */
+    refuseMove?: HeatApiError;
+    sample?: HeatRecord | null;
+  } = {},
 ): {
   heat: HeatClient;
   calls: Call[];
@@ -49,6 +55,7 @@ function fakeHeat(
     async update(set, recId, fields) {
       calls.push({ method: 'PATCH', set, recId, fields });
       if (options.refuse) throw options.refuse;
+      if (options.refuseMove && ('OwnerTeam' in fields || 'Owner' in fields)) throw options.refuseMove;
       return { RecId: recId, ...fields, LastModDateTime: '2026-11-02T09:05:00-06:00' };
     },
     create: () => Promise.reject(new Error('not used')),
@@ -195,7 +202,7 @@ describe('applyActions', () => {
       method: 'PATCH',
       path: `/api/odata/businessobject/incidents('${RECID}')`,
       code: 'ISM_4000',
-      messages: ["'Telecommunications' is not in the validation list of validated field Incident.OwnerTeam"],
+      messages: ["'SBT_Scope' is not a valid field of Incident"],
     });
     const { heat, calls } = fakeHeat({ refuse: refusal });
     const { logger, lines } = captureLogger();
@@ -207,7 +214,37 @@ describe('applyActions', () => {
       incidentNumber: 12045,
       status: 400,
       code: 'ISM_4000',
-      heatMessage: "'Telecommunications' is not in the validation list of validated field Incident.OwnerTeam",
+      heatMessage: "'SBT_Scope' is not a valid field of Incident",
+    });
+  });
+
+  it('a destination HEAT does not know: the tags alone are written, no note, the refusal named', async () => {
+    const refusal = new HeatApiError({
+      status: 400,
+      method: 'PATCH',
+      path: `/api/odata/businessobject/incidents('${RECID}')`,
+      code: 'ISM_4000',
+      messages: ["'Telecommunications' is not in the validation list of validated field Incident.OwnerTeam"],
+    });
+    const { heat, calls } = fakeHeat({ refuseMove: refusal });
+    const { logger, lines } = captureLogger();
+    const result = await applyActions(movePlan, { heat, logger, incidentSet: 'incidents' });
+    expect(calls.map((c) => c.method)).toEqual(['PATCH', 'PATCH']);
+    const { OwnerTeam: _team, Owner: _owner, SBT_RoutedTo: _routed, ...tags } = movePlan.fields;
+    expect(Object.keys(tags).length).toBeGreaterThan(1);
+    expect(calls[1]!.fields).toEqual(tags);
+    expect(result).toMatchObject({
+      patched: true,
+      noted: false,
+      moveRefused: true,
+      moveRefusal: 'unknown_destination',
+      heatCalls: 2,
+      sent: tags,
+    });
+    expect(lines().find((l) => l.event === 'move_refused')).toMatchObject({
+      ticketId: RECID,
+      moveTo: 'Telecommunications',
+      reason: 'unknown_destination',
     });
   });
 
