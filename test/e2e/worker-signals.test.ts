@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createSimulator, type Simulator } from 'heat-simulator';
 import { makeConfigDir, startCli, waitFor, waitUntil } from '../support/cli-process.js';
+import { parseJsonl } from '../support/jsonl.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -45,11 +46,13 @@ describe('the worker process and its signals', () => {
     const [ticket] = sim.list('incidents');
     expect(ticket!.SBT_DecisionHash).toBeTruthy();
     expect(result.stdout).toMatch(/"event":"shutdown"/);
-    const stopped = result.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { event?: string; drained?: boolean })
-      .find((l) => l.event === 'stopped');
+    const stopped = parseJsonl<{ event?: string; drained?: boolean }>(
+      result.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .join('\n'),
+      'stdout',
+    ).find((l) => l.event === 'stopped');
     expect(stopped?.drained).toBe(true);
   }, 60_000);
 

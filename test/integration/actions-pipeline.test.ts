@@ -12,7 +12,7 @@ import {
   startActionsPipeline,
   technicianLogins,
   type ActionsPipeline,
-} from '../support/actions-pipeline-helpers.js';
+} from '../support/pipeline-fixture.js';
 
 const redisUrl = inject('redisUrl');
 

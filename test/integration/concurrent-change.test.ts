@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { HeatClient } from '../../src/heat/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
-import { startActionsPipeline, type ActionsPipeline } from '../support/actions-pipeline-helpers.js';
+import { startActionsPipeline, type ActionsPipeline } from '../support/pipeline-fixture.js';
 
 const redisUrl = inject('redisUrl');
 

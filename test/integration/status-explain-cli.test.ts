@@ -13,7 +13,7 @@ import { registerStatusCommand, type ServiceStatus } from '../../src/cli/command
 import { createPollStatusStore } from '../../src/ingest/index.js';
 import { createRetryStore, createTicketQueue } from '../../src/queue/index.js';
 import { DEFAULT_INCIDENT_CUSTOM_FIELDS, createSimulator, type Simulator } from 'heat-simulator';
-import { TICKET_TEXTS, createTicket, schoolNames } from '../support/actions-pipeline-helpers.js';
+import { TICKET_TEXTS, createTicket, schoolNames } from '../support/pipeline-fixture.js';
 import { waitUntil } from '../support/cli-process.js';
 import { deletePrefix } from '../support/delete-prefix.js';
 

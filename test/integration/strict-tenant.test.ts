@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createSimulator, type Simulator } from 'heat-simulator';
-import { startActionsPipeline, type ActionsPipeline } from '../support/actions-pipeline-helpers.js';
-import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
+import {
+  startActionsPipeline,
+  startPipeline,
+  type ActionsPipeline,
+  type PipelineFixture,
+} from '../support/pipeline-fixture.js';
 
 const redisUrl = inject('redisUrl');
 

@@ -11,6 +11,7 @@ import { registerEvalRealCommand } from '../../src/cli/commands/eval-real.js';
 import { registerEvaluateCommand } from '../../src/cli/commands/evaluate.js';
 import { registerExplainCommand } from '../../src/cli/commands/explain.js';
 import { registerReplayCommand } from '../../src/cli/commands/replay.js';
+import { parseJsonl } from '../support/jsonl.js';
 import { rulesOnly } from '../support/rules-only.js';
 
 async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
@@ -64,10 +65,7 @@ describe('sbt-router classify', () => {
       ].join('\n'),
     );
     const { out, code } = await run(['classify', file]);
-    const lines = out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = parseJsonl(out, 'stdout');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatchObject({
       RecId: 'A',

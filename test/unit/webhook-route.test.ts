@@ -1,14 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createHttpServer, type HttpServerConfig } from '../../src/http/index.js';
 import { createWebhookRoute, signWebhookBody } from '../../src/ingest/index.js';
 import type { EnqueueTicketInput } from '../../src/ingest/index.js';
-import {
-  createLogger,
-  createMetrics,
-  createSilentLogger,
-  type Metrics,
-} from '../../src/observability/index.js';
+import { captureLogs } from '../support/capture-logs.js';
+import { createMetrics, createSilentLogger, type Metrics } from '../../src/observability/index.js';
 
 const TOKEN = 'token-for-tests-0123456789';
 const SECRET = 'secret-for-tests-0123456789';
@@ -33,16 +28,10 @@ function harness(
 ): Harness {
   const enqueued: EnqueueTicketInput[] = [];
   const resolved: number[] = [];
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
+  const logs = captureLogs();
   const metrics = createMetrics();
   const server = createHttpServer({
-    logger: createLogger({ stream, level: 'debug' }),
+    logger: logs.logger,
     metrics,
     config: { bodyLimitBytes: 65_536, signatureWindowSeconds: 300, webhookToken: TOKEN, ...options.config },
     enqueueTicket: async (input) => {
@@ -57,7 +46,7 @@ function harness(
     readiness: async () => ({ ready: true, checkedAt: NOW.toISOString(), checks: {} as never }),
     now: () => NOW,
   });
-  return { app: server.app, enqueued, resolved, metrics, logText: () => lines.join('') };
+  return { app: server.app, enqueued, resolved, metrics, logText: logs.text };
 }
 
 function post(h: Harness, payload: string | Buffer, headers: Record<string, string> = {}) {

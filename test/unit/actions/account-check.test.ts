@@ -1,25 +1,10 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createAccountCheck } from '../../../src/actions/index.js';
-import { createLogger } from '../../../src/observability/index.js';
+import { captureLogs } from '../../support/capture-logs.js';
 
 function captureLogger() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  });
-  return {
-    logger: createLogger({ stream, level: 'debug' }),
-    events: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
+  const { logger, lines } = captureLogs();
+  return { logger, events: lines };
 }
 
 describe('createAccountCheck', () => {

@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { applyActions, checkTenantFields, noteMarker, planActions } from '../../../src/actions/index.js';
 import type { HeatRecord } from '../../../src/domain/index.js';
 import { HeatApiError } from '../../../src/heat/index.js';
 import type { HeatClient, JournalNoteInput, ODataQuery } from '../../../src/heat/index.js';
-import { createLogger } from '../../../src/observability/index.js';
+import { captureLogs } from '../../support/capture-logs.js';
 import {
   RECID,
   afterOurWrite,
@@ -71,36 +70,13 @@ function fakeHeat(
   return { heat, calls };
 }
 
-function captureLogger(): {
-  logger: ReturnType<typeof createLogger>;
-  lines: () => Array<Record<string, unknown>>;
-} {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  });
-  const logger = createLogger({ stream, level: 'debug' });
-  return {
-    logger,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
-
 const ticket = makeTicket();
 const movePlan = planActions(ticket, makeDecision('telephone'), makeContext());
 
 describe('applyActions', () => {
   it('a move costs one PATCH carrying every field, then one internal note', async () => {
     const { heat, calls } = fakeHeat();
-    const { logger } = captureLogger();
+    const { logger } = captureLogs();
     const result = await applyActions(movePlan, { heat, logger, incidentSet: 'incidents' });
     expect(calls.map((c) => c.method)).toEqual(['PATCH', 'POST']);
     expect(calls[0]).toMatchObject({ set: 'incidents', recId: RECID, fields: movePlan.fields });
@@ -130,7 +106,7 @@ describe('applyActions', () => {
     const { heat, calls } = fakeHeat();
     const result = await applyActions(echo, {
       heat,
-      logger: captureLogger().logger,
+      logger: captureLogs().logger,
       incidentSet: 'incidents',
       attempt: 1,
     });
@@ -152,7 +128,7 @@ describe('applyActions', () => {
     const missing = fakeHeat({ notes: [{ RecId: 'X', NotesBody: 'a person wrote this' }] });
     const first = await applyActions(echo, {
       heat: missing.heat,
-      logger: captureLogger().logger,
+      logger: captureLogs().logger,
       incidentSet: 'incidents',
       attempt: 2,
     });
@@ -163,7 +139,7 @@ describe('applyActions', () => {
     const present = fakeHeat({ notes: [{ RecId: 'N1', NotesBody: echo.note!.body }] });
     const second = await applyActions(echo, {
       heat: present.heat,
-      logger: captureLogger().logger,
+      logger: captureLogs().logger,
       incidentSet: 'incidents',
       attempt: 3,
     });
@@ -175,7 +151,7 @@ describe('applyActions', () => {
     const present = fakeHeat({ notes: [{ RecId: 'N1', NotesBody: movePlan.note!.body }] });
     const result = await applyActions(movePlan, {
       heat: present.heat,
-      logger: captureLogger().logger,
+      logger: captureLogs().logger,
       incidentSet: 'incidents',
       attempt: 2,
     });
@@ -185,7 +161,7 @@ describe('applyActions', () => {
 
   it('dry run returns the plan without calling HEAT', async () => {
     const { heat, calls } = fakeHeat();
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     const result = await applyActions(movePlan, { heat, logger, incidentSet: 'incidents', dryRun: true });
     expect(calls).toEqual([]);
     expect(result).toMatchObject({ dryRun: true, patched: false, noted: false, heatCalls: 0 });
@@ -205,7 +181,7 @@ describe('applyActions', () => {
       messages: ["'SBT_Scope' is not a valid field of Incident"],
     });
     const { heat, calls } = fakeHeat({ refuse: refusal });
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     await expect(applyActions(movePlan, { heat, logger, incidentSet: 'incidents' })).rejects.toBe(refusal);
     expect(calls.map((c) => c.method)).toEqual(['PATCH']);
     const line = lines().find((l) => l.event === 'heat_refused');
@@ -249,7 +225,7 @@ describe('applyActions', () => {
   });
 
   it('logs an override with from/to, and restricted work, without ticket text', async () => {
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     const routed = afterOurWrite(ticket, movePlan.fields);
     const moved = { ...routed, OwnerTeam: 'School Technicians', LastModBy: 'sdesk1' };
     const override = planActions(moved, makeDecision('telephone'), makeContext());

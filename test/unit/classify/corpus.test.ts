@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { compilePolicy, evaluateCorpus, type LabelledTicket } from '../../../src/classify/index.js';
+import { readJsonl } from '../../support/jsonl.js';
 
 // The project's labelled corpus (test/fixtures/README.md): invented tickets, hand-labelled.
-const corpus = readFileSync('test/fixtures/labelled-tickets.jsonl', 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as LabelledTicket);
+const corpus = readJsonl<LabelledTicket>('test/fixtures/labelled-tickets.jsonl');
 
 describe('the default policy on the labelled corpus (issue 3 thresholds)', () => {
   const cfg = loadConfig({ dir: 'config', env: {} });

@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readJsonl } from '../../support/jsonl.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { classifyTicket, compilePolicy } from '../../../src/classify/index.js';
 
 const cfg = loadConfig({ dir: 'config', env: {} });
 const policy = compilePolicy(cfg.routing, cfg.policyVersion, { file: 'config/routing.yaml' });
-const rows = readFileSync('test/fixtures/classify/fine-lines.jsonl', 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as { RecId: string; Subject: string; Symptom: string; expect: string[] });
+const rows = readJsonl<{ RecId: string; Subject: string; Symptom: string; expect: string[] }>(
+  'test/fixtures/classify/fine-lines.jsonl',
+);
 
 describe('the default policy on the fine lines of the briefing', () => {
   it.each(rows.map((r) => [`${r.RecId} ${r.Subject}`, r] as const))('%s', (_name, row) => {

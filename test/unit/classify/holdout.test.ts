@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readJsonl } from '../../support/jsonl.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { compilePolicy, evaluateCorpus, type LabelledTicket } from '../../../src/classify/index.js';
@@ -9,10 +9,7 @@ import { compilePolicy, evaluateCorpus, type LabelledTicket } from '../../../src
  * policy was tuned on, so its figure is optimistic; this one is the honest estimate. If an edit to the
  * policy breaks this test, fix the cause in the policy, never by editing or relabelling these tickets.
  */
-const holdout = readFileSync('test/fixtures/holdout-tickets.jsonl', 'utf8')
-  .split('\n')
-  .filter((l) => l.trim() !== '')
-  .map((l) => JSON.parse(l) as LabelledTicket);
+const holdout = readJsonl<LabelledTicket>('test/fixtures/holdout-tickets.jsonl');
 
 describe('the default policy on the held-out tickets (issue 3 thresholds)', () => {
   const cfg = loadConfig({ dir: 'config', env: {} });

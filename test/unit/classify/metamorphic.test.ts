@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { classifyTicket, compileLoadedPolicy } from '../../../src/classify/index.js';
 import type { HeatRecord } from '../../../src/domain/index.js';
+import { readJsonl } from '../../support/jsonl.js';
 
 /*
  * Metamorphic tests (issue 13): e-mail noise that says nothing about the request — a signature, a
@@ -26,16 +26,10 @@ const FILES = [
 ];
 
 const tickets: Array<{ id: string; ticket: CorpusTicket }> = FILES.flatMap((file) =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const ticket = JSON.parse(l) as CorpusTicket;
-      return {
-        id: `${file.replace(/^.*\//, '').replace('.jsonl', '')}#${String(ticket.IncidentNumber)}`,
-        ticket,
-      };
-    }),
+  readJsonl<CorpusTicket>(file).map((ticket) => ({
+    id: `${file.replace(/^.*\//, '').replace('.jsonl', '')}#${String(ticket.IncidentNumber)}`,
+    ticket,
+  })),
 );
 
 /** A small deterministic generator (mulberry32), seeded by the ticket's index and the transform. */

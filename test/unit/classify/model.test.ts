@@ -34,17 +34,12 @@ import {
 } from '../../../src/learn/index.js';
 import { evaluateDecisions } from '../../../src/classify/index.js';
 import { categories, gradebookRule } from './policy-fixtures.js';
+import { readJsonl } from '../../support/jsonl.js';
 
-const readJsonl = (file: string): LabelledTicket[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as LabelledTicket);
-
-const labelled = readJsonl('test/fixtures/labelled-tickets.jsonl');
-const holdout = readJsonl('test/fixtures/holdout-tickets.jsonl');
-const voices = readJsonl('test/fixtures/school-voices.jsonl');
-const office = readJsonl('test/fixtures/office-voices.jsonl');
+const labelled = readJsonl<LabelledTicket>('test/fixtures/labelled-tickets.jsonl');
+const holdout = readJsonl<LabelledTicket>('test/fixtures/holdout-tickets.jsonl');
+const voices = readJsonl<LabelledTicket>('test/fixtures/school-voices.jsonl');
+const office = readJsonl<LabelledTicket>('test/fixtures/office-voices.jsonl');
 
 const shipped = compileLoadedPolicy(loadConfig({ dir: 'config', env: {} }));
 

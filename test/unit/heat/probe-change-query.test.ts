@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeatApiError, probeChangeQuery, probeFailure, type HeatClient } from '../../../src/heat/index.js';
 import type { HeatRecord } from '../../../src/domain/index.js';
-import { createSilentLogger } from '../../../src/observability/index.js';
+import { captureLogs } from '../../support/capture-logs.js';
 
 const NEWEST = '2026-11-20T10:00:00Z';
 
@@ -28,23 +28,19 @@ function fakeHeat(crowd: number, failWith?: unknown): { heat: HeatClient; pagesR
   return { heat, pagesRead: () => read };
 }
 
+/** The probe's logger; errors() are the lines it logged at level error (its alarms). */
 function logs() {
-  const lines: Array<{ message: string; meta: Record<string, unknown> }> = [];
-  const logger = createSilentLogger();
-  logger.error = ((message: string, meta: Record<string, unknown>) => {
-    lines.push({ message, meta });
-    return logger;
-  }) as typeof logger.error;
-  return { logger, lines };
+  const { logger, entries } = captureLogs();
+  return { logger, errors: () => entries.filter((l) => l.level === 'error') };
 }
 
 describe('the change-query probe', () => {
   it('reads past hundreds of tickets sharing the newest second: no false alarm', async () => {
     const { heat, pagesRead } = fakeHeat(350);
-    const { logger, lines } = logs();
+    const { logger, errors } = logs();
     await probeChangeQuery(heat, { incidentSet: 'incidents', filterDateFormat: 'timestamp' }, logger);
     expect(pagesRead()).toBe(4);
-    expect(lines).toEqual([]);
+    expect(errors()).toEqual([]);
   });
 
   it('tells HEAT down, credentials refused and a query HEAT refuses apart', () => {
@@ -67,8 +63,8 @@ describe('the change-query probe', () => {
 
   it('logs the credentials problem, not the date-format fix, when HEAT answers 401', async () => {
     const { heat } = fakeHeat(0, new HeatApiError({ status: 401, method: 'GET', path: '/x' }));
-    const { logger, lines } = logs();
+    const { logger, errors } = logs();
     await probeChangeQuery(heat, { incidentSet: 'incidents', filterDateFormat: 'timestamp' }, logger);
-    expect(lines.map((l) => l.meta.event)).toEqual(['change_query_probe_unauthorized']);
+    expect(errors().map((l) => l.event)).toEqual(['change_query_probe_unauthorized']);
   });
 });

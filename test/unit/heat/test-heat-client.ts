@@ -1,5 +1,4 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '../../../src/observability/index.js';
+import { captureLogs, type LogRecord } from '../../support/capture-logs.js';
 import { createHeatClient } from '../../../src/heat/index.js';
 import type { HeatCallRecord, HeatClient, HeatClientConfig } from '../../../src/heat/index.js';
 
@@ -8,11 +7,7 @@ export const BASE = 'https://heat.example.test';
 export const PREFIX = '/HEAT';
 export const ODATA = `${PREFIX}/api/odata/businessobject`;
 
-export interface LogLine {
-  level: string;
-  message: string;
-  [key: string]: unknown;
-}
+export type LogLine = LogRecord;
 
 export interface TestClient {
   client: HeatClient;
@@ -43,19 +38,10 @@ export function makeTestClient(
 ): TestClient {
   const delays: number[] = [];
   const calls: HeatCallRecord[] = [];
-  const logs: LogLine[] = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      const text = chunk.toString();
-      raw.push(text);
-      for (const line of text.split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-      cb();
-    },
-  });
+  const logs = captureLogs();
   let now = new Date('2026-11-01T12:00:00Z');
   const client = createHeatClient(testConfig(overrides), {
-    logger: createLogger({ level: 'debug', stream }),
+    logger: logs.logger,
     now: () => now,
     sleep: async (ms) => {
       delays.push(ms);
@@ -67,8 +53,8 @@ export function makeTestClient(
     client,
     delays,
     calls,
-    logs,
-    logText: () => raw.join(''),
+    logs: logs.entries,
+    logText: logs.text,
     setNow(iso) {
       now = new Date(iso);
     },
