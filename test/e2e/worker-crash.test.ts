@@ -2,7 +2,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { classifyTicket, compileLoadedPolicy } from '../../src/classify/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
-import { makeConfigDir, startCli, waitFor } from '../support/cli-process.js';
+import { makeConfigDir, startCli, waitUntil } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -44,7 +44,12 @@ describe('worker processes: killed mid-run, another takes over', () => {
 
     const first = startCli(['worker'], env);
     children.push(first.child);
-    expect(await waitFor(() => tagged() >= 60, 30_000)).toBe(true);
+    await waitUntil(
+      () => tagged() >= 60,
+      30_000,
+      '60 tickets tagged',
+      () => `${tagged()} tagged`,
+    );
     first.child.kill('SIGKILL');
     const killed = await first.done;
     expect(killed.signal).toBe('SIGKILL');
@@ -53,7 +58,13 @@ describe('worker processes: killed mid-run, another takes over', () => {
 
     const second = startCli(['worker'], env);
     children.push(second.child);
-    expect(await waitFor(() => tagged() === 300, 60_000, 200)).toBe(true);
+    await waitUntil(
+      () => tagged() >= 300,
+      60_000,
+      'all 300 tickets tagged',
+      () => `${tagged()} tagged`,
+    );
+    expect(tagged()).toBe(300);
     // Let the taken-over jobs finish (a job the dead worker held is retried after its lock expires).
     await new Promise((r) => setTimeout(r, 3000));
     second.child.kill('SIGTERM');

@@ -70,7 +70,8 @@ describe('the worker process and its signals', () => {
     const worker = startCli(['worker'], env);
     kills.push(() => worker.child.kill('SIGKILL'));
     const tagged = () => sim!.list('incidents').filter((t) => t.SBT_DecisionHash);
-    expect(await waitFor(() => tagged().length === 3, 20_000)).toBe(true);
+    await waitUntil(() => tagged().length >= 3, 20_000, '3 tickets tagged');
+    expect(tagged()).toHaveLength(3);
     const firstVersion = tagged()[0]!.SBT_PolicyVersion;
 
     const routingFile = join(dir, 'routing.yaml');
@@ -79,22 +80,38 @@ describe('the worker process and its signals', () => {
     worker.child.kill('SIGHUP');
     let output = '';
     worker.child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    expect(await waitFor(() => output.includes('config_reload_rejected'), 10_000)).toBe(true);
+    await waitUntil(
+      () => output.includes('config_reload_rejected'),
+      10_000,
+      'config_reload_rejected',
+      () => output,
+    );
     expect(output).toContain('routing.yaml');
 
     // Still working on the old policy.
     sim.createTickets(1);
-    expect(await waitFor(() => tagged().length === 4, 20_000)).toBe(true);
-    expect(tagged().every((t) => t.SBT_PolicyVersion === firstVersion)).toBe(true);
+    await waitUntil(() => tagged().length >= 4, 20_000, '4 tickets tagged');
+    expect(tagged().map((t) => t.SBT_PolicyVersion)).toEqual([
+      firstVersion,
+      firstVersion,
+      firstVersion,
+      firstVersion,
+    ]);
 
     writeFileSync(
       routingFile,
       good.replace(/^threshold: .*$/m, (line) => `${line}\n# tuned ${Date.now()}`),
     );
     worker.child.kill('SIGHUP');
-    expect(await waitFor(() => output.includes('config_reloaded'), 10_000)).toBe(true);
+    await waitUntil(
+      () => output.includes('config_reloaded'),
+      10_000,
+      'config_reloaded',
+      () => output,
+    );
     sim.createTickets(1);
-    expect(await waitFor(() => tagged().length === 5, 20_000)).toBe(true);
+    await waitUntil(() => tagged().length >= 5, 20_000, '5 tickets tagged');
+    expect(tagged()).toHaveLength(5);
     const newest = tagged().find((t) => t.SBT_PolicyVersion !== firstVersion);
     expect(newest).toBeDefined();
 

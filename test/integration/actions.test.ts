@@ -81,7 +81,7 @@ describe('applyActions against the HEAT simulator', () => {
 
     const after = sim.get('incidents', recId)!;
     expect(after.OwnerTeam).toBe('Telecommunications');
-    expect(after.Owner === '' || after.Owner === null).toBe(true);
+    expect(['', null]).toContain(after.Owner);
     expect(after).toMatchObject({
       SBT_Scope: 'out_of_scope',
       SBT_Category: 'telephone',

@@ -276,6 +276,6 @@ describe('simulator options', () => {
     const { sim } = await start({ rate: 3000 });
     await until(() => sim.list('incidents').length >= 303);
     const added = sim.list('incidents').slice(300);
-    expect(added.every((r) => r.Source === 'Self Service' && r.Status === 'Logged')).toBe(true);
+    expect(added.map((r) => [r.Source, r.Status])).toEqual(added.map(() => ['Self Service', 'Logged']));
   });
 });

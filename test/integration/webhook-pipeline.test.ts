@@ -2,7 +2,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startHttpForService } from '../../src/service/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
-import { waitFor } from '../support/cli-process.js';
+import { waitFor, waitUntil } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');
 const TOKEN = 'test-webhook-token-0123456789';
@@ -81,7 +81,8 @@ describe('webhook -> queue -> worker -> HEAT (simulator), with real Redis', () =
       body: JSON.stringify({ RecId: 'ABCDEF0123456789ABCDEF0123456789' }),
     });
     expect(res.status).toBe(202);
-    expect(await waitFor(async () => (await service.queue.queue.getFailedCount()) === 1, 10_000)).toBe(true);
+    await waitUntil(async () => (await service.queue.queue.getFailedCount()) >= 1, 10_000, 'a failed job');
+    expect(await service.queue.queue.getFailedCount()).toBe(1);
     const [failed] = await service.queue.queue.getFailed(0, 0);
     expect(failed!.attemptsMade).toBe(1);
     expect(failed!.failedReason).toMatch(/Invalid key/);

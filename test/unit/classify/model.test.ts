@@ -271,7 +271,7 @@ describe('the model file is validated like any config', () => {
     expect(missing).toEqual([
       expect.objectContaining({ key: '(file)', problem: 'the model file does not exist' }),
     ]);
-    expect(missing[0]!.file.endsWith('model.json')).toBe(true);
+    expect(missing[0]!.file).toMatch(/model\.json$/);
     expect(missing[0]!.fix).toMatch(/sbt-router train/);
 
     expect(problemsOf(dirWith('{"format": ')).map((p) => p.problem)).toEqual([

@@ -68,7 +68,7 @@ describe('createReadinessCheck', () => {
   it('is ready when Redis answers, HEAT answered recently and nothing waits', async () => {
     const r = await setup().check();
     expect(r.ready).toBe(true);
-    expect(r.checks.redis.ok && r.checks.heat.ok && r.checks.jobs.ok).toBe(true);
+    expect(r.checks).toMatchObject({ redis: { ok: true }, heat: { ok: true }, jobs: { ok: true } });
     expect(r.checkedAt).toBe(START.toISOString());
   });
 
