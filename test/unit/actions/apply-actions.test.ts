@@ -203,7 +203,7 @@ describe('applyActions', () => {
       messages: ["'Telecommunications' is not in the validation list of validated field Incident.OwnerTeam"],
     });
     const { heat, calls } = fakeHeat({ refuseMove: refusal });
-    const { logger, lines } = captureLogger();
+    const { logger, lines } = captureLogs();
     const result = await applyActions(movePlan, { heat, logger, incidentSet: 'incidents' });
     expect(calls.map((c) => c.method)).toEqual(['PATCH', 'PATCH']);
     const { OwnerTeam: _team, Owner: _owner, SBT_RoutedTo: _routed, ...tags } = movePlan.fields;
