@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_FEATURE_SETTINGS, compilePolicy, type LabelledTicket } from '../../classify/index.js';
-import { ConfigError, loadConfig, modelHashOf } from '../../config/index.js';
+import { modelHashOf } from '../../config/index.js';
+import { loadConfigOrExplain } from '../load-config-or-explain.js';
 import {
   DEFAULT_HISTORY_WEIGHTS,
   DEFAULT_TRAIN_SETTINGS,
@@ -118,15 +119,8 @@ export function registerTrainCommand(program: Command, ctx: CliContext): void {
         process.exitCode = 2;
         return;
       }
-      let cfg;
-      try {
-        cfg = loadConfig({ dir: opts.config, env: ctx.env });
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        ctx.stderr.write(`${err.message}\n`);
-        process.exitCode = 1;
-        return;
-      }
+      const cfg = loadConfigOrExplain(ctx, opts.config);
+      if (!cfg) return;
       const sources: Array<{ file: string; tickets: number }> = [];
       const tickets: LabelledTicket[] = [];
       let bad = 0;
