@@ -62,12 +62,11 @@ function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps): HeatClient {
-  validateConfig(config);
-  const logger = deps.logger;
-  const now = deps.now ?? (() => new Date());
-  const sleep = deps.sleep ?? defaultSleep;
-  const random = deps.random ?? Math.random;
+/** The keep-alive agents (one socket per allowed in-flight request) and the axios instance using them. */
+function createAxiosWithAgents(
+  config: HeatClientConfig,
+  deps: HeatClientDeps,
+): { axiosInstance: AxiosInstance; ownAgents: Array<http.Agent | https.Agent> } {
   // One socket per allowed in-flight request, reused across calls (keep-alive saves a TLS handshake).
   const ownAgents: Array<http.Agent | https.Agent> = [];
   const httpAgent = deps.httpAgent ?? new http.Agent({ keepAlive: true, maxSockets: config.maxConcurrency });
@@ -87,35 +86,72 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     maxRedirects: 0,
     transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
   });
+  return { axiosInstance, ownAgents };
+}
 
+/** Logs a finished HTTP request and hands it to the onCall hook (whose errors are logged and ignored). */
+function reportCall(logger: Logger, onCall: HeatClientDeps['onCall'], call: HeatCallRecord): void {
+  logger.debug('heat call', { method: call.method, path: call.path, status: call.status, ms: call.ms });
+  if (!onCall) return;
+  try {
+    onCall(call);
+  } catch (err) {
+    logger.warn('HEAT onCall hook threw; ignored', { error: coerceError(err).message });
+  }
+}
+
+/** The session id a login answered, or a HeatApiError when the answer holds none. */
+function sessionTokenOf(res: AxiosResponse): string {
+  // The answer is a bare JSON string: "{tenant}#<32>#2", or a JWT under OIDC (docs/heat-api.md §2.2).
+  let token: unknown = res.data;
+  if (typeof token === 'string') token = token.trim().replace(/^"(.*)"$/s, '$1');
+  if (typeof token !== 'string' || token === '') {
+    throw new HeatApiError({
+      status: res.status,
+      method: 'POST',
+      path: LOGIN_PATH,
+      messages: ['login answered without a session id'],
+      retryable: false,
+      fix: 'check HEAT_BASE_URL points at the HEAT tenant (not a proxy or login page)',
+    });
+  }
+  return token;
+}
+
+/** The current session id, shared by the HTTP layer (to redact it) and the session auth (to send it). */
+interface SessionRef {
+  value: string | null;
+}
+
+interface HeatHttp {
+  /** One request with retries of retryable failures (see withRetries). */
+  withRetries(spec: RequestSpec, authorization: string | undefined): Promise<AxiosResponse>;
+  stats: HeatClient['stats'];
+  lastSuccessAt(): Date | null;
+  authRefusedSince(): { at: Date; status: number } | null;
+  close(): void;
+}
+
+/** The unauthenticated HTTP layer: concurrency, call budget, reporting, error mapping and retries. */
+function createHeatHttp(config: HeatClientConfig, deps: HeatClientDeps, session: SessionRef): HeatHttp {
+  const logger = deps.logger;
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? defaultSleep;
+  const random = deps.random ?? Math.random;
+  const { axiosInstance, ownAgents } = createAxiosWithAgents(config, deps);
   const semaphore = createSemaphore(config.maxConcurrency);
-  const pageSize = Math.min(config.pageSize, HEAT_MAX_TOP);
-
-  let session: string | null = null;
-  let loginInFlight: Promise<string> | null = null;
   let lastSuccess: Date | null = null;
   /** The last 401/403 answer since the last success (credentials or role refused), for readiness. */
   let authRefusal: { at: Date; status: number } | null = null;
   let closed = false;
   const budget = createCallBudget(config.dailyCallBudget, now, logger);
 
-  function knownSecrets(): string[] {
-    return [config.apiKey, config.session?.password, session].filter((s): s is string => Boolean(s));
-  }
-
   function clean(text: string): string {
-    const redacted = redactHeatSecrets(decodeHtmlEntities(text), knownSecrets()).trim();
+    const secrets = [config.apiKey, config.session?.password, session.value].filter((s): s is string =>
+      Boolean(s),
+    );
+    const redacted = redactHeatSecrets(decodeHtmlEntities(text), secrets).trim();
     return redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}...` : redacted;
-  }
-
-  function report(call: HeatCallRecord): void {
-    logger.debug('heat call', { method: call.method, path: call.path, status: call.status, ms: call.ms });
-    if (!deps.onCall) return;
-    try {
-      deps.onCall(call);
-    } catch (err) {
-      logger.warn('HEAT onCall hook threw; ignored', { error: coerceError(err).message });
-    }
   }
 
   /** One HTTP request: waits for a concurrency slot, counts it, reports it, maps failures. */
@@ -124,6 +160,13 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     return semaphore.run(async () => {
       budget.count(spec.method);
       const started = performance.now();
+      const done = (status: number): void =>
+        reportCall(logger, deps.onCall, {
+          method: spec.method,
+          path: spec.path,
+          status,
+          ms: Math.round(performance.now() - started),
+        });
       let res: AxiosResponse;
       try {
         res = await axiosInstance.request({
@@ -133,20 +176,10 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
           headers: authorization ? { Authorization: authorization } : {},
         });
       } catch (err) {
-        report({
-          method: spec.method,
-          path: spec.path,
-          status: 0,
-          ms: Math.round(performance.now() - started),
-        });
+        done(0);
         throw errorFromNetwork(spec, err, clean);
       }
-      report({
-        method: spec.method,
-        path: spec.path,
-        status: res.status,
-        ms: Math.round(performance.now() - started),
-      });
+      done(res.status);
       if (res.status >= 200 && res.status < 300) {
         lastSuccess = now();
         authRefusal = null;
@@ -184,6 +217,30 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     }
   }
 
+  return {
+    withRetries,
+    stats: budget.stats,
+    lastSuccessAt: () => lastSuccess,
+    authRefusedSince: () => authRefusal,
+    close(): void {
+      closed = true;
+      for (const agent of ownAgents) agent.destroy();
+    },
+  };
+}
+
+/**
+ * Authenticated requests: an API key, or a session login shared by concurrent callers (single flight);
+ * with session auth a 401 triggers one re-login and one repeat.
+ */
+function createAuthenticatedCall(
+  config: HeatClientConfig,
+  logger: Logger,
+  http: HeatHttp,
+  session: SessionRef,
+): (spec: RequestSpec) => Promise<AxiosResponse> {
+  let loginInFlight: Promise<string> | null = null;
+
   /** Session login, shared by every caller that needs it at the same time (single flight). */
   function login(): Promise<string> {
     if (loginInFlight) return loginInFlight;
@@ -202,21 +259,8 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
             role: creds.role,
           },
         };
-        const res = await withRetries(spec, undefined);
-        // The answer is a bare JSON string: "{tenant}#<32>#2", or a JWT under OIDC (docs/heat-api.md §2.2).
-        let token: unknown = res.data;
-        if (typeof token === 'string') token = token.trim().replace(/^"(.*)"$/s, '$1');
-        if (typeof token !== 'string' || token === '') {
-          throw new HeatApiError({
-            status: res.status,
-            method: 'POST',
-            path: LOGIN_PATH,
-            messages: ['login answered without a session id'],
-            retryable: false,
-            fix: 'check HEAT_BASE_URL points at the HEAT tenant (not a proxy or login page)',
-          });
-        }
-        session = token;
+        const token = sessionTokenOf(await http.withRetries(spec, undefined));
+        session.value = token;
         logger.info('HEAT session login succeeded', { path: LOGIN_PATH });
         return token;
       } finally {
@@ -230,130 +274,153 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     // Literal prefix, equals sign, no space (docs/heat-api.md §2.1).
     if (config.apiKey) return `rest_api_key=${config.apiKey}`;
     // The session id is the whole header value, no scheme (docs/heat-api.md §2.2).
-    return session ?? login();
+    return session.value ?? login();
   }
 
   /** An authenticated request; with session auth a 401 triggers one re-login and one repeat. */
-  async function call(spec: RequestSpec): Promise<AxiosResponse> {
+  return async function call(spec: RequestSpec): Promise<AxiosResponse> {
     const used = await authorization();
     try {
-      return await withRetries(spec, used);
+      return await http.withRetries(spec, used);
     } catch (err) {
       // API keys do not expire (docs/heat-api.md §2.1, §2.4): a 401 with a key is final.
       if (!(err instanceof HeatApiError) || err.status !== 401 || config.apiKey) throw err;
       let fresh: string;
-      if (session !== null && session !== used) {
+      if (session.value !== null && session.value !== used) {
         // Another request already logged in again after our session expired.
-        fresh = session;
+        fresh = session.value;
       } else {
-        session = null;
+        session.value = null;
         logger.info('HEAT session expired (401); logging in again', { method: spec.method, path: spec.path });
         fresh = await login();
       }
       // A second 401 propagates: the new session is refused too, so the credentials or role are wrong.
-      return withRetries(spec, fresh);
+      return http.withRetries(spec, fresh);
     }
+  };
+}
+
+type Call = (spec: RequestSpec) => Promise<AxiosResponse>;
+
+async function* pagesOf(
+  call: Call,
+  pageSize: number,
+  set: string,
+  query: ODataQuery = {},
+): AsyncGenerator<HeatRecord[]> {
+  const path = collectionPath(set);
+  // HEAT refuses $top above 100 (docs/heat-api.md §4), so larger requests are clamped rather than refused.
+  const top = Math.min(query.top ?? pageSize, HEAT_MAX_TOP);
+  let skip = query.skip ?? 0;
+  for (;;) {
+    const spec: RequestSpec = { method: 'GET', path, query: buildQueryString({ ...query, top, skip }) };
+    const rows = rowsOf(spec, await call(spec));
+    if (rows.length > 0) yield rows;
+    // Clients page with $top + $skip until a short page (docs/heat-api.md §4); @odata.count is unreliable.
+    if (rows.length < top) return;
+    skip += top;
+  }
+}
+
+/** A filter that passes each (RecId, LastModDateTime) once across the pages of one changedSince walk. */
+function unseenRecords(): (page: HeatRecord[]) => HeatRecord[] {
+  const seen = new Set<string>();
+  return (page) =>
+    page.filter((record) => {
+      const modified = record['LastModDateTime'];
+      const instant = typeof modified === 'string' ? Date.parse(modified) : NaN;
+      const key = `${String(record['RecId'])}|${Number.isNaN(instant) ? String(modified) : instant}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+/** The newest LastModDateTime on a page (at least `cursor`), rounded down to the whole second. */
+function newestWholeSecond(page: HeatRecord[], cursor: number): number {
+  let newest = cursor;
+  for (const record of page) {
+    const modified = record['LastModDateTime'];
+    const instant = typeof modified === 'string' ? Date.parse(modified) : NaN;
+    if (!Number.isNaN(instant) && instant > newest) newest = instant;
+  }
+  return Math.floor(newest / 1000) * 1000;
+}
+
+async function* changedSinceOf(
+  call: Call,
+  config: HeatClientConfig,
+  watermark: string,
+  options: ChangedSinceOptions,
+): AsyncGenerator<HeatRecord[]> {
+  if (!Number.isFinite(options.overlapMs) || options.overlapMs < 0) {
+    throw new RangeError(`overlapMs must be a non-negative number, got ${options.overlapMs}`);
+  }
+  const since = parseInstant(watermark, 'watermark') - options.overlapMs;
+  const format = options.filterDateFormat ?? config.filterDateFormat ?? 'timestamp';
+  const select = [...new Set(['RecId', 'LastModDateTime', ...(options.select ?? [])])];
+  const set = options.set ?? 'incidents';
+  const top = Math.min(options.top ?? config.pageSize, HEAT_MAX_TOP);
+  const maxPages = options.maxPages ?? 10_000;
+  const fresh = unseenRecords();
+  // RecId breaks ties so the order is total.
+  const orderby = 'LastModDateTime asc,RecId asc';
+
+  if (format === 'date') {
+    // A day-granular literal cannot carry a cursor: page with $skip (a record modified while we page
+    // moves to the end and may be skipped this tick; the next tick's overlap of a day finds it).
+    const pageSize = Math.min(config.pageSize, HEAT_MAX_TOP);
+    const filter = filterSince('LastModDateTime', since, format);
+    for await (const page of pagesOf(call, pageSize, set, { filter, select, orderby, top })) {
+      const rows = fresh(page);
+      if (rows.length > 0) yield rows;
+    }
+    return;
   }
 
-  async function* pages(set: string, query: ODataQuery = {}): AsyncGenerator<HeatRecord[]> {
-    const path = collectionPath(set);
-    // HEAT refuses $top above 100 (docs/heat-api.md §4), so larger requests are clamped rather than refused.
-    const top = Math.min(query.top ?? pageSize, HEAT_MAX_TOP);
-    let skip = query.skip ?? 0;
-    for (;;) {
-      const spec: RequestSpec = { method: 'GET', path, query: buildQueryString({ ...query, top, skip }) };
-      const rows = rowsOf(spec, await call(spec));
-      if (rows.length > 0) yield rows;
-      // Clients page with $top + $skip until a short page (docs/heat-api.md §4); @odata.count is unreliable.
-      if (rows.length < top) return;
+  // Keyset paging: each request asks for `LastModDateTime ge <cursor>` and the cursor moves to the
+  // newest time on the page. Plain $skip is not safe while writers (we ourselves) modify records:
+  // a modified record moves to the end of the ordered set, and $skip would jump over records never
+  // seen. $skip is used only within one second holding more than a page of records.
+  let cursor = Math.floor(since / 1000) * 1000;
+  let skip = 0;
+  for (let pageNo = 0; pageNo < maxPages; pageNo++) {
+    const filter = filterSince('LastModDateTime', cursor, format);
+    const spec: RequestSpec = {
+      method: 'GET',
+      path: collectionPath(set),
+      query: buildQueryString({ filter, select, orderby, top, skip }),
+    };
+    const page = rowsOf(spec, await call(spec));
+    const rows = fresh(page);
+    if (rows.length > 0) yield rows;
+    if (page.length < top) return;
+    const newest = newestWholeSecond(page, cursor);
+    if (newest <= cursor) {
       skip += top;
+    } else {
+      cursor = newest;
+      skip = 0;
     }
+    if (options.untilMs !== undefined && cursor > options.untilMs) return;
   }
+}
+
+export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps): HeatClient {
+  validateConfig(config);
+  const logger = deps.logger;
+  const pageSize = Math.min(config.pageSize, HEAT_MAX_TOP);
+  const session: SessionRef = { value: null };
+  const http = createHeatHttp(config, deps, session);
+  const call = createAuthenticatedCall(config, logger, http, session);
+
+  const pages = (set: string, query?: ODataQuery): AsyncGenerator<HeatRecord[]> =>
+    pagesOf(call, pageSize, set, query);
 
   async function list(set: string, query?: ODataQuery): Promise<HeatRecord[]> {
     const all: HeatRecord[] = [];
     for await (const page of pages(set, query)) all.push(...page);
     return all;
-  }
-
-  async function* changedSince(
-    watermark: string,
-    options: ChangedSinceOptions,
-  ): AsyncGenerator<HeatRecord[]> {
-    if (!Number.isFinite(options.overlapMs) || options.overlapMs < 0) {
-      throw new RangeError(`overlapMs must be a non-negative number, got ${options.overlapMs}`);
-    }
-    const since = parseInstant(watermark, 'watermark') - options.overlapMs;
-    const format = options.filterDateFormat ?? config.filterDateFormat ?? 'timestamp';
-    const select = [...new Set(['RecId', 'LastModDateTime', ...(options.select ?? [])])];
-    const set = options.set ?? 'incidents';
-    const top = Math.min(options.top ?? config.pageSize, HEAT_MAX_TOP);
-    const maxPages = options.maxPages ?? 10_000;
-    const seen = new Set<string>();
-    const fresh = (page: HeatRecord[]) =>
-      page.filter((record) => {
-        const modified = record['LastModDateTime'];
-        const instant = typeof modified === 'string' ? Date.parse(modified) : NaN;
-        const key = `${String(record['RecId'])}|${Number.isNaN(instant) ? String(modified) : instant}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-    // RecId breaks ties so the order is total.
-    const orderby = 'LastModDateTime asc,RecId asc';
-
-    if (format === 'date') {
-      // A day-granular literal cannot carry a cursor: page with $skip (a record modified while we page
-      // moves to the end and may be skipped this tick; the next tick's overlap of a day finds it).
-      for await (const page of pages(set, {
-        filter: filterSince('LastModDateTime', since, format),
-        select,
-        orderby,
-        top,
-      })) {
-        const rows = fresh(page);
-        if (rows.length > 0) yield rows;
-      }
-      return;
-    }
-
-    // Keyset paging: each request asks for `LastModDateTime ge <cursor>` and the cursor moves to the
-    // newest time on the page. Plain $skip is not safe while writers (we ourselves) modify records:
-    // a modified record moves to the end of the ordered set, and $skip would jump over records never
-    // seen. $skip is used only within one second holding more than a page of records.
-    let cursor = Math.floor(since / 1000) * 1000;
-    let skip = 0;
-    for (let pageNo = 0; pageNo < maxPages; pageNo++) {
-      const spec: RequestSpec = {
-        method: 'GET',
-        path: collectionPath(set),
-        query: buildQueryString({
-          filter: filterSince('LastModDateTime', cursor, format),
-          select,
-          orderby,
-          top,
-          skip,
-        }),
-      };
-      const page = rowsOf(spec, await call(spec));
-      const rows = fresh(page);
-      if (rows.length > 0) yield rows;
-      if (page.length < top) return;
-      let newest = cursor;
-      for (const record of page) {
-        const modified = record['LastModDateTime'];
-        const instant = typeof modified === 'string' ? Date.parse(modified) : NaN;
-        if (!Number.isNaN(instant) && instant > newest) newest = instant;
-      }
-      newest = Math.floor(newest / 1000) * 1000;
-      if (newest <= cursor) {
-        skip += top;
-      } else {
-        cursor = newest;
-        skip = 0;
-      }
-      if (options.untilMs !== undefined && cursor > options.untilMs) return;
-    }
   }
 
   async function getByRecId(set: string, recId: string): Promise<HeatRecord> {
@@ -396,17 +463,14 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
   return {
     pages,
     list,
-    changedSince,
+    changedSince: (watermark, options) => changedSinceOf(call, config, watermark, options),
     getByRecId,
     update,
     create,
     createNote,
-    stats: budget.stats,
-    lastSuccessAt: () => lastSuccess,
-    authRefusedSince: () => authRefusal,
-    close(): void {
-      closed = true;
-      for (const agent of ownAgents) agent.destroy();
-    },
+    stats: http.stats,
+    lastSuccessAt: http.lastSuccessAt,
+    authRefusedSince: http.authRefusedSince,
+    close: http.close,
   };
 }
