@@ -6,9 +6,9 @@ import type {
   FastifyRequest,
 } from 'fastify';
 import { withTimeout, type Logger, type Metrics, type WebhookOutcome } from '../observability/index.js';
-import { createWebhookAuthenticator } from './webhook-auth.js';
+import { createWebhookAuthenticator, type WebhookAuthResult } from './webhook-auth.js';
 import type { RateLimit, WebhookGuardStore } from './webhook-guard-store.js';
-import { parseWebhookPayload } from './webhook-payload.js';
+import { parseWebhookPayload, type WebhookTarget } from './webhook-payload.js';
 
 export const WEBHOOK_PATH = '/webhooks/heat';
 
@@ -64,6 +64,253 @@ const DEFAULT_UPSTREAM_TIMEOUT_MS = 5_000;
 /** Callers that get a 503 may retry; Redis or HEAT blips are usually over within this. */
 const RETRY_AFTER_SECONDS = '30';
 
+/** What the route's steps share: the dependencies with their defaults filled in. */
+interface RouteContext {
+  deps: WebhookRouteDeps;
+  logger: Logger;
+  now: () => Date;
+  guard: WebhookGuard | undefined;
+  upstreamTimeoutMs: number;
+}
+
+type SignedAuth = Extract<WebhookAuthResult, { ok: true }>;
+type Signature = NonNullable<SignedAuth['signature']>;
+
+function answer(
+  ctx: RouteContext,
+  reply: FastifyReply,
+  status: number,
+  outcome: WebhookOutcome,
+  body: Record<string, unknown>,
+): FastifyReply {
+  ctx.deps.metrics.webhookRequests.inc({ outcome });
+  // Refusals of the request's form are logged too (a rule misconfigured in HEAT shows up here).
+  if (outcome === 'unsupported_media_type' || outcome === 'too_large') {
+    ctx.logger.warn('webhook: request refused', { event: 'webhook_refused', outcome, status });
+  }
+  return reply.code(status).type('application/json').send(body);
+}
+
+function redisUnavailable(ctx: RouteContext, reply: FastifyReply, error: unknown): FastifyReply {
+  ctx.logger.error('webhook: Redis unavailable for the webhook guards', { error: messageOf(error) });
+  reply.header('retry-after', RETRY_AFTER_SECONDS);
+  return answer(ctx, reply, 503, 'unavailable', {
+    error: 'unavailable',
+    message: 'Redis is unavailable; retry later',
+  });
+}
+
+/**
+ * Answers 429 (or 503 without Redis) and returns true when the sender may not go on. A boolean, not
+ * the reply: a FastifyReply is thenable, so returning it from an async function would await it.
+ * The other async steps below follow the same rule (true / null: answered).
+ */
+async function overRate(ctx: RouteContext, reply: FastifyReply, sender: string): Promise<boolean> {
+  const guard = ctx.guard;
+  if (!guard) return false;
+  let decision;
+  try {
+    decision = await withTimeout(
+      guard.store.take(sender, guard.rateLimit, ctx.now().getTime()),
+      ctx.upstreamTimeoutMs,
+      'Redis',
+    );
+  } catch (error) {
+    redisUnavailable(ctx, reply, error);
+    return true;
+  }
+  if (decision.allowed) return false;
+  ctx.logger.warn('webhook: sender over its rate limit', { event: 'webhook_rate_limited', sender });
+  reply.header('retry-after', String(decision.retryAfterSeconds));
+  answer(ctx, reply, 429, 'rate_limited', {
+    error: 'rate_limited',
+    message: `more than ${Math.round(guard.rateLimit.perSecond * 100) / 100} requests per second (burst ${guard.rateLimit.burst}); retry after ${decision.retryAfterSeconds} s`,
+  });
+  return true;
+}
+
+/**
+ * A signature is accepted once: a captured request replayed inside its window queues nothing and
+ * costs HEAT nothing. Claimed atomically (SET NX), so two replicas cannot both accept it. True when
+ * answered (replay, or Redis unavailable).
+ */
+async function refusedReplay(
+  ctx: RouteContext,
+  guard: WebhookGuard,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  signature: Signature,
+): Promise<boolean> {
+  const ttl = Math.ceil(signature.validUntilSeconds - ctx.now().getTime() / 1000) + 1;
+  let first: boolean;
+  try {
+    first = await withTimeout(guard.store.claimSignature(signature.hex, ttl), ctx.upstreamTimeoutMs, 'Redis');
+  } catch (error) {
+    redisUnavailable(ctx, reply, error);
+    return true;
+  }
+  if (first) return false;
+  ctx.logger.warn('webhook: replayed signature ignored', {
+    event: 'webhook_replay',
+    remoteAddress: request.ip,
+  });
+  answer(ctx, reply, 200, 'replayed', { status: 'duplicate' });
+  return true;
+}
+
+/** A RecId the worker found unknown is answered 404 from Redis. True when answered. */
+async function refusedUnknownRecId(
+  ctx: RouteContext,
+  reply: FastifyReply,
+  recId: string,
+  release: () => Promise<void>,
+): Promise<boolean> {
+  const guard = ctx.guard;
+  if (!guard) return false;
+  let unknown: boolean;
+  try {
+    unknown = await withTimeout(guard.store.isUnknown('recId', recId), ctx.upstreamTimeoutMs, 'Redis');
+  } catch (error) {
+    await release();
+    redisUnavailable(ctx, reply, error);
+    return true;
+  }
+  if (!unknown) return false;
+  answer(ctx, reply, 404, 'unknown_ticket', {
+    error: 'unknown_ticket',
+    message: `HEAT has no incident with RecId ${recId}`,
+  });
+  return true;
+}
+
+/** IncidentNumber -> RecId through HEAT (and the negative cache); null when answered. */
+async function recIdOfIncidentNumber(
+  ctx: RouteContext,
+  reply: FastifyReply,
+  incidentNumber: number,
+  release: () => Promise<void>,
+): Promise<string | null> {
+  const { guard, upstreamTimeoutMs } = ctx;
+  let resolved: string | null;
+  try {
+    const known =
+      guard === undefined ||
+      !(await withTimeout(
+        guard.store.isUnknown('incidentNumber', String(incidentNumber)),
+        upstreamTimeoutMs,
+        'Redis',
+      ));
+    resolved = known
+      ? await withTimeout(ctx.deps.resolveIncidentNumber(incidentNumber), upstreamTimeoutMs, 'HEAT lookup')
+      : null;
+    if (known && resolved === null && guard) {
+      await guard.store.rememberUnknown('incidentNumber', String(incidentNumber), guard.unknownTtlSeconds);
+    }
+  } catch (error) {
+    await release();
+    ctx.logger.error('webhook: HEAT lookup of IncidentNumber failed', {
+      incidentNumber,
+      error: messageOf(error),
+    });
+    reply.header('retry-after', RETRY_AFTER_SECONDS);
+    answer(ctx, reply, 503, 'unavailable', {
+      error: 'unavailable',
+      message: 'could not look up the IncidentNumber in HEAT; retry later, or send RecId instead',
+    });
+    return null;
+  }
+  if (resolved === null) {
+    ctx.logger.warn('webhook: HEAT has no such incident', { incidentNumber });
+    answer(ctx, reply, 404, 'unknown_incident', {
+      error: 'unknown_incident',
+      message: `HEAT has no incident with IncidentNumber ${incidentNumber}`,
+    });
+  }
+  return resolved;
+}
+
+/** Queues the ticket's job; null when answered 503 (queue unavailable). */
+async function enqueueTicket(
+  ctx: RouteContext,
+  reply: FastifyReply,
+  recId: string,
+  target: WebhookTarget,
+  release: () => Promise<void>,
+): Promise<EnqueueTicketResult | null> {
+  try {
+    // A late success after the timeout is harmless: the caller's retry collapses into the same job.
+    return await withTimeout(
+      ctx.deps.enqueueTicket({
+        recId,
+        source: 'webhook',
+        ...(target.lastModDateTime === undefined ? {} : { lastModDateTime: target.lastModDateTime }),
+        ...(target.lastModBy === undefined ? {} : { lastModBy: target.lastModBy }),
+      }),
+      ctx.upstreamTimeoutMs,
+      'enqueue',
+    );
+  } catch (error) {
+    await release();
+    ctx.logger.error('webhook: could not queue the ticket (Redis unreachable?)', {
+      ticketId: recId,
+      error: messageOf(error),
+    });
+    reply.header('retry-after', RETRY_AFTER_SECONDS);
+    answer(ctx, reply, 503, 'unavailable', {
+      error: 'unavailable',
+      message: 'the job queue is unavailable; retry later',
+    });
+    return null;
+  }
+}
+
+function answerQueued(
+  ctx: RouteContext,
+  reply: FastifyReply,
+  recId: string,
+  queued: EnqueueTicketResult,
+  auth: SignedAuth,
+): FastifyReply {
+  ctx.logger.info('webhook: ticket queued', {
+    ticketId: recId,
+    jobId: queued.jobId,
+    deduplicated: queued.deduplicated,
+    auth: auth.method,
+  });
+  // No job id: nothing was queued (the echo of our own write, or a version already processed).
+  const ignored = queued.deduplicated && queued.jobId === '';
+  return answer(ctx, reply, 202, queued.deduplicated ? 'deduplicated' : 'accepted', {
+    status: ignored ? 'ignored' : 'queued',
+    ...(ignored ? { reason: 'already processed' } : { jobId: queued.jobId }),
+    deduplicated: queued.deduplicated,
+  });
+}
+
+/** Maps fastify's own errors for this route (content type, size, parsing) to the webhook's answers. */
+function answerRouteError(ctx: RouteContext, error: FastifyError, reply: FastifyReply): FastifyReply {
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return answer(ctx, reply, 415, 'unsupported_media_type', {
+      error: 'unsupported_media_type',
+      message: 'send a JSON body with Content-Type: application/json',
+    });
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return answer(ctx, reply, 413, 'too_large', {
+      error: 'too_large',
+      message: `the body is over ${ctx.deps.bodyLimitBytes} bytes; send only {"RecId": "..."}`,
+    });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return answer(ctx, reply, status, 'bad_request', { error: 'bad_request', message: error.message });
+  }
+  ctx.logger.error('webhook: unexpected error', { error: error.message });
+  return answer(ctx, reply, 500, 'unavailable', {
+    error: 'internal',
+    message: 'internal error; retry later',
+  });
+}
+
 /**
  * POST /webhooks/heat: a HEAT business rule or quick action names a ticket; we queue one job for it
  * and answer 202 before the caller's timeout (the worker reads, classifies and routes the ticket).
@@ -84,10 +331,14 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     signatureWindowSeconds: deps.signatureWindowSeconds,
     now: deps.now,
   });
-  const logger = deps.logger.child({ component: 'webhook' });
-  const now = deps.now ?? (() => new Date());
-  const guard = deps.guard;
-  const upstreamTimeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  const ctx: RouteContext = {
+    deps,
+    logger: deps.logger.child({ component: 'webhook' }),
+    now: deps.now ?? (() => new Date()),
+    guard: deps.guard,
+    upstreamTimeoutMs: deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
+  };
+  const { logger, guard } = ctx;
   const credentialHint = [
     deps.webhookToken ? 'X-SBT-Token' : undefined,
     deps.hmacSecret ? 'X-SBT-Timestamp and X-SBT-Signature (sha256=HMAC of "<timestamp>.<body>")' : undefined,
@@ -95,61 +346,11 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     .filter(Boolean)
     .join(', or ');
 
-  function answer(
-    reply: FastifyReply,
-    status: number,
-    outcome: WebhookOutcome,
-    body: Record<string, unknown>,
-  ): FastifyReply {
-    deps.metrics.webhookRequests.inc({ outcome });
-    // Refusals of the request's form are logged too (a rule misconfigured in HEAT shows up here).
-    if (outcome === 'unsupported_media_type' || outcome === 'too_large') {
-      logger.warn('webhook: request refused', { event: 'webhook_refused', outcome, status });
-    }
-    return reply.code(status).type('application/json').send(body);
-  }
-
-  /**
-   * Answers 429 (or 503 without Redis) and returns true when the sender may not go on. A boolean, not
-   * the reply: a FastifyReply is thenable, so returning it from an async function would await it.
-   */
-  async function overRate(reply: FastifyReply, sender: string): Promise<boolean> {
-    if (!guard) return false;
-    let decision;
-    try {
-      decision = await withTimeout(
-        guard.store.take(sender, guard.rateLimit, now().getTime()),
-        upstreamTimeoutMs,
-        'Redis',
-      );
-    } catch (error) {
-      redisUnavailable(reply, error);
-      return true;
-    }
-    if (decision.allowed) return false;
-    logger.warn('webhook: sender over its rate limit', { event: 'webhook_rate_limited', sender });
-    reply.header('retry-after', String(decision.retryAfterSeconds));
-    answer(reply, 429, 'rate_limited', {
-      error: 'rate_limited',
-      message: `more than ${Math.round(guard.rateLimit.perSecond * 100) / 100} requests per second (burst ${guard.rateLimit.burst}); retry after ${decision.retryAfterSeconds} s`,
-    });
-    return true;
-  }
-
-  function redisUnavailable(reply: FastifyReply, error: unknown): FastifyReply {
-    logger.error('webhook: Redis unavailable for the webhook guards', { error: messageOf(error) });
-    reply.header('retry-after', RETRY_AFTER_SECONDS);
-    return answer(reply, 503, 'unavailable', {
-      error: 'unavailable',
-      message: 'Redis is unavailable; retry later',
-    });
-  }
-
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const raw = request.body;
     if (!Buffer.isBuffer(raw)) {
       // Fastify only skips the parser when there is no Content-Type and no body at all.
-      return answer(reply, 415, 'unsupported_media_type', {
+      return answer(ctx, reply, 415, 'unsupported_media_type', {
         error: 'unsupported_media_type',
         message: 'send a JSON body with Content-Type: application/json',
       });
@@ -157,10 +358,10 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
 
     const auth = authenticate(request.headers, raw);
     // Without valid credentials the client's address is the sender, so a flood of guesses is slowed too.
-    if (await overRate(reply, auth.ok ? auth.senderId : `ip:${request.ip}`)) return reply;
+    if (await overRate(ctx, reply, auth.ok ? auth.senderId : `ip:${request.ip}`)) return reply;
     if (!auth.ok) {
       logger.warn('webhook refused: bad credentials', { reason: auth.reason, remoteAddress: request.ip });
-      return answer(reply, 401, 'unauthorized', {
+      return answer(ctx, reply, 401, 'unauthorized', {
         error: 'unauthorized',
         message: `${auth.reason}: send ${credentialHint}`,
       });
@@ -169,28 +370,11 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     const payload = parseWebhookPayload(raw);
     if (!payload.ok) {
       logger.warn('webhook refused: bad request', { problem: payload.problem, auth: auth.method });
-      return answer(reply, 400, 'bad_request', { error: 'bad_request', message: payload.problem });
+      return answer(ctx, reply, 400, 'bad_request', { error: 'bad_request', message: payload.problem });
     }
 
-    // A signature is accepted once: a captured request replayed inside its window queues nothing and
-    // costs HEAT nothing. Claimed atomically (SET NX), so two replicas cannot both accept it.
     const signature = guard && auth.signature ? auth.signature : undefined;
-    if (signature && guard) {
-      const ttl = Math.ceil(signature.validUntilSeconds - now().getTime() / 1000) + 1;
-      let first: boolean;
-      try {
-        first = await withTimeout(guard.store.claimSignature(signature.hex, ttl), upstreamTimeoutMs, 'Redis');
-      } catch (error) {
-        return redisUnavailable(reply, error);
-      }
-      if (!first) {
-        logger.warn('webhook: replayed signature ignored', {
-          event: 'webhook_replay',
-          remoteAddress: request.ip,
-        });
-        return answer(reply, 200, 'replayed', { status: 'duplicate' });
-      }
-    }
+    if (signature && guard && (await refusedReplay(ctx, guard, request, reply, signature))) return reply;
     // Nothing was queued: the same signed request retried later must not be taken for a replay.
     const release = async () => {
       if (signature && guard) await guard.store.releaseSignature(signature.hex).catch(() => undefined);
@@ -200,106 +384,16 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     let recId: string;
     if (target.kind === 'recId') {
       recId = target.recId;
-      if (guard) {
-        let unknown: boolean;
-        try {
-          unknown = await withTimeout(guard.store.isUnknown('recId', recId), upstreamTimeoutMs, 'Redis');
-        } catch (error) {
-          await release();
-          return redisUnavailable(reply, error);
-        }
-        if (unknown) {
-          return answer(reply, 404, 'unknown_ticket', {
-            error: 'unknown_ticket',
-            message: `HEAT has no incident with RecId ${recId}`,
-          });
-        }
-      }
+      if (await refusedUnknownRecId(ctx, reply, recId, release)) return reply;
     } else {
-      let resolved: string | null;
-      try {
-        const known =
-          guard === undefined ||
-          !(await withTimeout(
-            guard.store.isUnknown('incidentNumber', String(target.incidentNumber)),
-            upstreamTimeoutMs,
-            'Redis',
-          ));
-        resolved = known
-          ? await withTimeout(
-              deps.resolveIncidentNumber(target.incidentNumber),
-              upstreamTimeoutMs,
-              'HEAT lookup',
-            )
-          : null;
-        if (known && resolved === null && guard) {
-          await guard.store.rememberUnknown(
-            'incidentNumber',
-            String(target.incidentNumber),
-            guard.unknownTtlSeconds,
-          );
-        }
-      } catch (error) {
-        await release();
-        logger.error('webhook: HEAT lookup of IncidentNumber failed', {
-          incidentNumber: target.incidentNumber,
-          error: messageOf(error),
-        });
-        reply.header('retry-after', RETRY_AFTER_SECONDS);
-        return answer(reply, 503, 'unavailable', {
-          error: 'unavailable',
-          message: 'could not look up the IncidentNumber in HEAT; retry later, or send RecId instead',
-        });
-      }
-      if (resolved === null) {
-        logger.warn('webhook: HEAT has no such incident', { incidentNumber: target.incidentNumber });
-        return answer(reply, 404, 'unknown_incident', {
-          error: 'unknown_incident',
-          message: `HEAT has no incident with IncidentNumber ${target.incidentNumber}`,
-        });
-      }
+      const resolved = await recIdOfIncidentNumber(ctx, reply, target.incidentNumber, release);
+      if (resolved === null) return reply;
       recId = resolved;
     }
 
-    let queued: EnqueueTicketResult;
-    try {
-      // A late success after the timeout is harmless: the caller's retry collapses into the same job.
-      queued = await withTimeout(
-        deps.enqueueTicket({
-          recId,
-          source: 'webhook',
-          ...(target.lastModDateTime === undefined ? {} : { lastModDateTime: target.lastModDateTime }),
-          ...(target.lastModBy === undefined ? {} : { lastModBy: target.lastModBy }),
-        }),
-        upstreamTimeoutMs,
-        'enqueue',
-      );
-    } catch (error) {
-      await release();
-      logger.error('webhook: could not queue the ticket (Redis unreachable?)', {
-        ticketId: recId,
-        error: messageOf(error),
-      });
-      reply.header('retry-after', RETRY_AFTER_SECONDS);
-      return answer(reply, 503, 'unavailable', {
-        error: 'unavailable',
-        message: 'the job queue is unavailable; retry later',
-      });
-    }
-
-    logger.info('webhook: ticket queued', {
-      ticketId: recId,
-      jobId: queued.jobId,
-      deduplicated: queued.deduplicated,
-      auth: auth.method,
-    });
-    // No job id: nothing was queued (the echo of our own write, or a version already processed).
-    const ignored = queued.deduplicated && queued.jobId === '';
-    return answer(reply, 202, queued.deduplicated ? 'deduplicated' : 'accepted', {
-      status: ignored ? 'ignored' : 'queued',
-      ...(ignored ? { reason: 'already processed' } : { jobId: queued.jobId }),
-      deduplicated: queued.deduplicated,
-    });
+    const queued = await enqueueTicket(ctx, reply, recId, target, release);
+    if (queued === null) return reply;
+    return answerQueued(ctx, reply, recId, queued, auth);
   }
 
   return async function webhookRoute(app: FastifyInstance): Promise<void> {
@@ -313,28 +407,7 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
         done(null, body);
       },
     );
-
-    app.setErrorHandler((error: FastifyError, _request, reply) => {
-      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-        return answer(reply, 415, 'unsupported_media_type', {
-          error: 'unsupported_media_type',
-          message: 'send a JSON body with Content-Type: application/json',
-        });
-      }
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return answer(reply, 413, 'too_large', {
-          error: 'too_large',
-          message: `the body is over ${deps.bodyLimitBytes} bytes; send only {"RecId": "..."}`,
-        });
-      }
-      const status = error.statusCode ?? 500;
-      if (status >= 400 && status < 500) {
-        return answer(reply, status, 'bad_request', { error: 'bad_request', message: error.message });
-      }
-      logger.error('webhook: unexpected error', { error: error.message });
-      return answer(reply, 500, 'unavailable', { error: 'internal', message: 'internal error; retry later' });
-    });
-
+    app.setErrorHandler((error: FastifyError, _request, reply) => answerRouteError(ctx, error, reply));
     app.post(WEBHOOK_PATH, { bodyLimit: deps.bodyLimitBytes }, handle);
   };
 }
