@@ -63,18 +63,27 @@ function onceEach(normaliser: TextNormaliser): TextNormaliser {
   };
 }
 
-/** The rules alone (the policy's words): the first stage of classifyTicket. */
-export function classifyByRules(
+/** True when tokens[i + 1 ...] continue with `rest` (the words of a phrase after its first). */
+function restMatches(tokens: readonly string[], i: number, rest: readonly string[]): boolean {
+  if (i + rest.length >= tokens.length) return false;
+  for (let j = 0; j < rest.length; j++) {
+    if (tokens[i + 1 + j] !== rest[j]) return false;
+  }
+  return true;
+}
+
+/**
+ * Finds the policy items the ticket's fields match. slot[item] = 1 + index into hitField/hitValue
+ * (the field and policy word of its first match) when the item matched; 0 otherwise.
+ */
+function matchItems(
   ticket: HeatRecord,
   policy: CompiledPolicy,
-  normaliser: TextNormaliser = policy.normaliser,
-): Decision {
-  const nItems = policy.items.length;
-  // slot[item] = 1 + index into hitField/hitValue when the item matched.
-  const slot = new Int32Array(nItems);
-  const hitField: string[] = [];
-  const hitValue: string[] = [];
-
+  normaliser: TextNormaliser,
+  slot: Int32Array,
+  hitField: string[],
+  hitValue: string[],
+): void {
   for (const field of policy.fields) {
     const text = normaliser.normalise(ticket[field.name], field.body);
     const tokens = text.tokens;
@@ -85,18 +94,7 @@ export function classifyByRules(
       if (entries === undefined) continue;
       for (const e of entries) {
         if (slot[e.item] !== 0) continue;
-        const rest = e.rest;
-        if (rest !== null) {
-          if (i + rest.length >= tokens.length) continue;
-          let ok = true;
-          for (let j = 0; j < rest.length; j++) {
-            if (tokens[i + 1 + j] !== rest[j]) {
-              ok = false;
-              break;
-            }
-          }
-          if (!ok) continue;
-        }
+        if (e.rest !== null && !restMatches(tokens, i, e.rest)) continue;
         hitField.push(field.name);
         hitValue.push(e.variant);
         slot[e.item] = hitField.length;
@@ -111,86 +109,165 @@ export function classifyByRules(
       }
     }
   }
+}
 
-  const scores = new Float64Array(CATEGORY_IDS.length);
-  const fired = new Uint8Array(CATEGORY_IDS.length);
-  const topPriority = new Float64Array(CATEGORY_IDS.length).fill(-Infinity);
-  const firedRules: CompiledRule[] = [];
-  let foldedFields: Map<string, string> | null = null;
-
-  for (const rule of policy.rules) {
-    let blocked = false;
-    for (const id of rule.forbidden) {
+/** True when no forbidden item matched and every requirement has a matched item. */
+function itemsAllowRule(rule: CompiledRule, slot: Int32Array): boolean {
+  for (const id of rule.forbidden) {
+    if (slot[id] !== 0) return false;
+  }
+  for (const req of rule.requirements) {
+    let any = false;
+    for (const id of req) {
       if (slot[id] !== 0) {
-        blocked = true;
+        any = true;
         break;
       }
     }
-    if (blocked) continue;
-    let met = true;
-    for (const req of rule.requirements) {
-      let any = false;
-      for (const id of req) {
-        if (slot[id] !== 0) {
-          any = true;
-          break;
-        }
-      }
-      if (!any) {
-        met = false;
-        break;
-      }
+    if (!any) return false;
+  }
+  return true;
+}
+
+/** True when every equals/in test of the rule holds; folded field values are kept in foldedFields. */
+function fieldTestsMet(rule: CompiledRule, ticket: HeatRecord, foldedFields: Map<string, string>): boolean {
+  for (const test of rule.fieldTests) {
+    let value = foldedFields.get(test.field);
+    if (value === undefined) {
+      const raw = ticket[test.field];
+      value = typeof raw === 'string' || typeof raw === 'number' ? foldText(String(raw)).trim() : '';
+      foldedFields.set(test.field, value);
     }
-    if (!met) continue;
-    for (const test of rule.fieldTests) {
+    if (!test.values.has(value)) return false;
+  }
+  return true;
+}
+
+/**
+ * Fires the rules whose items and field tests are met: adds them to firedRules and their weights and
+ * priorities to the per-category arrays. Returns the folded field values the tests read (null: none).
+ */
+function fireRules(
+  ticket: HeatRecord,
+  policy: CompiledPolicy,
+  slot: Int32Array,
+  scores: Float64Array,
+  fired: Uint8Array,
+  topPriority: Float64Array,
+  firedRules: CompiledRule[],
+): Map<string, string> | null {
+  let foldedFields: Map<string, string> | null = null;
+  for (const rule of policy.rules) {
+    if (!itemsAllowRule(rule, slot)) continue;
+    if (rule.fieldTests.length > 0) {
       foldedFields ??= new Map();
-      let value = foldedFields.get(test.field);
-      if (value === undefined) {
-        const raw = ticket[test.field];
-        value = typeof raw === 'string' || typeof raw === 'number' ? foldText(String(raw)).trim() : '';
-        foldedFields.set(test.field, value);
-      }
-      if (!test.values.has(value)) {
-        met = false;
-        break;
-      }
+      if (!fieldTestsMet(rule, ticket, foldedFields)) continue;
     }
-    if (!met) continue;
     firedRules.push(rule);
     const c = rule.categoryIndex;
     scores[c] = scores[c]! + rule.weight;
     fired[c] = 1;
     if (rule.priority > topPriority[c]!) topPriority[c] = rule.priority;
   }
+  return foldedFields;
+}
 
-  // Higher score, then higher rule priority, then the order of CATEGORY_IDS: deterministic.
-  const better = (a: number, b: number): boolean =>
+/** Higher score, then higher rule priority, then the order of CATEGORY_IDS: deterministic. */
+function betterCategory(scores: Float64Array, topPriority: Float64Array, a: number, b: number): boolean {
+  return (
     scores[a]! > scores[b]! ||
     (scores[a] === scores[b] &&
-      (topPriority[a]! > topPriority[b]! || (topPriority[a] === topPriority[b] && a < b)));
+      (topPriority[a]! > topPriority[b]! || (topPriority[a] === topPriority[b] && a < b)))
+  );
+}
 
+/** The best category that fired (other than `except`), or -1; restrictedOnly: restricted ones at the threshold. */
+function bestCategory(
+  policy: CompiledPolicy,
+  scores: Float64Array,
+  fired: Uint8Array,
+  topPriority: Float64Array,
+  except: number,
+  restrictedOnly: boolean,
+): number {
   let best = -1;
-  let bestRestricted = -1;
   for (let c = 0; c < CATEGORY_IDS.length; c++) {
-    if (fired[c] === 0) continue;
-    if (best === -1 || better(c, best)) best = c;
-    // The restricted guarantee: a restricted category that reaches the threshold wins, whatever else scored.
+    if (fired[c] === 0 || c === except) continue;
+    if (restrictedOnly && !(policy.restricted.has(CATEGORY_IDS[c]!) && scores[c]! >= policy.threshold))
+      continue;
+    if (best === -1 || betterCategory(scores, topPriority, c, best)) best = c;
+  }
+  return best;
+}
+
+/** The fired rule that names the winner: highest weight, then priority, then first in the file. */
+function strongestRule(firedRules: readonly CompiledRule[], winnerIndex: number): CompiledRule {
+  let strongest: CompiledRule | null = null;
+  for (const r of firedRules) {
+    if (r.categoryIndex !== winnerIndex) continue;
     if (
-      policy.restricted.has(CATEGORY_IDS[c]!) &&
-      scores[c]! >= policy.threshold &&
-      (bestRestricted === -1 || better(c, bestRestricted))
+      strongest === null ||
+      r.weight > strongest.weight ||
+      (r.weight === strongest.weight &&
+        (r.priority > strongest.priority || (r.priority === strongest.priority && r.order < strongest.order)))
     ) {
-      bestRestricted = c;
+      strongest = r;
     }
   }
+  return strongest!;
+}
+
+/** One fired rule's reason: the policy words that matched (at most MAX_MATCHES_PER_REASON). */
+function reasonOf(
+  rule: CompiledRule,
+  policy: CompiledPolicy,
+  slot: Int32Array,
+  hitField: readonly string[],
+  hitValue: readonly string[],
+  foldedFields: Map<string, string> | null,
+): Reason {
+  const matches: Match[] = [];
+  for (const id of rule.items) {
+    const s = slot[id]!;
+    if (s === 0) continue;
+    const kind = policy.items[id]!.kind;
+    const match = { field: hitField[s - 1]!, kind, value: hitValue[s - 1]! };
+    // One rule may list the same word twice (a term and its synonym group): show it once.
+    const shown = matches.some((m) => m.field === match.field && m.value === match.value);
+    if (!shown && matches.length < MAX_MATCHES_PER_REASON) matches.push(match);
+  }
+  for (const test of rule.fieldTests) {
+    // The rule fired, so every field test met: show the one policy value the ticket's field matched.
+    const folded = foldedFields?.get(test.field) ?? '';
+    if (matches.length < MAX_MATCHES_PER_REASON)
+      matches.push({ field: test.field, kind: test.kind, value: test.values.get(folded) ?? folded });
+  }
+  return { ruleId: rule.id, category: rule.category, weight: rule.weight, matches };
+}
+
+/** The rules alone (the policy's words): the first stage of classifyTicket. */
+export function classifyByRules(
+  ticket: HeatRecord,
+  policy: CompiledPolicy,
+  normaliser: TextNormaliser = policy.normaliser,
+): Decision {
+  const slot = new Int32Array(policy.items.length);
+  const hitField: string[] = [];
+  const hitValue: string[] = [];
+  matchItems(ticket, policy, normaliser, slot, hitField, hitValue);
+
+  const scores = new Float64Array(CATEGORY_IDS.length);
+  const fired = new Uint8Array(CATEGORY_IDS.length);
+  const topPriority = new Float64Array(CATEGORY_IDS.length).fill(-Infinity);
+  const firedRules: CompiledRule[] = [];
+  const foldedFields = fireRules(ticket, policy, slot, scores, fired, topPriority, firedRules);
+
+  const best = bestCategory(policy, scores, fired, topPriority, -1, false);
+  // The restricted guarantee: a restricted category that reaches the threshold wins, whatever else scored.
+  const bestRestricted = bestCategory(policy, scores, fired, topPriority, -1, true);
   const winnerIndex =
     bestRestricted !== -1 ? bestRestricted : best !== -1 && scores[best]! >= policy.threshold ? best : -1;
-
-  let runnerIndex = -1;
-  for (let c = 0; c < CATEGORY_IDS.length; c++) {
-    if (fired[c] === 0 || c === winnerIndex) continue;
-    if (runnerIndex === -1 || better(c, runnerIndex)) runnerIndex = c;
-  }
+  const runnerIndex = bestCategory(policy, scores, fired, topPriority, winnerIndex, false);
   const runnerUp: CategoryScore | null =
     runnerIndex === -1 ? null : { category: CATEGORY_IDS[runnerIndex]!, score: round3(scores[runnerIndex]!) };
 
@@ -206,20 +283,7 @@ export function classifyByRules(
     winner = { category, score: 0 };
   } else {
     category = CATEGORY_IDS[winnerIndex]!;
-    let strongest: CompiledRule | null = null;
-    for (const r of firedRules) {
-      if (r.categoryIndex !== winnerIndex) continue;
-      if (
-        strongest === null ||
-        r.weight > strongest.weight ||
-        (r.weight === strongest.weight &&
-          (r.priority > strongest.priority ||
-            (r.priority === strongest.priority && r.order < strongest.order)))
-      ) {
-        strongest = r;
-      }
-    }
-    ruleId = strongest!.id;
+    ruleId = strongestRule(firedRules, winnerIndex).id;
     confidence = confidenceOf(scores[winnerIndex]!, runnerUp?.score ?? null, policy.threshold);
     winner = { category, score: round3(scores[winnerIndex]!) };
   }
@@ -231,25 +295,7 @@ export function classifyByRules(
       const bw = b.categoryIndex === winnerIndex ? 0 : 1;
       return aw - bw || b.weight - a.weight || a.order - b.order;
     })
-    .map((rule) => {
-      const matches: Match[] = [];
-      for (const id of rule.items) {
-        const s = slot[id]!;
-        if (s === 0) continue;
-        const kind = policy.items[id]!.kind;
-        const match = { field: hitField[s - 1]!, kind, value: hitValue[s - 1]! };
-        // One rule may list the same word twice (a term and its synonym group): show it once.
-        const shown = matches.some((m) => m.field === match.field && m.value === match.value);
-        if (!shown && matches.length < MAX_MATCHES_PER_REASON) matches.push(match);
-      }
-      for (const test of rule.fieldTests) {
-        // The rule fired, so every field test met: show the one policy value the ticket's field matched.
-        const folded = foldedFields?.get(test.field) ?? '';
-        if (matches.length < MAX_MATCHES_PER_REASON)
-          matches.push({ field: test.field, kind: test.kind, value: test.values.get(folded) ?? folded });
-      }
-      return { ruleId: rule.id, category: rule.category, weight: rule.weight, matches };
-    });
+    .map((rule) => reasonOf(rule, policy, slot, hitField, hitValue, foldedFields));
 
   return {
     category,
