@@ -77,28 +77,30 @@ function policyDestination(
   return destination;
 }
 
-/**
- * Turns a decision into the writes HEAT needs, comparing with what the ticket already shows. Pure: no
- * I/O, no clock (ctx.now), same inputs give the same plan. See docs/actions.md for the full table.
- *
- * - Tags always follow the decision; only fields that differ are written, and the classification time
- *   only together with another change, so our own write echoing back in the next poll costs nothing.
- * - Routing: out-of-scope and restricted work leaves intake or the technicians; in-scope work leaves
- *   intake for the school's technicians; a ticket whose SBT_RoutedTo still equals its team is "ours"
- *   and follows re-classification. Tickets a person placed elsewhere stay there.
- * - A person's move after our routing is an override: recorded once in SBT_Override, never undone,
- *   except that restricted (gradebook) work never stays with technicians.
- */
-export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext): ActionPlan {
+/** What the ticket shows, read once: where it sits, who owns it, whether our routing still holds. */
+interface TicketFacts {
+  school: string | null;
+  currentTeam: string | null;
+  owner: string | null;
+  routedTo: string | null;
+  destination: string | null;
+  fingerprint: string;
+  atIntake: boolean;
+  atTechnicians: boolean;
+  ownerIsTechnician: boolean;
+  routingOurs: boolean;
+  overrideRecorded: boolean;
+  personMoved: boolean;
+}
+
+function ticketFacts(
+  ticket: Ticket,
+  decision: Decision,
+  ctx: PlanContext,
+  missing: ReadonlySet<string>,
+): TicketFacts {
   const f = ctx.routing.fields;
   const teams = ctx.routing.teams;
-  const missing = ctx.missingFields ?? new Set<string>();
-  const why: string[] = [
-    `scope:${decision.scope}`,
-    `category:${decision.category}`,
-    `rule:${decision.ruleId}`,
-  ];
-
   const school = text(ticket.OrganizationUnitID);
   const currentTeam = text(ticket.OwnerTeam);
   const owner = text(ticket.Owner);
@@ -122,64 +124,112 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
     !missing.has(f.override) && !isEmpty(ticket[f.override]) && sameTeam(ticket[f.override], currentTeam);
   const personMoved =
     routedTo !== null && !routingOurs && (!lastByUs || overrideRecorded) && decision.scope !== 'needs_review';
+  return {
+    school,
+    currentTeam,
+    owner,
+    routedTo,
+    destination,
+    fingerprint,
+    atIntake,
+    atTechnicians,
+    ownerIsTechnician,
+    routingOurs,
+    overrideRecorded,
+    personMoved,
+  };
+}
 
+/** Where the routing rules send the ticket (null: stays), and an override to record; pushes the why. */
+function routingTarget(
+  decision: Decision,
+  t: TicketFacts,
+  why: string[],
+): { target: string | null; override: { from: string; to: string } | null } {
+  const { destination, routedTo } = t;
   let target: string | null = null;
   let override: { from: string; to: string } | null = null;
-  if (personMoved) {
+  if (t.personMoved && routedTo !== null) {
     why.push('person_moved');
-    if (decision.restricted && (atTechnicians || ownerIsTechnician)) {
+    if (decision.restricted && (t.atTechnicians || t.ownerIsTechnician)) {
       // Gradebook work never ends with a technician, whoever put it there (issue 4 §3).
       why.push('restricted_beats_override');
       target = destination;
     }
-    if (!overrideRecorded) override = { from: routedTo, to: currentTeam ?? '' };
+    if (!t.overrideRecorded) override = { from: routedTo, to: t.currentTeam ?? '' };
   } else if (destination !== null) {
-    if (routingOurs) why.push('routing_ours');
-    else if (atIntake) why.push('at_intake');
-    else if (atTechnicians) why.push('at_technicians');
+    if (t.routingOurs) why.push('routing_ours');
+    else if (t.atIntake) why.push('at_intake');
+    else if (t.atTechnicians) why.push('at_technicians');
     switch (decision.scope) {
       case 'in_scope':
-        if (atIntake || routingOurs) target = destination;
+        if (t.atIntake || t.routingOurs) target = destination;
         break;
       case 'out_of_scope':
       case 'restricted':
         if (
-          atIntake ||
-          atTechnicians ||
-          ownerIsTechnician ||
-          routingOurs ||
-          sameTeam(currentTeam, destination)
+          t.atIntake ||
+          t.atTechnicians ||
+          t.ownerIsTechnician ||
+          t.routingOurs ||
+          sameTeam(t.currentTeam, destination)
         ) {
           target = destination;
         }
         break;
       case 'needs_review':
         // Moving vague tickets back to triage only undoes our own routing; a person's triage stands.
-        if (routingOurs) target = destination;
+        if (t.routingOurs) target = destination;
         break;
     }
     if (target === null) why.push('placed_by_person');
   } else {
     why.push('no_destination');
   }
+  return { target, override };
+}
 
-  const gate = gateOf(ticket, school, ctx);
+/** The target once the gates (closed ticket, shadow mode, kill switch, allow list) apply; pushes the why. */
+function gatedTarget(
+  ticket: Ticket,
+  decision: Decision,
+  ctx: PlanContext,
+  t: TicketFacts,
+  target: string | null,
+  why: string[],
+): string | null {
+  const gate = gateOf(ticket, t.school, ctx);
   // Gradebook work that sits with a technician is moved away even in shadow mode, under the kill switch
   // or for a school outside the allow list: technicians never get grading access, under any
   // circumstance. Only a closed ticket is left as it is (nothing can be done on it any more).
   const protectRestricted =
-    gate !== null && gate !== 'final_state' && decision.restricted && (atTechnicians || ownerIsTechnician);
+    gate !== null &&
+    gate !== 'final_state' &&
+    decision.restricted &&
+    (t.atTechnicians || t.ownerIsTechnician);
   if (gate && protectRestricted) {
     why.push(`restricted_beats_gate:${gate}`);
-    target ??= destination;
-  } else if (gate) {
-    why.push(`tag_only:${gate}`);
-    target = null;
+    return target ?? t.destination;
   }
+  if (gate) {
+    why.push(`tag_only:${gate}`);
+    return null;
+  }
+  return target;
+}
 
-  const moving = target !== null && !sameTeam(currentTeam, target);
-  const clearOwner = target !== null && (moving || (decision.restricted && ownerIsTechnician));
-
+/** The HEAT fields that differ from what the ticket shows (tags, team, owner, classification time). */
+function fieldsToWrite(
+  ticket: Ticket,
+  decision: Decision,
+  ctx: PlanContext,
+  missing: ReadonlySet<string>,
+  t: TicketFacts,
+  move: { target: string | null; override: { to: string } | null; moving: boolean; clearOwner: boolean },
+  why: string[],
+): Record<string, unknown> {
+  const f = ctx.routing.fields;
+  const { target, override, moving } = move;
   const fields: Record<string, unknown> = {};
   const want = (name: string, value: unknown, same = sameFieldValue): void => {
     if (missing.has(name)) return;
@@ -191,7 +241,7 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
   want(f.confidence, roundConfidence(decision.confidence));
   want(f.policyVersion, decision.policyVersion);
   want(f.restricted, decision.restricted);
-  want(f.decisionHash, fingerprint);
+  want(f.decisionHash, t.fingerprint);
   if (target !== null) want(f.routedTo, target, sameTeam);
   if (override) want(f.override, override.to, sameTeam);
   if (moving && target !== null) {
@@ -201,38 +251,79 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
     // the destination's configured owner for tenants that require one.
     fields.Owner = ownerFor(target, ctx.routing);
     why.push(`move:${target}`);
-  } else if (clearOwner && owner !== null) {
+  } else if (move.clearOwner && t.owner !== null) {
     fields.Owner = '';
     why.push('clear_technician_owner');
   }
   if (Object.keys(fields).length > 0 && !missing.has(f.classifiedAt))
     fields[f.classifiedAt] = ctx.now.toISOString();
+  return fields;
+}
 
-  let note: ActionNote | null = null;
-  let noteMode: ActionPlan['noteMode'];
-  if (target !== null) {
-    // Not conditioned on LastModBy: HEAT workflows may restamp it right after our PATCH (docs/heat-api.md §6).
-    const ticketShowsOurMove =
-      !moving &&
-      routingOurs &&
-      (missing.has(f.decisionHash) || sameFieldValue(ticket[f.decisionHash], fingerprint));
-    if (moving || ticketShowsOurMove) {
-      const settings = ctx.routing.categories[decision.category];
-      const template =
-        settings?.note ??
-        (decision.scope === 'in_scope' ? DEFAULT_NOTE_TEMPLATES.inScope : DEFAULT_NOTE_TEMPLATES.other);
-      note = renderNote(template, {
-        school,
-        team: target,
-        category: settings?.displayName ?? decision.category,
-        categoryId: decision.category,
-        ruleId: decision.ruleId,
-        policyVersion: decision.policyVersion,
-        fingerprint,
-      });
-      noteMode = moving ? 'create' : 'if-missing';
-    }
-  }
+/** The routing note: created with a move, or written if missing when the ticket shows our earlier move. */
+function routingNote(
+  ticket: Ticket,
+  decision: Decision,
+  ctx: PlanContext,
+  missing: ReadonlySet<string>,
+  t: TicketFacts,
+  target: string | null,
+  moving: boolean,
+): { note: ActionNote | null; noteMode: ActionPlan['noteMode'] } {
+  const f = ctx.routing.fields;
+  if (target === null) return { note: null, noteMode: undefined };
+  // Not conditioned on LastModBy: HEAT workflows may restamp it right after our PATCH (docs/heat-api.md §6).
+  const ticketShowsOurMove =
+    !moving &&
+    t.routingOurs &&
+    (missing.has(f.decisionHash) || sameFieldValue(ticket[f.decisionHash], t.fingerprint));
+  if (!moving && !ticketShowsOurMove) return { note: null, noteMode: undefined };
+  const settings = ctx.routing.categories[decision.category];
+  const template =
+    settings?.note ??
+    (decision.scope === 'in_scope' ? DEFAULT_NOTE_TEMPLATES.inScope : DEFAULT_NOTE_TEMPLATES.other);
+  const note = renderNote(template, {
+    school: t.school,
+    team: target,
+    category: settings?.displayName ?? decision.category,
+    categoryId: decision.category,
+    ruleId: decision.ruleId,
+    policyVersion: decision.policyVersion,
+    fingerprint: t.fingerprint,
+  });
+  return { note, noteMode: moving ? 'create' : 'if-missing' };
+}
+
+/**
+ * Turns a decision into the writes HEAT needs, comparing with what the ticket already shows. Pure: no
+ * I/O, no clock (ctx.now), same inputs give the same plan. See docs/actions.md for the full table.
+ *
+ * - Tags always follow the decision; only fields that differ are written, and the classification time
+ *   only together with another change, so our own write echoing back in the next poll costs nothing.
+ * - Routing: out-of-scope and restricted work leaves intake or the technicians; in-scope work leaves
+ *   intake for the school's technicians; a ticket whose SBT_RoutedTo still equals its team is "ours"
+ *   and follows re-classification. Tickets a person placed elsewhere stay there.
+ * - A person's move after our routing is an override: recorded once in SBT_Override, never undone,
+ *   except that restricted (gradebook) work never stays with technicians.
+ */
+export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext): ActionPlan {
+  const f = ctx.routing.fields;
+  const missing = ctx.missingFields ?? new Set<string>();
+  const why: string[] = [
+    `scope:${decision.scope}`,
+    `category:${decision.category}`,
+    `rule:${decision.ruleId}`,
+  ];
+  const t = ticketFacts(ticket, decision, ctx, missing);
+  const routed = routingTarget(decision, t, why);
+  let override = routed.override;
+  const target = gatedTarget(ticket, decision, ctx, t, routed.target, why);
+
+  const moving = target !== null && !sameTeam(t.currentTeam, target);
+  const clearOwner = target !== null && (moving || (decision.restricted && t.ownerIsTechnician));
+  const move = { target, override, moving, clearOwner };
+  const fields = fieldsToWrite(ticket, decision, ctx, missing, t, move, why);
+  const { note, noteMode } = routingNote(ticket, decision, ctx, missing, t, target, moving);
 
   let kind: PlanKind;
   if (Object.keys(fields).length === 0 && noteMode !== 'create') kind = 'noop';
@@ -249,7 +340,7 @@ export function planActions(ticket: Ticket, decision: Decision, ctx: PlanContext
     moveTo: moving ? target : null,
     note,
     why,
-    fingerprint,
+    fingerprint: t.fingerprint,
     override,
     restricted: decision.restricted,
     lastModDateTime: text(ticket.LastModDateTime),
