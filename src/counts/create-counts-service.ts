@@ -81,76 +81,91 @@ export interface CountsServiceDeps {
 /** How long stop() waits for the queue and worker to close when the caller gives no deadline. */
 const STOP_DEADLINE_MS = 5000;
 
-export function createCountsService(deps: CountsServiceDeps): CountsService {
+function countsContextOf(deps: CountsServiceDeps): CountsContext {
   const counts = deps.config.counts;
-  assertTimeZone(counts.timeZone);
   const now = deps.now ?? (() => new Date());
   const keys = countsKeys(deps.config.queue.prefix);
-  const logger = deps.logger.child({ module: 'counts' });
-  const onError = createThrottledErrorLog(logger);
-  const currentPeriod = () => periodOf(now().toISOString(), counts);
-  const ctx: CountsContext = {
+  return {
     redis: deps.redis,
     heat: deps.heat,
-    logger,
+    logger: deps.logger.child({ module: 'counts' }),
     counts,
     heatConfig: deps.config.heat,
     keys,
     fields: deps.countFields ?? counts.fields,
     tags: { category: deps.fields?.category ?? 'SBT_Category', scope: deps.fields?.scope ?? 'SBT_Scope' },
     now,
-    currentPeriod,
+    currentPeriod: () => periodOf(now().toISOString(), counts),
     moveTicketCount: createTicketCountMover(deps.redis, keys, (period) => periodExpiresAt(period, counts)),
   };
+}
+
+/** CountsService.record: moves one ticket's count to its current school, category and scope. */
+async function recordTicket(
+  ctx: CountsContext,
+  input: RecordInput,
+): Promise<{ changed: boolean; period: string | null }> {
+  const { counts, logger, now } = ctx;
+  const { category, scope } = input.decision;
+  if (!isCategoryId(category) || !(SCOPE_IDS as readonly string[]).includes(scope)) {
+    throw new TypeError(
+      `cannot count ticket ${input.recId}: category ${category} / scope ${scope} are not policy ids`,
+    );
+  }
+  // HEAT renders an unset date as 0001-01-01T00:00:00Z (docs/heat-api.md §14.8).
+  if (!input.createdDateTime || input.createdDateTime.startsWith('0001-01-01')) {
+    logger.warn('ticket has no CreatedDateTime; not counted', { ticketId: input.recId });
+    return { changed: false, period: null };
+  }
+  const period = periodOf(input.createdDateTime, counts);
+  // Its period's keys have expired (docs/counts.md, Redis memory): counting it would recreate a
+  // counter that holds this one ticket.
+  if (periodExpiresAt(period, counts) * 1000 <= now().getTime()) {
+    logger.debug('ticket is older than the counts retention; not counted', {
+      ticketId: input.recId,
+      period,
+    });
+    return { changed: false, period };
+  }
+  const state: TicketCountState = { period, school: schoolNameOf(input.school), category, scope };
+  const current = ctx.currentPeriod();
+  const changed = await ctx.moveTicketCount(input.recId, state, {
+    dueMs: now().getTime() + counts.debounceSeconds * 1000,
+    // School records show the current period only; the "(no school)" bucket is never written.
+    marksDirty: (s) => s.period === current && s.school !== NO_SCHOOL,
+  });
+  return { changed, period };
+}
+
+/** CountsService.nightlyReconcile: every period due, oldest first; throws after trying all when one failed. */
+async function reconcileDuePeriods(
+  ctx: CountsContext,
+  reconcile: (period: string) => Promise<ReconcileResult>,
+): Promise<ReconcileResult[]> {
+  const results: ReconcileResult[] = [];
+  const failures: string[] = [];
+  for (const period of periodsToReconcile(ctx.now().toISOString(), ctx.counts)) {
+    try {
+      results.push(await reconcile(period));
+    } catch (err) {
+      failures.push(`${period}: ${coerceError(err).message}`);
+    }
+  }
+  // The job's retries run every period again; reconcile is idempotent.
+  if (failures.length > 0) throw new Error(`nightly reconcile failed for ${failures.join('; ')}`);
+  return results;
+}
+
+export function createCountsService(deps: CountsServiceDeps): CountsService {
+  const counts = deps.config.counts;
+  assertTimeZone(counts.timeZone);
+  const ctx = countsContextOf(deps);
+  const { keys, logger, currentPeriod } = ctx;
+  const onError = createThrottledErrorLog(logger);
   const writer = createSchoolCountsWriter(ctx);
   const reconcile = createReconciler(ctx, writer);
-
-  async function record(input: RecordInput): Promise<{ changed: boolean; period: string | null }> {
-    const { category, scope } = input.decision;
-    if (!isCategoryId(category) || !(SCOPE_IDS as readonly string[]).includes(scope)) {
-      throw new TypeError(
-        `cannot count ticket ${input.recId}: category ${category} / scope ${scope} are not policy ids`,
-      );
-    }
-    // HEAT renders an unset date as 0001-01-01T00:00:00Z (docs/heat-api.md §14.8).
-    if (!input.createdDateTime || input.createdDateTime.startsWith('0001-01-01')) {
-      logger.warn('ticket has no CreatedDateTime; not counted', { ticketId: input.recId });
-      return { changed: false, period: null };
-    }
-    const period = periodOf(input.createdDateTime, counts);
-    // Its period's keys have expired (docs/counts.md, Redis memory): counting it would recreate a
-    // counter that holds this one ticket.
-    if (periodExpiresAt(period, counts) * 1000 <= now().getTime()) {
-      logger.debug('ticket is older than the counts retention; not counted', {
-        ticketId: input.recId,
-        period,
-      });
-      return { changed: false, period };
-    }
-    const state: TicketCountState = { period, school: schoolNameOf(input.school), category, scope };
-    const current = currentPeriod();
-    const changed = await ctx.moveTicketCount(input.recId, state, {
-      dueMs: now().getTime() + counts.debounceSeconds * 1000,
-      // School records show the current period only; the "(no school)" bucket is never written.
-      marksDirty: (s) => s.period === current && s.school !== NO_SCHOOL,
-    });
-    return { changed, period };
-  }
-
-  async function nightlyReconcile(): Promise<ReconcileResult[]> {
-    const results: ReconcileResult[] = [];
-    const failures: string[] = [];
-    for (const period of periodsToReconcile(now().toISOString(), counts)) {
-      try {
-        results.push(await reconcile(period));
-      } catch (err) {
-        failures.push(`${period}: ${coerceError(err).message}`);
-      }
-    }
-    // The job's retries run every period again; reconcile is idempotent.
-    if (failures.length > 0) throw new Error(`nightly reconcile failed for ${failures.join('; ')}`);
-    return results;
-  }
+  const record = (input: RecordInput) => recordTicket(ctx, input);
+  const nightlyReconcile = () => reconcileDuePeriods(ctx, reconcile);
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
