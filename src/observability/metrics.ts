@@ -66,16 +66,12 @@ export interface Metrics {
  */
 const COLLECTOR_TIMEOUT_MS = 2_000;
 
-/**
- * prom-client metrics on a registry of their own (never the global one), with Node's default process
- * metrics. Names are prefixed `sbt_` except the default process_* / nodejs_* series, so that stock
- * Node dashboards keep working.
- */
-export function createMetrics(): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const registers = [registry];
+type Registers = Registry[];
 
+/** What happened to tickets: classified, moved, moves refused, decisions overridden. */
+function createTicketMetrics(
+  registers: Registers,
+): Pick<Metrics, 'ticketsClassified' | 'ticketMoves' | 'ticketMovesRefused' | 'overrides'> {
   const ticketsClassified = new Counter({
     name: 'sbt_tickets_classified_total',
     help: 'Tickets classified, by category id and scope',
@@ -100,6 +96,13 @@ export function createMetrics(): Metrics {
     labelNames: ['category'] as const,
     registers,
   });
+  return { ticketsClassified, ticketMoves, ticketMovesRefused, overrides };
+}
+
+/** HEAT REST calls: count, latency and the share of the daily budget used. */
+function createHeatMetrics(
+  registers: Registers,
+): Pick<Metrics, 'heatCalls' | 'heatCallSeconds' | 'heatBudgetUsedRatio'> {
   const heatCalls = new Counter({
     name: 'sbt_heat_calls_total',
     help: 'HEAT REST calls, by HTTP method and status (0 = network error)',
@@ -119,6 +122,20 @@ export function createMetrics(): Metrics {
     help: "Share of the day's HEAT call budget used (calls today / heat.dailyCallBudget)",
     registers,
   });
+  return { heatCalls, heatCallSeconds, heatBudgetUsedRatio };
+}
+
+/** The tickets queue, the poller and parked tickets (refreshed by scrape collectors). */
+function createQueueMetrics(
+  registers: Registers,
+): Pick<
+  Metrics,
+  | 'queueDepth'
+  | 'oldestWaitingJobAgeSeconds'
+  | 'pollLagSeconds'
+  | 'pollLastSuccessTimestampSeconds'
+  | 'parkedTickets'
+> {
   const queueDepth = new Gauge({
     name: 'sbt_queue_jobs',
     help: 'Jobs in the tickets queue, by state',
@@ -145,6 +162,19 @@ export function createMetrics(): Metrics {
     help: 'Tickets tagged but not moved because HEAT does not know their destination (see ticket_parked); re-driven after a config reload or a backfill',
     registers,
   });
+  return {
+    queueDepth,
+    oldestWaitingJobAgeSeconds,
+    pollLagSeconds,
+    pollLastSuccessTimestampSeconds,
+    parkedTickets,
+  };
+}
+
+/** Webhook requests, config reloads, jobs and scrape collector errors. */
+function createServiceMetrics(
+  registers: Registers,
+): Pick<Metrics, 'webhookRequests' | 'configReloads' | 'jobs' | 'jobSeconds' | 'collectorErrors'> {
   const webhookRequests = new Counter({
     name: 'sbt_webhook_requests_total',
     help: 'POSTs to /webhooks/heat, by outcome',
@@ -175,6 +205,25 @@ export function createMetrics(): Metrics {
     registers,
   });
 
+  return { webhookRequests, jobs, configReloads, jobSeconds, collectorErrors };
+}
+
+/**
+ * prom-client metrics on a registry of their own (never the global one), with Node's default process
+ * metrics. Names are prefixed `sbt_` except the default process_* / nodejs_* series, so that stock
+ * Node dashboards keep working.
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  // Created in this order, so the exposition lists them in it.
+  const ticketMetrics = createTicketMetrics(registers);
+  const heatMetrics = createHeatMetrics(registers);
+  const queueMetrics = createQueueMetrics(registers);
+  const serviceMetrics = createServiceMetrics(registers);
+  const { webhookRequests, jobs, collectorErrors } = serviceMetrics;
+
   // Zero series exist from the start, so rate() and alerts work before the first event.
   for (const outcome of WEBHOOK_OUTCOMES) webhookRequests.inc({ outcome }, 0);
   for (const outcome of JOB_OUTCOMES) jobs.inc({ outcome }, 0);
@@ -183,23 +232,10 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
-    ticketsClassified,
-    ticketMoves,
-    ticketMovesRefused,
-    overrides,
-    heatCalls,
-    heatCallSeconds,
-    heatBudgetUsedRatio,
-    queueDepth,
-    oldestWaitingJobAgeSeconds,
-    pollLagSeconds,
-    pollLastSuccessTimestampSeconds,
-    parkedTickets,
-    webhookRequests,
-    jobs,
-    configReloads,
-    jobSeconds,
-    collectorErrors,
+    ...ticketMetrics,
+    ...heatMetrics,
+    ...queueMetrics,
+    ...serviceMetrics,
     contentType: registry.contentType,
     onScrape(collector) {
       collectors.push(collector);
