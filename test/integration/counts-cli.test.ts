@@ -2,11 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CliContext } from '../../src/cli/cli-context.js';
 import { registerReconcileCommand } from '../../src/cli/commands/reconcile.js';
 import { registerReportCommand } from '../../src/cli/commands/report.js';
 import { periodOf } from '../../src/counts/index.js';
@@ -15,6 +12,7 @@ import { createHeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
 import { deletePrefix } from '../support/delete-prefix.js';
+import { runCommand } from '../support/run-command.js';
 
 const COUNTS = { period: 'month', schoolYearStartMonth: 8, timeZone: 'America/Chicago' } as const;
 /** Mid-month, so that the current period holds a third of the seeded tickets. */
@@ -32,21 +30,10 @@ let redis: Redis;
 let tenant: Tenant;
 
 async function run(args: string[], overrides: NodeJS.ProcessEnv = {}, on: Tenant = tenant) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const ctx: CliContext = { stdout, stderr, env: { ...on.env, ...overrides }, now: on.now };
-  const program = new Command('sbt-router').exitOverride();
-  registerReconcileCommand(program, ctx);
-  registerReportCommand(program, ctx);
-  process.exitCode = undefined;
-  await program.parseAsync(['node', 'sbt-router', ...args]);
-  const code = process.exitCode ?? 0;
-  process.exitCode = undefined;
-  return { out, err, code };
+  return runCommand([registerReconcileCommand, registerReportCommand], args, {
+    env: { ...on.env, ...overrides },
+    now: on.now,
+  });
 }
 
 /** A simulator seeded at `at` (its clock pinned there), every ticket tagged as the worker would have. */

@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Worker } from 'bullmq';
-import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CliContext } from '../../src/cli/cli-context.js';
 import { registerExplainCommand } from '../../src/cli/commands/explain.js';
 import { registerStatusCommand, type ServiceStatus } from '../../src/cli/commands/status.js';
 import { createPollStatusStore } from '../../src/ingest/index.js';
@@ -16,6 +13,7 @@ import { DEFAULT_INCIDENT_CUSTOM_FIELDS, createSimulator, type Simulator } from 
 import { TICKET_TEXTS, createTicket, schoolNames } from '../support/pipeline-fixture.js';
 import { waitUntil } from '../support/cli-process.js';
 import { deletePrefix } from '../support/delete-prefix.js';
+import { runCommand } from '../support/run-command.js';
 
 const PINNED_NOW = new Date('2026-11-18T15:00:00Z');
 
@@ -26,26 +24,10 @@ let prefix: string;
 let env: NodeJS.ProcessEnv;
 
 async function run(args: string[], overrides: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const ctx: CliContext = {
-    stdout,
-    stderr,
+  return runCommand([registerExplainCommand, registerStatusCommand], args, {
     env: { ...env, ...overrides },
     now: () => new Date(PINNED_NOW.getTime()),
-  };
-  const program = new Command('sbt-router').exitOverride();
-  registerExplainCommand(program, ctx);
-  registerStatusCommand(program, ctx);
-  process.exitCode = undefined;
-  await program.parseAsync(['node', 'sbt-router', ...args]);
-  const code = process.exitCode ?? 0;
-  process.exitCode = undefined;
-  return { out, err, code };
+  });
 }
 
 async function statusJson(): Promise<ServiceStatus> {

@@ -1,13 +1,11 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from 'heat-simulator';
-import type { CliContext } from '../../src/cli/cli-context.js';
 import { registerTrainCommand } from '../../src/cli/commands/train.js';
 import { readModelFile } from '../../src/config/index.js';
+import { runCommand } from '../support/run-command.js';
 
 /** The simulator's clock: its history lies 91-119 days before this, its overrides in the 90 days before. */
 const PINNED_NOW = new Date('2026-11-18T15:00:00Z');
@@ -18,20 +16,7 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 
 async function run(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const ctx: CliContext = { stdout, stderr, env, now: () => PINNED_NOW };
-  const program = new Command('sbt-router').exitOverride();
-  registerTrainCommand(program, ctx);
-  process.exitCode = undefined;
-  await program.parseAsync(['node', 'sbt-router', ...args]);
-  const code = process.exitCode ?? 0;
-  process.exitCode = undefined;
-  return { out, err, code };
+  return runCommand([registerTrainCommand], args, { env, now: () => PINNED_NOW });
 }
 
 beforeAll(async () => {

@@ -1,10 +1,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliContext } from '../../src/cli/cli-context.js';
 import { registerClassifyCommand } from '../../src/cli/commands/classify.js';
 import { registerConfigCheckCommand } from '../../src/cli/commands/config-check.js';
 import { registerEvalRealCommand } from '../../src/cli/commands/eval-real.js';
@@ -13,30 +10,20 @@ import { registerExplainCommand } from '../../src/cli/commands/explain.js';
 import { registerReplayCommand } from '../../src/cli/commands/replay.js';
 import { parseJsonl } from '../support/jsonl.js';
 import { rulesOnly } from '../support/rules-only.js';
+import { runCommand } from '../support/run-command.js';
 
 async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const ctx: CliContext = { stdout, stderr, env: {} };
-  const program = new Command().exitOverride();
-  for (const register of [
-    registerClassifyCommand,
-    registerExplainCommand,
-    registerEvaluateCommand,
-    registerReplayCommand,
-    registerConfigCheckCommand,
-    registerEvalRealCommand,
-  ])
-    register(program, ctx);
-  process.exitCode = 0;
-  await program.parseAsync(['node', 'sbt-router', ...args]);
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, err, code };
+  return runCommand(
+    [
+      registerClassifyCommand,
+      registerExplainCommand,
+      registerEvaluateCommand,
+      registerReplayCommand,
+      registerConfigCheckCommand,
+      registerEvalRealCommand,
+    ],
+    args,
+  );
 }
 
 function tmp(name: string, text: string): string {
