@@ -19,7 +19,15 @@ export async function findMissingFields(
     break;
   }
   if (!sample) return null;
-  const present = new Set(Object.keys(sample).map((k) => k.toLowerCase()));
+  return fieldsMissingFrom(sample, fields);
+}
+
+/** Which of `fields` a record of their business object lacks (a record lists every field it has). */
+export function fieldsMissingFrom(
+  record: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, string>> | readonly string[],
+): string[] {
+  const present = new Set(Object.keys(record).map((k) => k.toLowerCase()));
   const wanted = [...new Set(Array.isArray(fields) ? fields : Object.values(fields))] as string[];
   return wanted.filter((name) => !present.has(name.toLowerCase()));
 }

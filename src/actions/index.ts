@@ -1,9 +1,14 @@
-export { planActions } from './plan-actions.js';
+export { planActions, planContextFrom } from './plan-actions.js';
 export type { PlanContext } from './plan-actions.js';
 export { applyActions, RestrictedMoveRefusedError } from './apply-actions.js';
 export type { ApplyDeps } from './apply-actions.js';
 export { decisionFingerprint, roundConfidence } from './decision-fingerprint.js';
-export { checkTenantFields, createTenantFieldsCheck, findMissingFields } from './check-tenant-fields.js';
+export {
+  checkTenantFields,
+  createTenantFieldsCheck,
+  fieldsMissingFrom,
+  findMissingFields,
+} from './check-tenant-fields.js';
 export type { TenantFieldsCheck } from './check-tenant-fields.js';
 export {
   createAccountCheck,

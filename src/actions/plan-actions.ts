@@ -1,4 +1,4 @@
-import type { RoutingPolicyConfig } from '../config/index.js';
+import type { RoutingPolicyConfig, ServiceConfig } from '../config/index.js';
 import { FINAL_STATUSES, isTechnicianTeam, teamKey } from '../domain/index.js';
 import type { ActionNote, ActionPlan, Decision, PlanKind, Ticket } from '../domain/index.js';
 import { decisionFingerprint, roundConfidence } from './decision-fingerprint.js';
@@ -16,6 +16,23 @@ export interface PlanContext {
   missingFields?: ReadonlySet<string>;
   /** Known technician logins, to clear a technician Owner from restricted work. */
   technicianLogins?: ReadonlySet<string>;
+}
+
+/** The plan context a loaded config gives (the worker, backfill and explain plan alike). */
+export function planContextFrom(
+  config: { routing: RoutingPolicyConfig; service: ServiceConfig },
+  now: Date,
+  missingFields?: ReadonlySet<string>,
+): PlanContext {
+  return {
+    routing: config.routing,
+    mode: config.service.mode,
+    schools: config.service.schools,
+    account: config.service.heat.account,
+    now,
+    technicianLogins: new Set(config.routing.teams.technicianLogins),
+    ...(missingFields ? { missingFields } : {}),
+  };
 }
 
 /** Why a ticket is only tagged, never moved or noted. */

@@ -95,17 +95,29 @@ export interface SchoolRecordsPlan {
   unknownSchools: string[];
 }
 
+/** The ticket figures of a reconcile (ReconcileResult carries them). */
 export interface ReconcileFigures {
+  /** Distinct tickets the range query returned (the period and the margins). */
   ticketsRead: number;
+  /** Tickets counted from their tags. */
   counted: number;
+  /** Tickets without a category tag yet (not classified); skipped and left as Redis has them. */
   untagged: number;
+  /** IncidentNumbers (or RecIds) of the first untagged tickets, for a person to look at. */
   untaggedSample: Array<string | number>;
+  /** Tickets whose tag is not a category id or does not match a scope id; skipped and left as Redis has them. */
   invalidTags: number;
+  /** Rows of the widened range whose CreatedDateTime falls in another period in the district's zone. */
   outsidePeriod: number;
+  /** Tickets whose counted state in Redis was missing or different. */
   ticketsCorrected: number;
+  /** Tickets Redis counted in this period that HEAT places in another period: moved there. */
   ticketsMovedOut: number;
+  /** Tickets Redis counted in this period that HEAT no longer has (confirmed by a RecId lookup). */
   ticketsRemoved: number;
+  /** Tickets Redis counted in this period that the range query did not return: looked up by RecId. */
   ticketsLookedUp: number;
+  /** Of those, tickets HEAT still has in this period: kept (and counted from their tags). */
   missedByRange: number;
 }
 

@@ -2,12 +2,12 @@ import { createReconcileApplier } from './apply-reconcile.js';
 import type { CountsContext } from './counts-context.js';
 import { COUNTS_RETENTION_DAYS, periodExpiresAt } from './period-expires-at.js';
 import { periodRange } from './period-range.js';
-import { planReconcile, type CountDifference } from './plan-reconcile.js';
+import { planReconcile, type CountDifference, type ReconcileFigures } from './plan-reconcile.js';
 import { createReconcileReader } from './read-reconcile-input.js';
 import { widenedCreatedFilter } from './widened-created-filter.js';
 import type { SchoolCountsWriter } from './write-school-counts.js';
 
-export interface ReconcileResult {
+export interface ReconcileResult extends ReconcileFigures {
   period: string;
   /** The period's instants [start, end) in the district's zone. */
   range: { start: string; end: string };
@@ -16,28 +16,6 @@ export interface ReconcileResult {
    * side, in heat.filterDateFormat.
    */
   query: { from: string; to: string };
-  /** Distinct tickets the range query returned (the period and the margins). */
-  ticketsRead: number;
-  /** Tickets counted from their tags. */
-  counted: number;
-  /** Tickets without a category tag yet (not classified); skipped and left as Redis has them. */
-  untagged: number;
-  /** IncidentNumbers (or RecIds) of the first untagged tickets, for a person to look at. */
-  untaggedSample: Array<string | number>;
-  /** Tickets whose tag is not a category id or does not match a scope id; skipped and left as Redis has them. */
-  invalidTags: number;
-  /** Rows of the widened range whose CreatedDateTime falls in another period in the district's zone. */
-  outsidePeriod: number;
-  /** Tickets whose counted state in Redis was missing or different. */
-  ticketsCorrected: number;
-  /** Tickets Redis counted in this period that HEAT places in another period: moved there. */
-  ticketsMovedOut: number;
-  /** Tickets Redis counted in this period that HEAT no longer has (confirmed by a RecId lookup). */
-  ticketsRemoved: number;
-  /** Tickets Redis counted in this period that the range query did not return: looked up by RecId. */
-  ticketsLookedUp: number;
-  /** Of those, tickets HEAT still has in this period: kept (and counted from their tags). */
-  missedByRange: number;
   /** true when the period's counters disagreed with the tickets' states and were rebuilt. */
   countersRebuilt: boolean;
   differences: CountDifference[];

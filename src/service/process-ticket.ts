@@ -1,4 +1,4 @@
-import { applyActions, planActions, RestrictedMoveRefusedError } from '../actions/index.js';
+import { applyActions, planActions, planContextFrom, RestrictedMoveRefusedError } from '../actions/index.js';
 import { classifyTicket } from '../classify/index.js';
 import type { CountsService } from '../counts/index.js';
 import type { ActionPlan, CategoryId, Decision, ScopeId, Ticket } from '../domain/index.js';
@@ -85,15 +85,7 @@ export async function processTicket(
   }
   const incidentNumber = typeof ticket.IncidentNumber === 'number' ? ticket.IncidentNumber : null;
   const decision = classifyTicket(ticket, policy);
-  const plan = planActions(ticket, decision, {
-    routing: config.routing,
-    mode: service.mode,
-    schools: service.schools,
-    account: service.heat.account,
-    now: now(),
-    technicianLogins: new Set(config.routing.teams.technicianLogins),
-    ...(deps.missingFields ? { missingFields: deps.missingFields } : {}),
-  });
+  const plan = planActions(ticket, decision, planContextFrom(config, now(), deps.missingFields));
 
   let result;
   try {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { planActions } from '../../actions/index.js';
+import { fieldsMissingFrom, planActions, planContextFrom } from '../../actions/index.js';
 import { classifyTicket, compileLoadedPolicy } from '../../classify/index.js';
 import type { LoadedConfig } from '../../config/index.js';
 import type { ActionPlan, Decision, HeatRecord, Ticket } from '../../domain/index.js';
@@ -143,21 +143,10 @@ async function explainFromHeat(ctx: CliContext, opts: ExplainOptions): Promise<v
     }
     // As the worker does at start-up (checkTenantFields): a record lists every field of its object, so
     // the ticket itself shows which of routing.yaml's fields the tenant lacks; those are never written.
-    const present = new Set(Object.keys(ticket).map((k) => k.toLowerCase()));
-    const missingFields = new Set(
-      Object.values(config.routing.fields).filter((name) => !present.has(name.toLowerCase())),
-    );
+    const missingFields = new Set(fieldsMissingFrom(ticket, config.routing.fields));
     const policy = compileLoadedPolicy(config);
     const decision = classifyTicket(ticket, policy);
-    const plan = planActions(ticket, decision, {
-      routing: config.routing,
-      mode: service.mode,
-      schools: service.schools,
-      account: service.heat.account,
-      now: clockOf(ctx)(),
-      technicianLogins: new Set(config.routing.teams.technicianLogins),
-      missingFields,
-    });
+    const plan = planActions(ticket, decision, planContextFrom(config, clockOf(ctx)(), missingFields));
     if (opts.json) {
       ctx.stdout.write(
         `${JSON.stringify(
