@@ -25,3 +25,13 @@ export {
 } from './render-note.js';
 export type { NoteValues } from './render-note.js';
 export { warnTechnicianLoginsUnset } from './warn-technician-logins.js';
+export {
+  planRollback,
+  correctingNote,
+  rollbackMarker,
+  hasRollbackMarker,
+  routingNoteVersion,
+} from './plan-rollback.js';
+export type { RollbackPlan, RollbackOutcome, RollbackNote } from './plan-rollback.js';
+export { findRollbackCandidates } from './find-rollback-candidates.js';
+export type { RollbackQuery, RollbackCandidates } from './find-rollback-candidates.js';

@@ -12,6 +12,7 @@ import { registerExplainCommand } from './commands/explain.js';
 import { registerReconcileCommand } from './commands/reconcile.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerRollbackCommand } from './commands/rollback.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommand } from './commands/worker.js';
 
@@ -37,6 +38,7 @@ export function buildProgram(ctx: CliContext): Command {
     });
   registerWorkerCommand(program, ctx);
   registerBackfillCommand(program, ctx);
+  registerRollbackCommand(program, ctx);
   registerClassifyCommand(program, ctx);
   registerExplainCommand(program, ctx);
   registerEvaluateCommand(program, ctx);
