@@ -15,6 +15,7 @@ import { coerceError, type Ticket } from '../../domain/index.js';
 import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../../heat/index.js';
 import { createLogger, type Logger } from '../../observability/index.js';
 import { createProcessedStore, type ProcessedStore } from '../../queue/index.js';
+import { fieldsChangedMeanwhile } from '../../service/index.js';
 import { clockOf, type CliContext } from '../cli-context.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
 import { connectForCommand } from './report.js';
@@ -44,6 +45,8 @@ interface RunState {
   out: (line: string) => void;
   totals: Totals;
   leftAlone: string[];
+  /** Tickets a person saved between our read and our PATCH (HEAT has no ETag): to look at again. */
+  changedMeanwhile: string[];
 }
 
 const label = (id: string, number: unknown): string =>
@@ -94,8 +97,20 @@ async function rollBackTicket(
     logger: s.logger,
     incidentSet: service.heat.incidentSet,
   });
+  const changed = result.written
+    ? fieldsChangedMeanwhile(ticket, result.written, result.sent ?? r.plan.fields)
+    : [];
+  if (changed.length > 0) {
+    s.changedMeanwhile.push(`${who}: ${changed.join(', ')} changed while we wrote; run the command again`);
+    s.logger.warn('the ticket changed while we were writing', {
+      event: 'concurrent_change',
+      ticketId: recId,
+      fields: changed,
+    });
+  }
   const leftAt = result.lastModDateTime;
-  if (w.processed && leftAt) await w.processed.mark(recId, leftAt);
+  // Not marked when a person changed it meanwhile: the worker then decides on their version.
+  if (w.processed && leftAt && changed.length === 0) await w.processed.mark(recId, leftAt);
   if (w.counts && service.counts.enabled) {
     const school = ticket[service.counts.schoolField];
     await w.counts.record({
@@ -164,6 +179,7 @@ function printSummary(s: RunState): void {
     ].join('; '),
   );
   for (const line of s.leftAlone) s.out(`  left alone: ${line}`);
+  for (const line of s.changedMeanwhile) s.out(`  changed meanwhile: ${line}`);
   s.out(`HEAT calls: ${s.heat.stats().calls}`);
 }
 
@@ -228,6 +244,7 @@ export function registerRollbackCommand(program: Command, ctx: CliContext): void
           failed: 0,
         },
         leftAlone: [],
+        changedMeanwhile: [],
       };
       const redis = redisUrl ? connectForCommand(redisUrl) : null;
       const writers: Writers = redis
