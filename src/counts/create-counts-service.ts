@@ -16,6 +16,8 @@ import { periodExpiresAt } from './period-expires-at.js';
 import { periodOf } from './period-of.js';
 import { periodsToReconcile } from './periods-to-reconcile.js';
 import { readPeriodCounts } from './read-period-counts.js';
+import type { ReconcileRow } from './plan-reconcile.js';
+import { recordRows, type RecordRowsResult } from './record-rows.js';
 import { createReconciler, type ReconcileResult } from './reconcile-counts.js';
 import { NO_SCHOOL, type SchoolCounts } from './school-counts.js';
 import { schoolNameOf } from './school-name-of.js';
@@ -35,6 +37,11 @@ export interface RecordInput {
 export interface CountsService {
   /** Atomic per ticket; returns whether any counter changed. Called by the job handler after the decision is applied. */
   record(input: RecordInput): Promise<{ changed: boolean; period: string | null }>;
+  /**
+   * Counts rows a caller read from HEAT's pages (backfill's history) under the category and scope they
+   * carry, as record() would count each: exact per ticket whoever else counts it; no HEAT call.
+   */
+  recordRows(rows: readonly ReconcileRow[]): Promise<RecordRowsResult>;
   /** Per-school counts for a period (from Redis), sorted by school name. */
   snapshot(period: string): Promise<SchoolCounts[]>;
   /** Write every due dirty school now (used by tests, the demo and shutdown); `force` also writes the not yet due. */
@@ -232,6 +239,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
 
   return {
     record,
+    recordRows: (rows) => recordRows(ctx, rows),
     snapshot: (period) => readPeriodCounts(deps.redis, keys, period),
     flush: (options) => writer.flush(options),
     reconcile,

@@ -149,7 +149,7 @@ export interface ReconcilePlan extends TicketCountsPlan {
 }
 
 /** What HEAT says about one ticket: its period and, when its tags are valid, the state to count. */
-interface HeatTicket {
+export interface HeatTicket {
   period: string;
   school: string;
   /** null when the ticket is untagged or its tags are not policy ids. */
@@ -172,8 +172,11 @@ interface SortedRange {
 
 export const UNTAGGED_SAMPLE = 20;
 
-/** Reads one incident row as reconcile sees it; null when it has no usable CreatedDateTime. */
-function heatTicketOf(row: ReconcileRow, cfg: PeriodConfig): HeatTicket | null {
+/**
+ * Reads one incident row as reconcile sees it; null when it has no usable CreatedDateTime. Backfill's
+ * counting from pages reads its rows the same way (record-rows.ts).
+ */
+export function heatTicketOf(row: ReconcileRow, cfg: PeriodConfig): HeatTicket | null {
   const created = typeof row.createdDateTime === 'string' ? row.createdDateTime : '';
   // HEAT renders an unset date as 0001-01-01T00:00:00Z (docs/heat-api.md §6).
   if (!created || created.startsWith('0001-01-01')) return null;

@@ -2,49 +2,24 @@ import type { Command } from 'commander';
 import { createTenantFieldsCheck } from '../../actions/index.js';
 import type { LoadedConfig } from '../../config/index.js';
 import { createLogger, createMetrics, type Logger } from '../../observability/index.js';
-import {
-  buildHeatClient,
-  buildRuntime,
-  createService,
-  createTicketJobHandler,
-  type ProcessOutcome,
-} from '../../service/index.js';
-import { failedJobFacts, failedJobOutcome } from '../../queue/index.js';
-import type { CliContext } from '../cli-context.js';
+import { buildHeatClient, buildRuntime, createTicketJobHandler } from '../../service/index.js';
+import { clockOf, type CliContext } from '../cli-context.js';
 import { loadConfigOrExplain, requireRedisUrl } from '../load-config-or-explain.js';
+import type { HistoryMode } from './backfill-history.js';
+import { createSummary, runBackfill } from './backfill-run.js';
 
 interface BackfillOptions {
   since: string;
   dryRun?: boolean;
+  countsOnly?: boolean;
+  tagHistory?: boolean;
   config?: string;
   timeout: number;
+  redisWait: number;
 }
 
-/** Running totals (a backfill may cover a year of tickets: keep counters, not decisions). */
-function createSummary(dryRun = false): { add(o: ProcessOutcome): void; totals: Record<string, number> } {
-  const totals: Record<string, number> = {
-    tickets: 0,
-    patched: 0,
-    moved: 0,
-    notes: 0,
-    unchanged: 0,
-    overrides: 0,
-  };
-  const bump = (key: string) => (totals[key] = (totals[key] ?? 0) + 1);
-  return {
-    totals,
-    add(o) {
-      bump('tickets');
-      // A dry run writes nothing: count what the plan would write.
-      const writes = dryRun ? Object.keys(o.plan.fields).length > 0 : o.patched;
-      bump(writes ? 'patched' : 'unchanged');
-      if (dryRun ? o.plan.note !== null && o.plan.noteMode === 'create' : o.noted) bump('notes');
-      if (o.plan.moveTo) bump('moved');
-      if (o.plan.kind === 'override') bump('overrides');
-      bump(o.category);
-    },
-  };
-}
+/** A number of seconds >= 0, or NaN (reported by the action with the option's name). */
+const seconds = (v: string): number => (/^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : NaN);
 
 /**
  * `backfill --dry-run`: every incident modified since `sinceMs` through the handler the service's
@@ -120,19 +95,38 @@ async function dryRunBackfill(
 }
 
 /**
- * `sbt-router backfill --since DATE`: every incident modified since DATE goes through the same queue
- * and handler as live changes, and so does every parked ticket (HEAT refused its destination);
- * waits for the queue to drain and prints a summary. With --dry-run the
- * planned writes are printed and nothing is written (no queue, no Redis needed).
+ * `sbt-router backfill --since DATE`: every incident modified since DATE, read in pages of full records.
+ * Tickets in a final state (Resolved, Closed: never moved) are counted from the page; the others go
+ * through the same queue and handler as live changes, and so does every parked ticket (HEAT refused its
+ * destination). `--counts-only` counts every ticket from the pages (no job, no ticket write);
+ * `--tag-history` also tags final-state tickets from the page (one PATCH where the SBT fields differ).
+ * Progress on stderr, the summary with the HEAT calls per ticket on stdout. With --dry-run the planned
+ * writes are printed and nothing is written (no queue, no Redis needed).
  */
 export function registerBackfillCommand(program: Command, ctx: CliContext): void {
   program
     .command('backfill')
-    .description('process every incident modified since a date through the normal queue and handler')
+    .description('process every incident modified since a date: count history from the pages, queue the rest')
     .requiredOption('--since <date>', 'ISO date or timestamp, e.g. 2026-08-01')
     .option('--dry-run', 'print the planned writes without making them')
+    .option('--counts-only', 'count every ticket from the pages read; queue nothing, write no ticket')
+    .option(
+      '--tag-history',
+      'also tag Resolved/Closed tickets, from the page (a write only where the tags differ)',
+    )
     .option('--config <dir>', 'config folder')
-    .option('--timeout <seconds>', 'give up waiting for the queue after this long', (v) => Number(v), 3600)
+    .option(
+      '--timeout <seconds>',
+      'stop after this long (0: no limit); queued jobs stay queued',
+      seconds,
+      3600,
+    )
+    .option(
+      '--redis-wait <seconds>',
+      'how long to wait for Redis to come back during an outage',
+      seconds,
+      300,
+    )
     .action(async (opts: BackfillOptions) => {
       const sinceMs = Date.parse(opts.since);
       if (Number.isNaN(sinceMs)) {
@@ -140,10 +134,26 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         process.exitCode = 2;
         return;
       }
+      for (const [name, value] of [
+        ['--timeout', opts.timeout],
+        ['--redis-wait', opts.redisWait],
+      ] as const) {
+        if (Number.isNaN(value)) {
+          ctx.stderr.write(`${name}: not a number of seconds. Fix: e.g. ${name} 600\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
+      if (opts.countsOnly && (opts.tagHistory || opts.dryRun)) {
+        ctx.stderr.write(
+          `--counts-only writes no ticket: it cannot go with ${opts.tagHistory ? '--tag-history' : '--dry-run'}. Fix: drop one of them\n`,
+        );
+        process.exitCode = 2;
+        return;
+      }
       const config = loadConfigOrExplain(ctx, opts.config);
       if (!config) return;
       const logger = createLogger({ level: config.service.logging.level, stream: ctx.stderr });
-      const service = config.service;
       const out = (line: string) => ctx.stdout.write(`${line}\n`);
 
       if (opts.dryRun) {
@@ -153,53 +163,23 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
 
       const redisUrl = requireRedisUrl(ctx, config);
       if (!redisUrl) return;
-      const summary = createSummary();
-      const svc = createService({
+      const mode: HistoryMode = opts.countsOnly ? 'counts-only' : opts.tagHistory ? 'tag-history' : 'default';
+      const clock = clockOf(ctx);
+      const result = await runBackfill({
         config,
         logger,
         redisUrl,
-        poll: false,
-        onOutcome: (o) => summary.add(o),
         env: ctx.env,
+        since: opts.since,
+        sinceMs,
+        mode,
+        timeoutMs: opts.timeout * 1000,
+        redisWaitMs: opts.redisWait * 1000,
+        nowMs: () => clock().getTime(),
+        stderr: ctx.stderr,
+        out,
+        handleSignals: ctx.stderr === process.stderr,
       });
-      let failed = 0;
-      svc.worker.on('failed', (job, err) => {
-        // Dropped (HEAT refused it) or out of attempts: the rule the worker's metrics use.
-        if (job && failedJobOutcome(failedJobFacts(job, err)) !== 'retried') failed += 1;
-      });
-      try {
-        await svc.start();
-        // Tickets parked because HEAT did not know their destination go again too, whatever their date.
-        const parked = await svc.redriveParked();
-        let enqueued = parked.length;
-        const queued = new Set<string>(parked);
-        for await (const page of svc.heat.changedSince(new Date(sinceMs).toISOString(), {
-          set: service.heat.incidentSet,
-          overlapMs: 0,
-          select: ['IncidentNumber'],
-          untilMs: Date.now(),
-        })) {
-          // Our own writes move tickets to the end while the pages are read: queue each ticket once.
-          const fresh = page.filter((r) => !queued.has(String(r.RecId)));
-          for (const r of fresh) queued.add(String(r.RecId));
-          enqueued += await svc.queue.enqueueMany(
-            fresh.map((r) => ({ recId: String(r.RecId), source: 'backfill' as const })),
-          );
-        }
-        const drained = await svc.waitForIdle(opts.timeout * 1000);
-        if (svc.counts) await svc.counts.flush({ force: true });
-        out(
-          `backfill since ${opts.since}: ${enqueued} tickets queued; processed by this process (other replicas may take some): ${JSON.stringify({ ...summary.totals, failed })}`,
-        );
-        out(`HEAT calls: ${svc.heat.stats().calls}`);
-        if (!drained) {
-          ctx.stderr.write(`the queue did not drain within ${opts.timeout} s\n`);
-          process.exitCode = 1;
-        } else if (failed > 0) {
-          process.exitCode = 1;
-        }
-      } finally {
-        await svc.stop();
-      }
+      if (result.exitCode !== 0) process.exitCode = result.exitCode;
     });
 }
