@@ -3,6 +3,7 @@
 // compare-and-set move script as record() (docs/counts.md, Counting from pages).
 import type { CountsContext } from './counts-context.js';
 import { periodExpiresAt } from './period-expires-at.js';
+import type { PeriodConfig } from './period-of.js';
 import { heatTicketOf, type ReconcileRow, type TicketMove } from './plan-reconcile.js';
 import { readStates } from './read-reconcile-input.js';
 import { runWithConcurrency } from './run-with-concurrency.js';
@@ -29,7 +30,7 @@ export interface RecordRowsResult {
 export function planRowCounts(
   rows: readonly ReconcileRow[],
   stored: ReadonlyMap<string, string>,
-  cfg: CountsContext['counts'],
+  cfg: PeriodConfig,
   nowMs: number,
 ): { moves: TicketMove[]; result: RecordRowsResult } {
   const result: RecordRowsResult = {

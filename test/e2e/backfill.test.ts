@@ -5,7 +5,8 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createSimulator, type Simulator } from 'heat-simulator';
 import { FINAL_STATUSES } from '../../src/domain/index.js';
 import { readSchoolCounts } from '../../src/counts/index.js';
-import { makeConfigDir, runCli } from '../support/cli-process.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../../tools/devtools/index.js';
+import { makeConfigDir, runCli, startCli, waitUntil } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -181,5 +182,105 @@ describe('the built CLI: sbt-router backfill against a simulator on a free port'
     expect(result.stderr).toContain(
       '--counts-only writes no ticket: it cannot go with --tag-history. Fix: drop one of them',
     );
+  });
+
+  describe('stopping and Redis outages', () => {
+    let redis: ThrowawayRedis | undefined;
+    afterEach(async () => {
+      await redis?.stop();
+      redis = undefined;
+    });
+
+    /** A slow tenant (every HEAT answer `latencyMs` late) and one job at a time, so the run lasts seconds. */
+    async function slowTenant(seed: number, tickets: number, url: string, latencyMs = 15) {
+      sim = createSimulator({ seed, tickets });
+      sim.setFaults({ latencyMs });
+      const heatUrl = await sim.listen(0, '127.0.0.1');
+      const { dir, prefix } = makeConfigDir('worker:\n  concurrency: 1\ncounts:\n  debounceSeconds: 0\n');
+      const env = {
+        HEAT_BASE_URL: heatUrl,
+        HEAT_API_KEY: sim.apiKey,
+        REDIS_URL: url,
+        SBT_CONFIG_DIR: dir,
+        LOG_LEVEL: 'warn',
+      };
+      return { env, prefix, open: sim.list('incidents').filter((t) => !isFinal(t)).length };
+    }
+
+    it('waits for a Redis that is killed and restarted mid-backfill, queues the lost jobs again, finishes', async () => {
+      redis = await startThrowawayRedis();
+      const { env, open } = await slowTenant(31, 120, redis.url);
+      const patches = () => sim!.stats().byRoute['PATCH incidents'] ?? 0;
+      const run = startCli(['backfill', '--since', '2000-01-01', '--redis-wait', '60'], env);
+      let stderr = '';
+      run.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      await waitUntil(
+        () => patches() >= 10,
+        30_000,
+        'the first tickets tagged',
+        () => stderr,
+      );
+
+      // Killed for good (no persistence: it comes back empty), then started again on its port.
+      const port = redis.port;
+      await redis.stop();
+      redis = undefined;
+      await waitUntil(
+        () => stderr.includes('Redis is unreachable while'),
+        15_000,
+        'the outage noticed',
+        () => stderr,
+      );
+      redis = await startThrowawayRedis({ port });
+
+      const result = await run.done;
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('waiting up to 60 s for it to come back (--redis-wait)');
+      expect(result.stderr).toMatch(/Redis is back after \d+\.\d s; resuming the backfill\./);
+      expect(result.stderr).toMatch(
+        /Redis came back without its data: \d+ queued tickets not yet seen done are queued again\./,
+      );
+      // No crash: the CLI's last-resort handler prefixes its message with the program name.
+      expect(result.stderr).not.toContain('sbt-router:');
+      // Every open ticket is tagged in the end: nothing the lost Redis held was lost for good.
+      const untagged = sim!.list('incidents').filter((t) => !isFinal(t) && !t.SBT_DecisionHash);
+      expect(untagged).toHaveLength(0);
+      expect(result.stdout).toContain(`${open} queued for the workers`);
+    }, 120_000);
+
+    it('--timeout stops, says the queued jobs stay queued for the workers, and exits 1', async () => {
+      // About 150 ms a ticket: 150 tickets cannot drain in 5 s, however fast the machine.
+      const { env, prefix, open } = await slowTenant(32, 150, redisUrl, 40);
+      const result = await runCli(['backfill', '--since', '2000-01-01', '--timeout', '5'], env);
+      expect(result.code).toBe(1);
+      const m =
+        /backfill stopped: --timeout \(5 s\) reached\. (\d+) jobs are still in the queue: they stay queued in Redis and the workers \(`sbt-router worker`\) finish them; nothing is undone\./.exec(
+          result.stderr,
+        );
+      expect(m).not.toBeNull();
+      const left = Number(m![1]);
+      expect(left).toBeGreaterThan(0);
+      // They are still there after the command ended.
+      const check = new Redis(redisUrl);
+      try {
+        expect(await check.llen(`${prefix}:tickets:wait`)).toBe(left);
+      } finally {
+        check.disconnect();
+      }
+      expect(sim!.list('incidents').filter((t) => t.SBT_DecisionHash).length).toBeLessThan(open);
+      expect(result.stdout).toMatch(/HEAT calls: \d+ for \d+ tickets = \d\.\d{3} per ticket/);
+    }, 60_000);
+
+    it('Ctrl-C (SIGINT) stops the same way and exits 130', async () => {
+      const { env } = await slowTenant(33, 150, redisUrl);
+      const run = startCli(['backfill', '--since', '2000-01-01'], env);
+      await waitUntil(() => (sim!.stats().byRoute['PATCH incidents'] ?? 0) >= 3, 30_000, 'tickets tagged');
+      run.child.kill('SIGINT');
+      const result = await run.done;
+      expect(result.code).toBe(130);
+      expect(result.stderr).toMatch(
+        /backfill stopped: interrupted \(Ctrl-C\)\. \d+ jobs are still in the queue: they stay queued in Redis/,
+      );
+    }, 60_000);
   });
 });

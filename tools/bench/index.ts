@@ -1,11 +1,13 @@
+import { runBackfillCostBench } from './backfill-cost-bench.js';
 import { runClassifyBench } from './classify-bench.js';
 import { runPatternCompileBench } from './pattern-compile-bench.js';
 import { runWebhookLatencyBench } from './webhook-latency-bench.js';
 import { runWorkerThroughputBench } from './worker-throughput-bench.js';
 
 /**
- * `npm run bench`: prints numbers, asserts nothing. Options: --only classify|patterns|throughput|webhook,
- * --seconds N (webhook run length, default 60), --tickets N (backlog size, default 10,000).
+ * `npm run bench`: prints numbers, asserts nothing. Options: --only classify|patterns|throughput|webhook|backfill,
+ * --seconds N (webhook run length, default 60), --tickets N (backlog size, default 10,000), --history N
+ * (Resolved/Closed tickets of the backfill cost run, default 30,000).
  */
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -39,6 +41,19 @@ if (run('webhook')) {
   const r = await runWebhookLatencyBench({ ratePerSecond: 20, seconds: Number(arg('seconds') ?? 60) });
   console.log(
     `webhook-to-write latency at ${r.ratePerSecond} tickets/s for ${r.seconds} s (${r.tickets} tickets): p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms (target p99 < 250 ms); missed ${r.missed}`,
+  );
+}
+if (run('backfill')) {
+  const r = await runBackfillCostBench({ history: Number(arg('history') ?? 30_000) });
+  const line = (x: typeof r.countsOnly): string => {
+    const routes = Object.entries(x.byRoute)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([route, n]) => `${route} ${n}`)
+      .join(', ');
+    return `${x.calls.toLocaleString('en-US')} calls = ${x.perTicket.toFixed(4)} per ticket (${routes})${x.exitCode === 0 ? '' : `, exit ${x.exitCode}`}`;
+  };
+  console.log(
+    `backfill cost (simulator call log), ${r.tickets.toLocaleString('en-US')} Resolved/Closed tickets: --counts-only ${line(r.countsOnly)} (target <= 0.012); then --tag-history ${line(r.tagHistory)} (target <= 1.02)`,
   );
 }
 process.exit(0);

@@ -378,6 +378,12 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
     if (workError) throw workError;
     printSummary(input, result, summary.totals, counts, svc, byMethodBefore);
     if (stopReason) {
+      // The job in hand is finished first (within the shutdown budget), so the count that follows is
+      // what stays queued.
+      await Promise.race([
+        svc.worker.close().catch(() => undefined),
+        new Promise((r) => setTimeout(r, service.worker.shutdownDeadlineMs).unref()),
+      ]);
       await explainStop(input, stopReason, state.walkDone, svc);
       result.exitCode = stopReason === 'interrupted' ? 130 : 1;
     } else if (state.failed > 0) {
