@@ -390,6 +390,11 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
       result.exitCode = 1;
     }
   } finally {
+    // Best effort: the marker expires by itself when Redis is away now.
+    await Promise.race([
+      svc.redis.del(marker).catch(() => undefined),
+      new Promise((r) => setTimeout(r, 1_000).unref()),
+    ]);
     await svc.stop();
     // A step still waiting on Redis or HEAT ends once the connections are closed; do not wait long.
     await Promise.race([done, new Promise((r) => setTimeout(r, 5_000).unref())]);

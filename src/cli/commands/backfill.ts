@@ -178,6 +178,7 @@ export function registerBackfillCommand(program: Command, ctx: CliContext): void
         nowMs: () => clock().getTime(),
         stderr: ctx.stderr,
         out,
+        // Only the real CLI owns the process's signals (tests run the command in-process).
         handleSignals: ctx.stderr === process.stderr,
       });
       if (result.exitCode !== 0) process.exitCode = result.exitCode;
