@@ -1,8 +1,27 @@
-import { CATEGORY_IDS, SCOPE_IDS } from '../domain/index.js';
+import { CATEGORY_IDS, SCOPE_IDS, type CategoryId, type ScopeId } from '../domain/index.js';
 import type { SchoolCounts } from './school-counts.js';
 
 export type ReportFormat = 'table' | 'csv' | 'json';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'csv', 'json'];
+
+/** The scopes in plain words, for people (headers of the table and the HTML report). */
+export const SCOPE_NAMES: Readonly<Record<ScopeId, string>> = Object.freeze({
+  in_scope: 'In scope',
+  out_of_scope: 'Out of scope',
+  restricted: 'Restricted',
+  needs_review: 'Needs review',
+});
+
+/** What the report needs beyond the rows. */
+export interface ReportContext {
+  /**
+   * The period HEAT's school records show (the current one). Only rows of this period, of a real
+   * school, are written to HEAT: `written_to_heat` is false for every other period.
+   */
+  currentPeriod: string;
+  /** Display names by category id (routing.yaml `categories.<id>.displayName`); the id when missing. */
+  categoryNames?: Partial<Record<CategoryId, string>>;
+}
 
 /** Highest out-of-scope share first (the schools whose technicians do most work that belongs elsewhere). */
 export function sortForReport(rows: readonly SchoolCounts[]): SchoolCounts[] {
@@ -15,15 +34,41 @@ export function sortForReport(rows: readonly SchoolCounts[]): SchoolCounts[] {
   );
 }
 
+/** Whether HEAT's school record holds this row's numbers: a real school, in the current period. */
+export function isWrittenToHeat(row: SchoolCounts, currentPeriod: string): boolean {
+  return row.hasSchool && row.period === currentPeriod;
+}
+
 const NO_SCHOOL_NOTE = '(no school): tickets without a school; shown here, never written to HEAT.';
 
 function percent(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
-function formatTable(rows: SchoolCounts[]): string {
+/** Longest header line in the text table; longer display names wrap onto further header lines. */
+const HEADER_WRAP = 12;
+
+/** A header split on spaces into lines of at most `width` characters (a longer word stays whole). */
+function wrapHeader(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const last = lines.length - 1;
+    if (last >= 0 && `${lines[last]} ${word}`.length <= width) lines[last] = `${lines[last]} ${word}`;
+    else lines.push(word);
+  }
+  return lines.length ? lines : [''];
+}
+
+function formatTable(rows: SchoolCounts[], context: ReportContext): string {
   if (rows.length === 0) return 'No tickets counted in this period.\n';
-  const headers = ['School', 'Total', ...SCOPE_IDS, 'Out share', ...CATEGORY_IDS];
+  const names = context.categoryNames ?? {};
+  const headers = [
+    'School',
+    'Total',
+    ...SCOPE_IDS.map((s) => SCOPE_NAMES[s]),
+    'Out-of-scope share',
+    ...CATEGORY_IDS.map((c) => names[c] ?? c),
+  ].map((h, i) => (i === 0 ? [h] : wrapHeader(h, HEADER_WRAP)));
   const body = rows.map((r) => [
     r.school,
     String(r.total),
@@ -32,18 +77,33 @@ function formatTable(rows: SchoolCounts[]): string {
     ...CATEGORY_IDS.map((c) => String(r.byCategory[c])),
   ]);
   const totals = rows.reduce((sum, r) => sum + r.total, 0);
-  const widths = headers.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
+  const widths = headers.map((h, i) =>
+    Math.max(...h.map((l) => l.length), ...body.map((cells) => (cells[i] ?? '').length)),
+  );
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ');
+      .join('  ')
+      .trimEnd();
+  // Header cells sit on the bottom line of the header, like a spreadsheet's wrapped header row.
+  const headerLines = Math.max(...headers.map((h) => h.length));
+  const header = Array.from({ length: headerLines }, (_, n) =>
+    line(headers.map((h) => h[n - (headerLines - h.length)] ?? '')),
+  );
+  const schools = rows.filter((r) => r.hasSchool).length;
   const out = [
-    `Period ${rows[0]?.period ?? ''}: ${rows.filter((r) => r.hasSchool).length} schools, ${totals} tickets; sorted by out-of-scope share`,
-    line(headers),
+    `Period ${rows[0]?.period ?? ''}: ${schools} schools, ${totals} tickets; sorted by out-of-scope share`,
+    ...header,
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...body.map(line),
   ];
   if (rows.some((r) => !r.hasSchool)) out.push('', NO_SCHOOL_NOTE);
+  if (rows[0] && rows[0].period !== context.currentPeriod) {
+    out.push(
+      '',
+      `HEAT's school records show ${context.currentPeriod} only; these ${rows[0].period} numbers are in Redis, not on the records.`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }
 
@@ -54,7 +114,8 @@ function csvCell(value: string | number | boolean): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function formatCsv(rows: SchoolCounts[]): string {
+/** Column names are the stable ids (scripts read them); people read the table or the HTML report. */
+function formatCsv(rows: SchoolCounts[], context: ReportContext): string {
   const headers = [
     'period',
     'school',
@@ -72,7 +133,7 @@ function formatCsv(rows: SchoolCounts[]): string {
       ...SCOPE_IDS.map((s) => r.byScope[s]),
       r.outOfScopeShare,
       ...CATEGORY_IDS.map((c) => r.byCategory[c]),
-      r.hasSchool,
+      isWrittenToHeat(r, context.currentPeriod),
     ]
       .map(csvCell)
       .join(','),
@@ -81,16 +142,20 @@ function formatCsv(rows: SchoolCounts[]): string {
 }
 
 /** The per-school report, schools as rows, scopes and categories as columns, by out-of-scope share. */
-export function formatReport(rows: readonly SchoolCounts[], format: ReportFormat): string {
+export function formatReport(
+  rows: readonly SchoolCounts[],
+  format: ReportFormat,
+  context: ReportContext,
+): string {
   const sorted = sortForReport(rows);
   switch (format) {
     case 'table':
-      return formatTable(sorted);
+      return formatTable(sorted, context);
     case 'csv':
-      return formatCsv(sorted);
+      return formatCsv(sorted, context);
     case 'json':
       return `${JSON.stringify(
-        sorted.map((r) => ({ ...r, writtenToHeat: r.hasSchool })),
+        sorted.map((r) => ({ ...r, writtenToHeat: isWrittenToHeat(r, context.currentPeriod) })),
         null,
         2,
       )}\n`;

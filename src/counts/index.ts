@@ -40,5 +40,11 @@ export type { SchoolCounts } from './school-counts.js';
 export { aggregateCounts, readSchoolCounts } from './read-period-counts.js';
 export { countFieldValues, categoryFieldName } from './count-field-values.js';
 export type { CountFieldNames } from './count-field-values.js';
-export { formatReport, sortForReport, REPORT_FORMATS } from './format-report.js';
-export type { ReportFormat } from './format-report.js';
+export {
+  formatReport,
+  isWrittenToHeat,
+  sortForReport,
+  REPORT_FORMATS,
+  SCOPE_NAMES,
+} from './format-report.js';
+export type { ReportContext, ReportFormat } from './format-report.js';

@@ -7,7 +7,8 @@ import {
   NO_SCHOOL,
   type SchoolCounts,
 } from '../../../src/counts/index.js';
-import { serviceConfigSchema } from '../../../src/config/index.js';
+import { loadConfig, serviceConfigSchema } from '../../../src/config/index.js';
+import { CATEGORY_IDS } from '../../../src/domain/index.js';
 
 const US = '\x1f';
 
@@ -40,23 +41,57 @@ describe('aggregateCounts', () => {
   });
 });
 
+const CURRENT = { currentPeriod: '2026-11' };
+const NAMES = loadConfig({ dir: 'config', env: {} }).routing.categories;
+const DISPLAY = {
+  ...CURRENT,
+  categoryNames: Object.fromEntries(CATEGORY_IDS.map((c) => [c, NAMES[c].displayName])),
+};
+
 describe('formatReport', () => {
-  it('table: sorted by out-of-scope share, (no school) last with its note', () => {
-    const text = formatReport(rows(), 'table');
-    const lines = text.trim().split('\n');
+  it("table: routing.yaml's display names as headers (wrapped), by out-of-scope share, (no school) last", () => {
+    const text = formatReport(rows(), 'table', DISPLAY);
+    const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('Period 2026-11: 3 schools, 20 tickets; sorted by out-of-scope share');
-    expect(lines[1]).toMatch(
-      /^School\s+Total\s+in_scope\s+out_of_scope\s+restricted\s+needs_review\s+Out share\s+hardware/,
+    // Long display names wrap onto header lines above; every header ends on the line above the rule.
+    const rule = lines.findIndex((l) => /^-+( +-+)+$/.test(l));
+    expect(rule).toBe(6);
+    const header = lines.slice(1, rule);
+    expect(header[header.length - 1]).toMatch(
+      /^School\s+Total\s+In scope\s+Out of scope\s+Restricted\s+Needs review\s+share\s+Hardware\s+access\s+system\s+site\s+presentations\)\s+support\s+administration\s+Needs review$/,
     );
-    const order = lines.slice(3, 7).map((l) => l.split(/\s{2,}/)[0]);
+    expect(header[header.length - 2]).toMatch(
+      /^\s+Out-of-scope\s+Software\s+Telephone\s+School web\s+spreadsheets,\s+Application\s+Gradebook$/,
+    );
+    expect(header.join(' ')).toMatch(
+      /Office\s.*development\s.*\(databases,\s.*spreadsheets,\s.*presentations\)/,
+    );
+    expect(text).not.toMatch(
+      /\b(software_access|office_development|gradebook_admin|in_scope|needs_review)\b/,
+    );
+    const order = lines.slice(rule + 1, rule + 5).map((l) => l.split(/\s{2,}/)[0]);
     expect(order).toEqual(['Jefferson High School', 'Lincoln Elementary', 'Smith, "Annex"', NO_SCHOOL]);
-    expect(lines[3]).toMatch(/75\.0%/);
+    expect(lines[rule + 1]).toMatch(
+      /^Jefferson High School\s+4\s+1\s+3\s+0\s+0\s+75\.0%\s+0\s+1\s+0\s+3\s+0\s+0\s+0\s+0$/,
+    );
+    // every number sits under the last line of its header: same right edge
+    const edges = (l: string) => [...l.matchAll(/\S+(?= {2}|$)/g)].map((m) => (m.index ?? 0) + m[0].length);
+    expect(edges(lines[rule + 1] ?? '').slice(1)).toEqual(edges(lines[rule - 1] ?? '').slice(-14));
     expect(text).toContain('never written to HEAT');
-    expect(formatReport([], 'table')).toBe('No tickets counted in this period.\n');
+    expect(text).not.toContain("HEAT's school records show");
+    expect(formatReport([], 'table', CURRENT)).toBe('No tickets counted in this period.\n');
+  });
+
+  it('table: ids where no display name is given; a past period says HEAT shows another', () => {
+    const text = formatReport(rows(), 'table', { currentPeriod: '2026-12' });
+    expect(text).toMatch(/\bhardware\s+software_access\s+telephone/);
+    expect(text).toContain(
+      "HEAT's school records show 2026-12 only; these 2026-11 numbers are in Redis, not on the records.",
+    );
   });
 
   it('csv: one header, quoted cells, share as a fraction, a written_to_heat column', () => {
-    const lines = formatReport(rows(), 'csv').split('\r\n');
+    const lines = formatReport(rows(), 'csv', DISPLAY).split('\r\n');
     expect(lines[0]).toBe(
       'period,school,total,in_scope,out_of_scope,restricted,needs_review,out_of_scope_share,hardware,software_access,telephone,website,office_development,application_support,gradebook_admin,unclassified,written_to_heat',
     );
@@ -66,13 +101,22 @@ describe('formatReport', () => {
     expect(lines[5]).toBe('');
   });
 
+  it('csv and json: written_to_heat only for the current period (school records hold only that one)', () => {
+    const past = formatReport(rows(), 'csv', { currentPeriod: '2026-12' }).split('\r\n');
+    expect(past.slice(1, 5).map((l) => l.split(',').pop())).toEqual(['false', 'false', 'false', 'false']);
+    const json = JSON.parse(formatReport(rows(), 'json', { currentPeriod: '2026-12' })) as Array<{
+      writtenToHeat: boolean;
+    }>;
+    expect(json.map((r) => r.writtenToHeat)).toEqual([false, false, false, false]);
+  });
+
   it('csv defuses cells a spreadsheet would run as a formula', () => {
     const evil = aggregateCounts('2026-11', [[`=HYPERLINK("x")${US}hardware${US}in_scope`, 1]]);
-    expect(formatReport(evil, 'csv').split('\r\n')[1]).toMatch(/^2026-11,"'=HYPERLINK\(""x""\)",/);
+    expect(formatReport(evil, 'csv', CURRENT).split('\r\n')[1]).toMatch(/^2026-11,"'=HYPERLINK\(""x""\)",/);
   });
 
   it('json: the rows, sorted, with writtenToHeat', () => {
-    const parsed = JSON.parse(formatReport(rows(), 'json')) as Array<
+    const parsed = JSON.parse(formatReport(rows(), 'json', CURRENT)) as Array<
       SchoolCounts & { writtenToHeat: boolean }
     >;
     expect(parsed.map((r) => r.school)).toEqual([
@@ -81,7 +125,7 @@ describe('formatReport', () => {
       'Smith, "Annex"',
       NO_SCHOOL,
     ]);
-    expect(parsed[3]?.writtenToHeat).toBe(false);
+    expect(parsed.map((r) => r.writtenToHeat)).toEqual([true, true, true, false]);
     expect(parsed[0]?.byCategory.website).toBe(3);
   });
 });
