@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -135,11 +135,103 @@ describe('sbt-router reconcile / report', () => {
     expect(badPeriod.err).toMatch(/--period: period "November" is not a month id .* use the form 2026-11/);
     const badFormat = await run(['report', '--format', 'xml']);
     expect(badFormat.code).toBe(2);
-    expect(badFormat.err).toMatch(/use one of table, csv, json/);
-    const empty = await run(['report', '--period', '1999-01']);
-    expect(empty.out).toContain(
-      'No tickets counted in 1999-01. If Redis was emptied, run: sbt-router reconcile --period 1999-01',
+    expect(badFormat.err).toMatch(/use one of table, csv, json, html/);
+  });
+
+  it('suggests a reconcile for an empty period only where reconcile would run it', async () => {
+    // Kept in Redis (ended less than 400 days ago) but empty: reconcile is suggested and accepts it.
+    const kept = await run(['report', '--period', '2026-05']);
+    expect(kept.out).toBe(
+      'No tickets counted in 2026-05. If Redis was emptied, run: sbt-router reconcile --period 2026-05\n',
     );
+    expect((await run(['reconcile', '--period', '2026-05'])).code).toBe(0);
+    // Past the retention: no suggestion, and reconcile does refuse it.
+    const old = await run(['report', '--period', '2025-01']);
+    expect(old.out).toBe(
+      "No tickets counted in 2025-01: it ended more than 400 days ago, so its counts are no longer kept in Redis and reconcile cannot rebuild them (docs/counts.md, Redis memory). HEAT's ticket tags remain the record.\n",
+    );
+    expect(old.out).not.toContain('sbt-router reconcile');
+    const refused = await run(['reconcile', '--period', '2025-01']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/ended more than 400 days ago/);
+    const future = await run(['report', '--period', '2027-03']);
+    expect(future.out).toBe(
+      'No tickets counted in 2027-03: it has not started yet (the current period is 2026-11).\n',
+    );
+    // The machine formats stay parseable; the hint goes to stderr.
+    const json = await run(['report', '--period', '2025-01', '--format', 'json']);
+    expect(json.out).toBe('[]\n');
+    expect(json.err).toMatch(/^No tickets counted in 2025-01: it ended more than 400 days ago/);
+  });
+
+  it('html: one file with every school and the months Redis keeps; --school gives a principal a page', async () => {
+    expect((await run(['reconcile', '--period', '2026-10'])).code).toBe(0);
+    expect((await run(['reconcile', '--period', '2026-11'])).code).toBe(0);
+    const rows = JSON.parse((await run(['report', '--period', '2026-11', '--format', 'json'])).out) as Array<{
+      school: string;
+      hasSchool: boolean;
+      byScope: { in_scope: number };
+    }>;
+    const schools = rows.filter((r) => r.hasSchool);
+    expect(schools.length).toBeGreaterThan(5);
+    const file = join(tenant.dir, 'out', 'report.html');
+    const written = await run(['report', '--period', '2026-11', '--format', 'html', '--out', file]);
+    expect(written.err).toBe('');
+    expect(written.code).toBe(0);
+    expect(written.out).toBe(`Wrote ${file} (html, 2026-11)\n`);
+    const page = readFileSync(file, 'utf8');
+    expect(page.match(/<tr class="school-row">/g)?.length).toBe(schools.length);
+    expect(page.match(/<svg\s+class="chart bar"/g)?.length).toBe(rows.length);
+    // the trend: October (reconciled) and November; 2026-09 is empty in Redis and not shown
+    expect(page).toMatch(/<td>October 2026<\/td>\s*<td>\d+<\/td>/);
+    expect(page).not.toContain('September 2026');
+    expect(page).toContain('Telephone system');
+    expect(page).not.toMatch(/>\s*telephone\s*</);
+
+    const top = schools[0]?.school ?? '';
+    const principal = await run([
+      'report',
+      '--period',
+      '2026-11',
+      '--format',
+      'html',
+      '--school',
+      top.toUpperCase(),
+    ]);
+    expect(principal.code).toBe(0);
+    expect(principal.out).toContain(`<h1>${top}: how the school uses its technician</h1>`);
+    expect(principal.out).toContain(`${schools[0]?.byScope.in_scope ?? -1} (`);
+    const one = await run(['report', '--period', '2026-11', '--format', 'csv', '--school', top]);
+    expect(one.out.split('\r\n').length).toBe(3);
+
+    const unknown = await run([
+      'report',
+      '--period',
+      '2026-11',
+      '--format',
+      'html',
+      '--school',
+      'Nowhere High',
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toBe('');
+    expect(unknown.err).toMatch(
+      /^--school: no tickets counted for "Nowhere High" in 2026-11\. Fix: use a school name as the report lists it: "/,
+    );
+    expect(unknown.err).toContain(JSON.stringify(top));
+  });
+
+  it('written_to_heat is true only for the current period: HEAT school records hold no other', async () => {
+    expect((await run(['reconcile', '--period', '2026-10'])).code).toBe(0);
+    const past = (await run(['report', '--period', '2026-10', '--format', 'csv'])).out.trim().split('\r\n');
+    expect(past.length).toBeGreaterThan(2);
+    expect(new Set(past.slice(1).map((l) => l.split(',').pop()))).toEqual(new Set(['false']));
+    const current = (await run(['report', '--period', '2026-11', '--format', 'csv'])).out
+      .trim()
+      .split('\r\n');
+    const flags = current.slice(1).map((l) => [l.split(',')[1], l.split(',').pop()]);
+    expect(flags.filter(([school]) => school !== '(no school)').every(([, f]) => f === 'true')).toBe(true);
+    expect(flags.length).toBeGreaterThan(2);
   });
 });
 
