@@ -4,6 +4,12 @@ export { CONTENT_SECURITY_POLICY } from './html-page.js';
 export { escapeHtml, html, SafeHtml } from './html.js';
 export { periodLabel, localDateTime } from './period-label.js';
 export { niceStep, SCOPE_COLORS } from './svg-charts.js';
-export { districtTotals } from './report-model.js';
-export type { HtmlReportInput, PeriodCounts, ReportCategory, DistrictTotals } from './report-model.js';
-export { reportHistoryPeriods } from './report-history.js';
+export { districtTotals, htmlReportInput } from './report-model.js';
+export type {
+  HtmlReportInput,
+  PeriodCounts,
+  ReportCategory,
+  ReportConfig,
+  DistrictTotals,
+} from './report-model.js';
+export { readReportHistory, reportHistoryPeriods } from './report-history.js';

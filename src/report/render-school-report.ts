@@ -33,12 +33,9 @@ export function findSchool(rows: readonly SchoolCounts[], name: string): SchoolC
   return loose.length === 1 ? (loose[0] ?? null) : null;
 }
 
-function listInWords(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
 const requests = (n: number): string => `${n} ${n === 1 ? 'request' : 'requests'}`;
+
+const wasWere = (n: number): string => (n === 1 || n === 0 ? 'was' : 'were');
 
 function summary(row: SchoolCounts, input: HtmlReportInput): SafeHtml {
   const name = (c: CategoryId) => input.categories[c].displayName;
@@ -47,33 +44,49 @@ function summary(row: SchoolCounts, input: HtmlReportInput): SafeHtml {
     .filter((c) => row.byCategory[c] > 0)
     .map(
       (c) =>
-        `${row.byCategory[c]} ${name(c)} (handled by ${input.categories[c].destination ?? 'another team'})`,
+        `${row.byCategory[c]} ${name(c)}, handled by ${input.categories[c].destination ?? 'another team'}`,
     );
   const { in_scope: inScope, out_of_scope: outScope, restricted, needs_review: review } = row.byScope;
+  const share = (n: number) => percent(shareOf(n, row.total));
+  const gradebookTeam = input.categories.gradebook_admin.destination ?? 'the gradebook team';
+  const reviewTeam = input.categories.unclassified.destination ?? 'the service desk';
   return html`<section id="summary">
     <h2>In short</h2>
     <p>In ${label}, staff at ${row.school} sent ${requests(row.total)} to the help desk.</p>
     <ul class="plain">
       <li>
-        <strong>${inScope} (${percent(shareOf(inScope, row.total))}) were technician work</strong>:
+        <strong>${inScope} (${share(inScope)}) ${wasWere(inScope)} technician work</strong>:
         ${name('hardware').toLowerCase()} and ${name('software_access').toLowerCase()}. This is the work the
         school-based technician is there for.
       </li>
-      <li>
-        <strong>${outScope} (${percent(shareOf(outScope, row.total))}) were work that other teams own</strong
-        >${out.length ? `: ${listInWords(out)}` : ''}. The router passed them to those teams; they are not
-        technician work.
-      </li>
-      <li>
-        <strong
-          >${restricted} ${restricted === 1 ? 'was' : 'were'} ${name('gradebook_admin').toLowerCase()}</strong
-        >. Gradebook work is restricted: technicians never receive grading access, so these went to
-        ${input.categories.gradebook_admin.destination ?? 'the gradebook team'}.
-      </li>
-      <li>
-        <strong>${review} could not be sorted automatically</strong> and waited for a person at
-        ${input.categories.unclassified.destination ?? 'the service desk'} to decide where they belong.
-      </li>
+      ${
+        outScope > 0
+          ? html`<li>
+              <strong>${outScope} (${share(outScope)}) ${wasWere(outScope)} work that other teams own</strong
+              >: ${out.join('; ')}. The router passed them to those teams; they are not technician work.
+            </li>`
+          : html`<li><strong>None</strong> ${wasWere(0)} work that belongs to other teams.</li>`
+      }
+      ${
+        restricted > 0
+          ? html`<li>
+              <strong>${restricted} ${wasWere(restricted)} ${name('gradebook_admin').toLowerCase()}</strong>.
+              Gradebook work is restricted: technicians never receive grading access, so
+              ${restricted === 1 ? 'it' : 'these'} went to ${gradebookTeam}.
+            </li>`
+          : html`<li>
+              <strong>None</strong> ${wasWere(0)} ${name('gradebook_admin').toLowerCase()} (restricted work
+              that goes to ${gradebookTeam}, never to technicians).
+            </li>`
+      }
+      ${
+        review > 0
+          ? html`<li>
+              <strong>${review} could not be sorted automatically</strong> and waited for a person at
+              ${reviewTeam} to decide where ${review === 1 ? 'it belongs' : 'they belong'}.
+            </li>`
+          : html`<li><strong>None</strong> needed a person to sort ${review === 1 ? 'it' : 'them'}.</li>`
+      }
     </ul>
   </section>`;
 }

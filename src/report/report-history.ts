@@ -1,4 +1,5 @@
-import { periodExpiresAt, previousPeriod, type PeriodConfig } from '../counts/index.js';
+import { periodExpiresAt, previousPeriod, type PeriodConfig, type SchoolCounts } from '../counts/index.js';
+import type { PeriodCounts } from './report-model.js';
 
 /** At most this many periods before the reported one are read for the trend (13 months: the retention). */
 const MAX_HISTORY = 13;
@@ -16,4 +17,14 @@ export function reportHistoryPeriods(period: string, cfg: PeriodConfig, now: Dat
     periods.unshift(p);
   }
   return periods;
+}
+
+/** Each period's counts through `read` (e.g. readSchoolCounts on the service's Redis), in order. */
+export async function readReportHistory(
+  periods: readonly string[],
+  read: (period: string) => Promise<SchoolCounts[]>,
+): Promise<PeriodCounts[]> {
+  const history: PeriodCounts[] = [];
+  for (const period of periods) history.push({ period, rows: await read(period) });
+  return history;
 }

@@ -1,5 +1,5 @@
 import { CATEGORY_IDS, CATEGORY_SCOPES, SCOPE_IDS, type CategoryId, type ScopeId } from '../domain/index.js';
-import { sortForReport, type SchoolCounts } from '../counts/index.js';
+import { periodOf, sortForReport, type PeriodConfig, type SchoolCounts } from '../counts/index.js';
 
 /** What the report shows of a category (routing.yaml `categories.<id>`). */
 export interface ReportCategory {
@@ -102,4 +102,43 @@ export function median(values: readonly number[]): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/**
+ * The parts of the loaded configuration the report reads (LoadedConfig has this shape; the report
+ * module does not import config/): display names and destinations, the technicians' team, the override
+ * field, and the counts' period settings and zone.
+ */
+export interface ReportConfig {
+  routing: {
+    categories: Readonly<Record<CategoryId, ReportCategory>>;
+    teams: { technicians: string };
+    fields: { override: string };
+  };
+  service: { counts: PeriodConfig };
+}
+
+/** The HTML report's input from the configuration and the counts read (oldest period first). */
+export function htmlReportInput(
+  config: ReportConfig,
+  period: string,
+  history: readonly PeriodCounts[],
+  now: Date,
+): HtmlReportInput {
+  const { routing, service } = config;
+  return {
+    period,
+    currentPeriod: periodOf(now.toISOString(), service.counts),
+    history,
+    categories: Object.fromEntries(
+      CATEGORY_IDS.map((c) => [
+        c,
+        { displayName: routing.categories[c].displayName, destination: routing.categories[c].destination },
+      ]),
+    ) as Record<CategoryId, ReportCategory>,
+    techniciansTeam: routing.teams.technicians,
+    overrideField: routing.fields.override,
+    generatedAt: now,
+    timeZone: service.counts.timeZone,
+  };
 }

@@ -162,7 +162,7 @@ export function scopeShareBar(byScope: Readonly<Record<ScopeId, number>>, label:
 
 /** One value as a horizontal bar against `max`, in its scope's colour (the principal's category table). */
 export function countBar(value: number, max: number, scope: ScopeId, label: string): SafeHtml {
-  const width = 180;
+  const width = 140;
   const height = 12;
   const w = max > 0 ? (value / max) * width : 0;
   return html`<svg

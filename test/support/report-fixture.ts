@@ -1,8 +1,7 @@
-import { htmlReportInputFrom } from '../../src/cli/commands/report.js';
 import { loadConfig } from '../../src/config/index.js';
 import { aggregateCounts, NO_SCHOOL, type SchoolCounts } from '../../src/counts/index.js';
 import type { CategoryId } from '../../src/domain/index.js';
-import type { HtmlReportInput } from '../../src/report/index.js';
+import { htmlReportInput, type HtmlReportInput } from '../../src/report/index.js';
 
 const US = '\x1f';
 const SCOPE: Record<CategoryId, string> = {
@@ -70,5 +69,5 @@ export function reportFixture(): HtmlReportInput {
       }),
     },
   ];
-  return htmlReportInputFrom(config, '2026-11', history, new Date('2026-11-18T15:00:00Z'));
+  return htmlReportInput(config, '2026-11', history, new Date('2026-11-18T15:00:00Z'));
 }

@@ -12,12 +12,21 @@ const program = new Command('demo')
   .option('--tickets <n>', 'seeded tickets', (v) => Number(v), 320)
   .option('--timeout <seconds>', 'give up after this long', (v) => Number(v), 55)
   .option('--log-level <level>', 'worker log level (JSON lines on stderr)', 'warn')
-  .action(async (opts: { seed: number; tickets: number; timeout: number; logLevel: string }) => {
-    process.exitCode = await runDemo(
-      { stdout: process.stdout, stderr: process.stderr, env: process.env },
-      { seed: opts.seed, tickets: opts.tickets, timeoutSeconds: opts.timeout, logLevel: opts.logLevel },
-    );
-  });
+  .option('--report-dir <dir>', 'where the HTML reports are written', '.tmp/demo')
+  .action(
+    async (opts: { seed: number; tickets: number; timeout: number; logLevel: string; reportDir: string }) => {
+      process.exitCode = await runDemo(
+        { stdout: process.stdout, stderr: process.stderr, env: process.env },
+        {
+          seed: opts.seed,
+          tickets: opts.tickets,
+          timeoutSeconds: opts.timeout,
+          logLevel: opts.logLevel,
+          reportDir: opts.reportDir,
+        },
+      );
+    },
+  );
 
 try {
   await program.parseAsync(process.argv);

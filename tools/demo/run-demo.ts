@@ -1,7 +1,19 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createSimulator } from 'heat-simulator';
-import { loadConfig } from '../../src/config/index.js';
-import { CATEGORY_IDS, type HeatRecord } from '../../src/domain/index.js';
+import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
+import { periodOf, previousPeriod, readSchoolCounts, sortForReport } from '../../src/counts/index.js';
+import { CATEGORY_IDS, CATEGORY_SCOPES, type HeatRecord } from '../../src/domain/index.js';
+import { createRedisConnection } from '../../src/queue/index.js';
+import {
+  findSchool,
+  htmlReportInput,
+  readReportHistory,
+  renderDistrictReport,
+  renderSchoolReport,
+  reportHistoryPeriods,
+} from '../../src/report/index.js';
 import { createService } from '../../src/service/index.js';
 import { createLogger } from '../../src/observability/index.js';
 import type { ProcessOutcome } from '../../src/service/index.js';
@@ -20,6 +32,8 @@ export interface DemoOptions {
   tickets: number;
   timeoutSeconds: number;
   logLevel: string;
+  /** Where the HTML reports are written (relative to the working directory). */
+  reportDir: string;
 }
 
 /**
@@ -34,8 +48,13 @@ export async function runDemo(ctx: DemoContext, opts: DemoOptions): Promise<numb
   const sim = createSimulator({ seed: opts.seed, tickets: opts.tickets });
   const simUrl = await sim.listen(0, '127.0.0.1');
   out(`  Redis      ${redis.url} (throwaway, no persistence)`);
+  // Count what the table below shows: the schools the tickets name, not every unit (departments too).
+  const schoolsNamed = new Set(
+    sim.list('incidents').map((r) => String(r.OrganizationUnitID ?? '(no school)')),
+  );
+  const units = sim.list('organizationalunits').length;
   out(
-    `  HEAT       ${simUrl} (simulator, seed ${opts.seed}, ${sim.list('incidents').length} tickets, ${sim.list('organizationalunits').length} schools)`,
+    `  HEAT       ${simUrl} (simulator, seed ${opts.seed}, ${sim.list('incidents').length} tickets from ${schoolsNamed.size} schools; ${units} organizational units in all)`,
   );
 
   const base = loadConfig({
@@ -90,7 +109,7 @@ export async function runDemo(ctx: DemoContext, opts: DemoOptions): Promise<numb
     const patchesInEcho = (callsAfterEcho.byMethod.PATCH ?? 0) - (callsAfterBacklog.byMethod.PATCH ?? 0);
     if (service.counts) await service.counts.flush({ force: true });
 
-    printSchoolTable(out, sim.list('incidents'), config.routing.fields.category);
+    printSchoolTable(out, sim.list('incidents'), config);
     printDecisions(out, outcomes, sim);
     printAccuracy(out, outcomes, sim.truth());
     const stats = sim.stats();
@@ -111,6 +130,13 @@ export async function runDemo(ctx: DemoContext, opts: DemoOptions): Promise<numb
         `Counts written back to HEAT, e.g. ${String(school.Name)} (${String(school.SBT_CountPeriod)}): in scope ${String(school.SBT_InScopeCount)}, out of scope ${String(school.SBT_OutOfScopeCount)}, restricted ${String(school.SBT_RestrictedCount)}, needs review ${String(school.SBT_ReviewCount)}, out-of-scope share ${String(school.SBT_OutOfScopeShare)}`,
       );
     }
+    out('');
+    const written = await writeHtmlReports(config, redis.url, opts.reportDir);
+    out(
+      `HTML report for ${written.period} (the last full month; the months before it too): ${written.district}`,
+    );
+    if (written.school)
+      out(`HTML report for one school's principal (${written.school.name}): ${written.school.file}`);
     if (patchesInEcho > 0) exitCode = 1;
   } finally {
     await service.stop(5_000);
@@ -122,7 +148,8 @@ export async function runDemo(ctx: DemoContext, opts: DemoOptions): Promise<numb
   return exitCode;
 }
 
-function printSchoolTable(out: (l?: string) => void, incidents: HeatRecord[], categoryField: string): void {
+function printSchoolTable(out: (l?: string) => void, incidents: HeatRecord[], config: LoadedConfig): void {
+  const categoryField = config.routing.fields.category;
   const bySchool = new Map<string, Map<string, number>>();
   for (const r of incidents) {
     const school = String(r.OrganizationUnitID ?? '(no school)');
@@ -131,16 +158,6 @@ function printSchoolTable(out: (l?: string) => void, incidents: HeatRecord[], ca
     row.set(cat, (row.get(cat) ?? 0) + 1);
     bySchool.set(school, row);
   }
-  const short: Record<string, string> = {
-    hardware: 'hw',
-    software_access: 'sw',
-    telephone: 'tel',
-    website: 'web',
-    office_development: 'office',
-    application_support: 'app',
-    gradebook_admin: 'grade',
-    unclassified: 'review',
-  };
   const rows = [...bySchool.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([school, cats]) => [
@@ -149,11 +166,57 @@ function printSchoolTable(out: (l?: string) => void, incidents: HeatRecord[], ca
       String([...cats.values()].reduce((a, b) => a + b, 0)),
     ]);
   out('');
-  out('Tickets per school and category, as HEAT now shows them (SBT_Category)');
-  out(formatTable(['school', ...CATEGORY_IDS.map((c) => short[c] ?? c), 'total'], rows));
+  out(`Tickets per school and category, as HEAT now shows them (${categoryField}): ${rows.length} schools`);
   out(
-    '  hw=hardware sw=software_access (in scope); tel, web, office, app (out of scope); grade=gradebook_admin (restricted); review=unclassified',
+    formatTable(
+      ['School', ...CATEGORY_IDS.map((c) => config.routing.categories[c].displayName), 'Total'],
+      rows,
+    ),
   );
+  const scopes = (scope: string) =>
+    CATEGORY_IDS.filter((c) => CATEGORY_SCOPES[c] === scope)
+      .map((c) => config.routing.categories[c].displayName)
+      .join(', ');
+  out(
+    `  in scope: ${scopes('in_scope')}; out of scope: ${scopes('out_of_scope')}; restricted: ${scopes('restricted')}; needs review: ${scopes('needs_review')}`,
+  );
+}
+
+/**
+ * The HTML reports as `sbt-router report --format html` writes them, from the counts in the demo's
+ * Redis: the district page for the last full period, and the page of the school with the most
+ * out-of-scope work for its principal (`--school`).
+ */
+async function writeHtmlReports(
+  config: LoadedConfig,
+  redisUrl: string,
+  dir: string,
+): Promise<{ period: string; district: string; school: { name: string; file: string } | null }> {
+  const redis = createRedisConnection(redisUrl, 'command');
+  try {
+    const now = new Date();
+    const counts = config.service.counts;
+    // The last full period: the simulator's tickets span the 90 days before now, so the current one
+    // may hold a few hours of them (sbt-router report defaults to the current period).
+    const period = previousPeriod(periodOf(now.toISOString(), counts), counts);
+    const history = await readReportHistory(reportHistoryPeriods(period, counts, now), (p) =>
+      readSchoolCounts(redis, config.service.queue.prefix, p),
+    );
+    const input = htmlReportInput(config, period, history, now);
+    const folder = resolve(dir);
+    mkdirSync(folder, { recursive: true });
+    const district = join(folder, 'report.html');
+    writeFileSync(district, renderDistrictReport(input));
+    const rows = history[history.length - 1]?.rows ?? [];
+    const top = sortForReport(rows).find((r) => r.hasSchool);
+    const school = top ? findSchool(rows, top.school) : null;
+    if (!school) return { period, district, school: null };
+    const file = join(folder, 'report-school.html');
+    writeFileSync(file, renderSchoolReport(input, school));
+    return { period, district, school: { name: school.school, file } };
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function printDecisions(

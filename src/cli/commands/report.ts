@@ -15,10 +15,11 @@ import {
 } from '../../counts/index.js';
 import {
   findSchool,
+  htmlReportInput,
+  readReportHistory,
   renderDistrictReport,
   renderSchoolReport,
   reportHistoryPeriods,
-  type HtmlReportInput,
 } from '../../report/index.js';
 import { createRedisConnection } from '../../queue/index.js';
 import { clockOf, type CliContext } from '../cli-context.js';
@@ -59,31 +60,6 @@ export function emptyPeriodMessage(period: string, counts: CountsConfig, now: Da
     );
   }
   return `No tickets counted in ${period}. If Redis was emptied, run: sbt-router reconcile --period ${period}\n`;
-}
-
-/** The HTML report's input from the loaded config and the counts read (display names, teams, zone). */
-export function htmlReportInputFrom(
-  config: LoadedConfig,
-  period: string,
-  history: HtmlReportInput['history'],
-  now: Date,
-): HtmlReportInput {
-  const { routing, service } = config;
-  return {
-    period,
-    currentPeriod: periodOf(now.toISOString(), service.counts),
-    history,
-    categories: Object.fromEntries(
-      CATEGORY_IDS.map((c) => [
-        c,
-        { displayName: routing.categories[c].displayName, destination: routing.categories[c].destination },
-      ]),
-    ) as HtmlReportInput['categories'],
-    techniciansTeam: routing.teams.technicians,
-    overrideField: routing.fields.override,
-    generatedAt: now,
-    timeZone: service.counts.timeZone,
-  };
 }
 
 /** The school `--school` names, or a message listing the ones there are. */
@@ -136,12 +112,10 @@ async function render(
     });
     return { text, empty };
   }
-  const periods = reportHistoryPeriods(period, counts, now);
-  const history = [];
-  for (const p of periods) {
-    history.push({ period: p, rows: p === period ? rows : await readSchoolCounts(redis, prefix, p) });
-  }
-  const input = htmlReportInputFrom(config, period, history, now);
+  const history = await readReportHistory(reportHistoryPeriods(period, counts, now), (p) =>
+    p === period ? Promise.resolve(rows) : readSchoolCounts(redis, prefix, p),
+  );
+  const input = htmlReportInput(config, period, history, now);
   return { text: school ? renderSchoolReport(input, school) : renderDistrictReport(input), empty };
 }
 

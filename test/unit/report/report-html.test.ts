@@ -176,10 +176,14 @@ describe("a school's page for its principal", () => {
     );
     expect(text).toContain('20 (71.4%) were technician work: hardware and software access.');
     expect(text).toContain(
-      '5 (17.9%) were work that other teams own: 3 Telephone system (handled by Telecommunications) and 2 Office development (databases, spreadsheets, presentations) (handled by School Administration).',
+      '5 (17.9%) were work that other teams own: 3 Telephone system, handled by Telecommunications; 2 Office development (databases, spreadsheets, presentations), handled by School Administration.',
     );
-    expect(text).toContain('1 was gradebook administration. Gradebook work is restricted');
-    expect(text).toContain('2 could not be sorted automatically and waited for a person at ITS Service Desk');
+    expect(text).toContain(
+      '1 was gradebook administration. Gradebook work is restricted: technicians never receive grading access, so it went to Gradebook Managers.',
+    );
+    expect(text).toContain(
+      '2 could not be sorted automatically and waited for a person at ITS Service Desk to decide where they belong.',
+    );
     expect(text).toContain(
       'A typical school (the median of the 4 schools with tickets) had about 11; Lincoln Elementary is number 1 of 4 by technician work.',
     );
@@ -205,6 +209,9 @@ describe("a school's page for its principal", () => {
     expect(page).toContain('@page { size: A4 portrait; margin: 12mm; }');
     // the school had tickets in October and November only: two columns
     expect(count(page, /<g class="column">/g)).toBe(2);
+    expect(textOf(page)).toContain(
+      'None was gradebook administration (restricted work that goes to Gradebook Managers, never to technicians).',
+    );
     expect(textOf(page)).toContain(
       'sends a larger share of such work than the district as a whole: 40.0% of its requests, against 24.2%',
     );
