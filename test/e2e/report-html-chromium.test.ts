@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,24 +23,44 @@ import { HOSTILE_SCHOOL, reportFixture } from '../support/report-fixture.js';
 const execFileAsync = promisify(execFile);
 const OUT = resolve('.tmp', 'report-html');
 
-function chromiumBinary(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+function findChromium(): string | null {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) {
+    if (!existsSync(configured))
+      throw new Error(`CHROMIUM_PATH=${configured} does not exist. Fix: unset it or name the binary`);
+    return configured;
+  }
   for (const dir of (process.env.PATH ?? '').split(':')) {
     for (const name of ['chromium', 'chromium-browser']) {
       if (dir && existsSync(join(dir, name))) return join(dir, name);
     }
   }
-  throw new Error(
-    'chromium is not installed. Fix: run `bash scripts/install-chromium.sh` as root (Debian package chromium), or set CHROMIUM_PATH',
-  );
+  return null;
 }
 
+/** The browser; as for Redis, a missing one is installed when we are root (the script says what to do otherwise). */
+function ensureChromium(): string {
+  const found = findChromium();
+  if (found) return found;
+  const res = spawnSync('bash', [resolve('scripts', 'install-chromium.sh')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const again = res.status === 0 ? findChromium() : null;
+  if (!again) {
+    throw new Error(
+      'chromium is not installed. Fix: run `bash scripts/install-chromium.sh` as root (Debian package chromium), or set CHROMIUM_PATH',
+    );
+  }
+  return again;
+}
+
+let browser: string;
 let profile: string;
 
 /** One headless launch; resolves with what it printed (stdout: --dump-dom; stderr: the log). */
 async function chromium(args: string[]): Promise<{ stdout: string; stderr: string }> {
   return execFileAsync(
-    chromiumBinary(),
+    browser,
     [
       '--headless',
       '--no-sandbox', // the tests run as root in CI
@@ -83,6 +103,7 @@ const pages = {
 };
 
 beforeAll(() => {
+  browser = ensureChromium();
   mkdirSync(OUT, { recursive: true });
   profile = mkdtempSync(join(tmpdir(), 'report-chromium-'));
   writeFileSync(pages.district, renderDistrictReport(input));
@@ -90,7 +111,7 @@ beforeAll(() => {
   const school = findSchool(rows, HOSTILE_SCHOOL);
   if (!school) throw new Error('fixture lacks the hostile school');
   writeFileSync(pages.school, renderSchoolReport(input, school));
-});
+}, 600_000);
 
 afterAll(() => {
   rmSync(profile, { recursive: true, force: true });
