@@ -52,6 +52,7 @@ footer { margin-top: 28px; color: #555555; font-size: 0.85rem; border-top: 1px s
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   tr, figure, .figure, .figures, .note, svg.chart, table.months { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
+  tfoot { display: table-row-group; }
   table { font-size: 8.5pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
