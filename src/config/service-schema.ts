@@ -28,8 +28,12 @@ export const serviceConfigSchema = z
         timeoutMs: z.number().int().min(1000).max(120_000).default(30_000),
         /** Public clients self-limit to 16 concurrent requests (docs/heat-api.md §11). */
         maxConcurrency: z.number().int().min(1).max(64).default(8),
-        /** HEAT slows tenants past 100,000 calls a day (docs/heat-api.md §11). */
-        dailyCallBudget: z.number().int().min(100).default(90_000),
+        /**
+         * HEAT calls a day (UTC) for all replicas and commands together, counted in Redis. HEAT slows a
+         * tenant past about 100,000 calls a day, shared with every other integration (docs/heat-api.md §11):
+         * backfill work slows from 80% and pauses at 100% until the next day; live work goes on.
+         */
+        dailyCallBudget: z.number().int().min(100).default(50_000),
         retries: z
           .strictObject({
             max: z.number().int().min(0).max(10).default(4),

@@ -12,7 +12,12 @@ import { HeatApiError } from './heat-api-error.js';
 import { heatBaseUrlProblems, NO_HEAT_CREDENTIALS } from './heat-client-config-from.js';
 import { collectionPath, NOTES_SET, joinUrl, LOGIN_PATH, recordPath } from './heat-paths.js';
 import { filterSince, parseInstant } from './odata-filter.js';
-import { createCallBudget } from './call-budget.js';
+import {
+  createCallBudget,
+  DEFAULT_RETRY_AFTER_MS,
+  MAX_RETRY_AFTER_MS,
+  type CallBudget,
+} from './call-budget.js';
 import {
   errorFromNetwork,
   errorFromResponse,
@@ -23,7 +28,10 @@ import {
 } from './heat-responses.js';
 import { decodeHtmlEntities, redactHeatSecrets } from './redact-heat-secrets.js';
 import type {
+  BackfillTurnOptions,
+  BudgetState,
   ChangedSinceOptions,
+  HeatBudgetStore,
   HeatCallRecord,
   HeatClient,
   HeatClientConfig,
@@ -41,6 +49,11 @@ export interface HeatClientDeps {
   random?: () => number;
   /** Called after every HTTP request (logins and retries included), e.g. to feed metrics. */
   onCall?: (call: HeatCallRecord) => void;
+  /**
+   * Where the daily call budget and HEAT's backoff are shared (Redis); without it this client counts
+   * for itself only. The service and the CLI pass one (service/build-heat-client.ts).
+   */
+  budgetStore?: HeatBudgetStore;
   /** Agents to use instead of the client's own keep-alive agents (not destroyed by close()). */
   httpAgent?: http.Agent;
   httpsAgent?: https.Agent;
@@ -123,10 +136,27 @@ interface SessionRef {
   value: string | null;
 }
 
+/**
+ * How long HEAT asked us to wait: Retry-After in seconds or as an HTTP date; a 429 without one waits
+ * DEFAULT_RETRY_AFTER_MS. null: the answer asks for no wait. Capped at MAX_RETRY_AFTER_MS.
+ */
+export function retryAfterMs(status: number, header: unknown, nowMs: number): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  let ms: number | null = null;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const text = value.trim();
+    if (/^\d+(\.\d+)?$/.test(text)) ms = Number(text) * 1000;
+    else if (Number.isFinite(Date.parse(text))) ms = Math.max(0, Date.parse(text) - nowMs);
+  }
+  if (ms === null && status === 429) ms = DEFAULT_RETRY_AFTER_MS;
+  return ms === null ? null : Math.min(ms, MAX_RETRY_AFTER_MS);
+}
+
 interface HeatHttp {
   /** One request with retries of retryable failures (see withRetries). */
   withRetries(spec: RequestSpec, authorization: string | undefined): Promise<AxiosResponse>;
   stats: HeatClient['stats'];
+  budget: CallBudget;
   lastSuccessAt(): Date | null;
   authRefusedSince(): { at: Date; status: number } | null;
   close(): void;
@@ -144,7 +174,23 @@ function createHeatHttp(config: HeatClientConfig, deps: HeatClientDeps, session:
   /** The last 401/403 answer since the last success (credentials or role refused), for readiness. */
   let authRefusal: { at: Date; status: number } | null = null;
   let closed = false;
-  const budget = createCallBudget(config.dailyCallBudget, now, logger);
+  const budget = createCallBudget({
+    dailyCallBudget: config.dailyCallBudget,
+    now,
+    logger,
+    store: deps.budgetStore,
+  });
+
+  /** Waits out a backoff HEAT asked for (this client, or any client sharing the budget). */
+  async function honourBackoff(untilMs: number): Promise<void> {
+    const waitMs = untilMs - now().getTime();
+    if (waitMs <= 0) return;
+    logger.info('HEAT asked us to slow down; waiting before the next call', {
+      event: 'heat_backoff_wait',
+      waitMs,
+    });
+    await sleep(waitMs);
+  }
 
   function clean(text: string): string {
     const secrets = [config.apiKey, config.session?.password, session.value].filter((s): s is string =>
@@ -158,7 +204,8 @@ function createHeatHttp(config: HeatClientConfig, deps: HeatClientDeps, session:
   async function send(spec: RequestSpec, authorization: string | undefined): Promise<AxiosResponse> {
     if (closed) throw new Error('HEAT client is closed; create a new one');
     return semaphore.run(async () => {
-      budget.count(spec.method);
+      const gate = await budget.count(spec.method);
+      await honourBackoff(gate.backoffUntilMs);
       const started = performance.now();
       const done = (status: number): void =>
         reportCall(logger, deps.onCall, {
@@ -186,6 +233,18 @@ function createHeatHttp(config: HeatClientConfig, deps: HeatClientDeps, session:
         return res;
       }
       if (res.status === 401 || res.status === 403) authRefusal = { at: now(), status: res.status };
+      const waitMs = retryAfterMs(res.status, res.headers?.['retry-after'], now().getTime());
+      if (waitMs !== null && (res.status === 429 || res.status === 503)) {
+        // Shared through Redis: every replica and the CLI wait, not only this request.
+        logger.warn('HEAT is throttling us; every client sharing the budget backs off', {
+          event: 'heat_throttled',
+          method: spec.method,
+          path: spec.path,
+          status: res.status,
+          waitMs,
+        });
+        await budget.backOff(now().getTime() + waitMs);
+      }
       throw errorFromResponse(spec, res, clean);
     });
   }
@@ -197,13 +256,16 @@ function createHeatHttp(config: HeatClientConfig, deps: HeatClientDeps, session:
    * retry repeats it instead, after looking for the first one.
    */
   async function withRetries(spec: RequestSpec, authorization: string | undefined): Promise<AxiosResponse> {
-    const maxRetries = spec.method === 'POST' && spec.path !== LOGIN_PATH ? 0 : config.retries.max;
+    const creates = spec.method === 'POST' && spec.path !== LOGIN_PATH;
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await send(spec, authorization);
       } catch (err) {
-        if (!(err instanceof HeatApiError) || !err.retryable || attempt >= maxRetries) throw err;
-        const delayMs = backoffDelay(attempt, config.retries, random);
+        if (!(err instanceof HeatApiError) || !err.retryable || attempt >= config.retries.max) throw err;
+        // A 429 is a refusal before any work: even a POST that creates a record may be repeated.
+        if (creates && err.status !== 429) throw err;
+        // After a 429 the wait is HEAT's backoff, which the next send() waits out itself.
+        const delayMs = err.status === 429 ? 0 : backoffDelay(attempt, config.retries, random);
         logger.warn('HEAT call failed; retrying', {
           method: spec.method,
           path: spec.path,
@@ -220,11 +282,13 @@ function createHeatHttp(config: HeatClientConfig, deps: HeatClientDeps, session:
   return {
     withRetries,
     stats: budget.stats,
+    budget,
     lastSuccessAt: () => lastSuccess,
     authRefusedSince: () => authRefusal,
     close(): void {
       closed = true;
       for (const agent of ownAgents) agent.destroy();
+      budget.close();
     },
   };
 }
@@ -406,6 +470,39 @@ async function* changedSinceOf(
   }
 }
 
+/** Backfill pacing over the shared budget (HeatClient.waitForBackfillTurn). */
+async function waitForBackfillTurn(
+  budget: CallBudget,
+  deps: HeatClientDeps,
+  options: BackfillTurnOptions = {},
+): Promise<BudgetState> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const recheckMs = options.recheckMs ?? 60_000;
+  let state = await budget.state();
+  let logged = false;
+  while (state.backfillDelayMs > 0 && !options.signal?.aborted) {
+    if (state.level === 'slow' && state.backoffUntil === null) {
+      // Above the high-water mark: one pause per ticket, then go.
+      await sleep(state.backfillDelayMs);
+      return budget.state();
+    }
+    if (!logged) {
+      logged = true;
+      deps.logger.info('backfill waits for the HEAT call budget', {
+        event: 'backfill_budget_wait',
+        level: state.level,
+        used: state.used,
+        budget: state.budget,
+        resetsAt: state.resetsAt,
+        backoffUntil: state.backoffUntil,
+      });
+    }
+    await sleep(Math.min(state.backfillDelayMs, recheckMs));
+    state = await budget.state();
+  }
+  return state;
+}
+
 export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps): HeatClient {
   validateConfig(config);
   const logger = deps.logger;
@@ -469,6 +566,8 @@ export function createHeatClient(config: HeatClientConfig, deps: HeatClientDeps)
     create,
     createNote,
     stats: http.stats,
+    budgetState: () => http.budget.state(),
+    waitForBackfillTurn: (options) => waitForBackfillTurn(http.budget, deps, options),
     lastSuccessAt: http.lastSuccessAt,
     authRefusedSince: http.authRefusedSince,
     close: http.close,

@@ -23,7 +23,8 @@ export interface HeatApiErrorInit {
  * (docs/heat-api.md §10/§11: past the daily budget it slows down rather than refusing).
  */
 export function isRetryableStatus(status: number): boolean {
-  return status === 0 || status === 408 || status >= 500;
+  // 429: HEAT (or a gateway before it) throttles; the client backs off for Retry-After, then repeats.
+  return status === 0 || status === 408 || status === 429 || status >= 500;
 }
 
 /** Retrying these cannot help: the request itself or its credentials are wrong (docs/heat-api.md §10). */

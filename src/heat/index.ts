@@ -1,4 +1,11 @@
-export { createHeatClient } from './create-heat-client.js';
+export { createHeatClient, retryAfterMs } from './create-heat-client.js';
+export {
+  BUDGET_SLOW_RATIO,
+  BACKFILL_SLOW_DELAY_MS,
+  budgetDay,
+  budgetStateOf,
+  readSharedBudget,
+} from './call-budget.js';
 export type { HeatClientDeps } from './create-heat-client.js';
 export { heatClientConfigFrom, heatBaseUrlProblems, NO_HEAT_CREDENTIALS } from './heat-client-config-from.js';
 export {
@@ -32,6 +39,9 @@ export type {
   FilterDateFormat,
   HeatCallRecord,
   HeatCallStats,
+  HeatBudgetStore,
+  BudgetState,
+  BackfillTurnOptions,
   JournalNoteInput,
   ChangedSinceOptions,
   HeatClient,

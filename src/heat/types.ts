@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { HeatRecord } from '../domain/index.js';
 
 /** OData query options HEAT honours (docs/heat-api.md §4). */
@@ -54,6 +55,46 @@ export interface HeatCallStats {
   byMethod: Record<string, number>;
 }
 
+/** Where the daily call budget is shared: every client on this Redis and prefix adds to one count. */
+export interface HeatBudgetStore {
+  redis: Redis;
+  /** The queue prefix (service.yaml queue.prefix, '{sbt}' by default): the keys' hash tag. */
+  prefix: string;
+  /** close() of the client disconnects this connection (it was made for the client). */
+  closeWithClient?: boolean;
+}
+
+/**
+ * The day's HEAT calls against heat.dailyCallBudget, for all clients sharing the budget, and what
+ * backfill work should do now. Live work is never held back by the budget, only by HEAT's own
+ * throttling answer (backoffUntil), which every call honours.
+ */
+export interface BudgetState {
+  /** UTC day (YYYY-MM-DD) the count is for; it starts again at 00:00 UTC. */
+  day: string;
+  used: number;
+  budget: number;
+  /** used / budget (0..1, above 1 past the budget). */
+  ratio: number;
+  /** 'normal' below 80%; 'slow' from 80% (backfill slows down); 'paused' from 100% (backfill waits for the next day). */
+  level: 'normal' | 'slow' | 'paused';
+  /** Counted in Redis across replicas and the CLI (false: this process only, no Redis configured). */
+  shared: boolean;
+  /** HEAT answered 429 / Retry-After: every call waits until then (ISO), or null. */
+  backoffUntil: string | null;
+  /** When the count starts again (next 00:00 UTC, ISO). */
+  resetsAt: string;
+  /** How long backfill work should wait before its next ticket (0: go now). */
+  backfillDelayMs: number;
+}
+
+export interface BackfillTurnOptions {
+  /** Stop waiting (the command was interrupted): resolves with the state at that moment. */
+  signal?: AbortSignal;
+  /** Re-read the shared state at least this often while paused (default 60 000). */
+  recheckMs?: number;
+}
+
 export interface JournalNoteInput {
   parentRecId: string;
   /** Parent object, "Incident" by default. */
@@ -106,8 +147,16 @@ export interface HeatClient {
   create(set: string, fields: Record<string, unknown>): Promise<HeatRecord>;
   /** POST journal__notess with ParentLink_RecID (docs/heat-api.md §9.4 a). */
   createNote(note: JournalNoteInput): Promise<HeatRecord>;
-  /** Calls made today against the budget. */
+  /** Calls this client made today (UTC day): what this process cost. */
   stats(): HeatCallStats;
+  /** The shared budget: calls of every client today, the level, HEAT's backoff (docs/heat-client.md). */
+  budgetState(): Promise<BudgetState>;
+  /**
+   * For backfill work, before each ticket: resolves at once below 80% of the budget, after a short
+   * pause from 80%, and at the next UTC day (or when the count falls, e.g. a raised budget) from 100%;
+   * it also waits out HEAT's backoff. Live work does not call it.
+   */
+  waitForBackfillTurn(options?: BackfillTurnOptions): Promise<BudgetState>;
   /** Time of the last successful HEAT answer (for readiness), or null. */
   lastSuccessAt(): Date | null;
   /** A 401/403 answer not followed by any success yet (credentials or role refused), or null. */

@@ -35,7 +35,11 @@ export interface Metrics {
   readonly overrides: Counter<'category'>;
   readonly heatCalls: Counter<'method' | 'status'>;
   readonly heatCallSeconds: Histogram<'method'>;
-  /** Calls today / dailyCallBudget (HEAT slows tenants past 100,000 calls a day, docs/heat-api.md §11). */
+  /**
+   * Calls today of every replica and command sharing the budget in Redis / heat.dailyCallBudget (UTC
+   * day; HEAT slows tenants past 100,000 calls a day, docs/heat-api.md §11). Backfill slows at 0.8 and
+   * pauses at 1.
+   */
   readonly heatBudgetUsedRatio: Gauge;
   /** Jobs per BullMQ state (waiting, active, delayed, failed, ...). */
   readonly queueDepth: Gauge<'state'>;
@@ -119,7 +123,7 @@ function createHeatMetrics(
   });
   const heatBudgetUsedRatio = new Gauge({
     name: 'sbt_heat_budget_used_ratio',
-    help: "Share of the day's HEAT call budget used (calls today / heat.dailyCallBudget)",
+    help: "Share of the day's shared HEAT call budget used (calls today by all replicas and commands / heat.dailyCallBudget, UTC day)",
     registers,
   });
   return { heatCalls, heatCallSeconds, heatBudgetUsedRatio };

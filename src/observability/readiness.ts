@@ -26,7 +26,20 @@ export interface ReadinessReport {
     jobs: ReadinessCheckResult;
     /** Present when this process polls. */
     poll?: ReadinessCheckResult;
+    /** The shared HEAT call budget: informational, never makes the service unready (live work goes on). */
+    budget?: ReadinessCheckResult;
   };
+}
+
+/** The shared HEAT budget as readiness shows it (heat/'s BudgetState has these fields). */
+export interface ReadinessBudget {
+  day: string;
+  used: number;
+  budget: number;
+  ratio: number;
+  level: 'normal' | 'slow' | 'paused';
+  backoffUntil: string | null;
+  resetsAt: string;
 }
 
 export interface ReadinessDeps {
@@ -54,7 +67,22 @@ export interface ReadinessDeps {
   pollLastSuccessAt?: () => Promise<Date | null> | Date | null;
   /** No successful poll for this long = not ready (e.g. a few poll intervals). */
   pollStaleMs?: number;
+  /** The shared HEAT call budget (a detail only: a used-up budget pauses backfill, not the service). */
+  heatBudget?: () => Promise<ReadinessBudget>;
   now?: () => Date;
+}
+
+/** "HEAT calls today 41,000 of 50,000 (82%, UTC day 2026-11-03): backfill slowed (high-water mark 80%)" */
+export function budgetDetail(b: ReadinessBudget): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const what =
+    b.level === 'paused'
+      ? `budget used up: backfill paused until ${b.resetsAt}, live tickets go on`
+      : b.level === 'slow'
+        ? 'backfill slowed (high-water mark 80%)'
+        : 'normal';
+  const backoff = b.backoffUntil ? `; HEAT asked us to back off until ${b.backoffUntil}` : '';
+  return `HEAT calls today ${n(b.used)} of ${n(b.budget)} (${Math.round(b.ratio * 1000) / 10}%, UTC day ${b.day}): ${what}${backoff}`;
 }
 
 /**
@@ -183,18 +211,28 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
         };
   }
 
+  async function checkBudget(): Promise<ReadinessCheckResult | undefined> {
+    if (!deps.heatBudget) return undefined;
+    try {
+      return { ok: true, detail: budgetDetail(await withTimeout(deps.heatBudget(), probeTimeoutMs, 'budget')) };
+    } catch (error) {
+      return { ok: true, detail: `could not read the shared HEAT budget (${messageOf(error)})` };
+    }
+  }
+
   return async function readiness(): Promise<ReadinessReport> {
     const at = now().getTime();
-    const [redis, jobs, heat, poll] = await Promise.all([
+    const [redis, jobs, heat, poll, budget] = await Promise.all([
       checkRedis(),
       checkJobs(at),
       checkHeat(at),
       checkPoll(at),
+      checkBudget(),
     ]);
     return {
       ready: redis.ok && heat.ok && jobs.ok && (poll?.ok ?? true),
       checkedAt: new Date(at).toISOString(),
-      checks: { redis, heat, jobs, ...(poll ? { poll } : {}) },
+      checks: { redis, heat, jobs, ...(poll ? { poll } : {}), ...(budget ? { budget } : {}) },
     };
   };
 }

@@ -23,8 +23,7 @@ export function collectServiceMetrics(metrics: Metrics, sources: ServiceMetricsS
     if (lastPollAt) metrics.pollLastSuccessTimestampSeconds.set(lastPollAt.getTime() / 1000);
     const mark = await watermark.get();
     if (mark) metrics.pollLagSeconds.set(Math.max(0, (Date.now() - Date.parse(mark)) / 1000));
-    const stats = heat.stats();
-    metrics.heatBudgetUsedRatio.set(stats.budget > 0 ? stats.calls / stats.budget : 0);
+    metrics.heatBudgetUsedRatio.set((await heat.budgetState()).ratio);
     metrics.parkedTickets.set(await parked.size());
   });
 }

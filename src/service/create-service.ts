@@ -42,7 +42,7 @@ export function createService(options: ServiceOptions): Service {
   const producer = createRedisConnection(options.redisUrl, 'producer');
   redis.on('error', onError('redis'));
   producer.on('error', onError('redis-producer'));
-  const heat = options.heat ?? buildHeatClient(options.config, logger, metrics);
+  const heat = options.heat ?? buildHeatClient(options.config, logger, metrics, producer);
   const processed = createProcessedStore(redis, prefix);
   const retry = createRetryStore(redis, prefix);
   const parked = createParkedStore(redis, prefix);

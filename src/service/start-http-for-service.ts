@@ -22,6 +22,7 @@ export async function startHttpForService(
       return true;
     },
     queueProgress: () => service.queueProgress(),
+    heatBudget: () => service.heat.budgetState(),
     staleHeatMs: http.heatStaleMinutes * 60_000,
     stuckAfterMs: Math.max(config.service.worker.lockDurationMs * 2, 60_000),
     ...(config.service.poll.enabled

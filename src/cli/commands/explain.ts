@@ -5,13 +5,12 @@ import type { LoadedConfig } from '../../config/index.js';
 import type { ActionPlan, Decision, HeatRecord, Ticket } from '../../domain/index.js';
 import { coerceError } from '../../domain/index.js';
 import {
-  createHeatClient,
   eq,
   HeatApiError,
-  heatClientConfigFrom,
   type HeatClient,
 } from '../../heat/index.js';
 import { createLogger } from '../../observability/index.js';
+import { buildHeatClient } from '../../service/index.js';
 import { clockOf, type CliContext } from '../cli-context.js';
 import { loadConfigOrExplain } from '../load-config-or-explain.js';
 import { loadPolicy, readJsonLines } from './classify.js';
@@ -127,7 +126,7 @@ async function explainFromHeat(ctx: CliContext, opts: ExplainOptions): Promise<v
   const logger = createLogger({ level: service.logging.level, stream: ctx.stderr });
   let heat: HeatClient;
   try {
-    heat = createHeatClient(heatClientConfigFrom(service, config.env), { logger });
+    heat = buildHeatClient(config, logger);
   } catch (err) {
     ctx.stderr.write(`${coerceError(err).message}\n`);
     process.exitCode = 2;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createCountsService, type ReconcileResult } from '../../counts/index.js';
-import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
+import { buildHeatClient } from '../../service/index.js';
 import { createLogger } from '../../observability/index.js';
 import { clockOf, type CliContext } from '../cli-context.js';
 import { resolvePeriodOption } from '../resolve-period-option.js';
@@ -79,7 +79,7 @@ export function registerReconcileCommand(program: Command, ctx: CliContext): voi
       const logger = createLogger({ level: service.logging.level, stream: ctx.stderr });
       let heat;
       try {
-        heat = createHeatClient(heatClientConfigFrom(service, config.env), { logger });
+        heat = buildHeatClient(config, logger);
       } catch (err) {
         ctx.stderr.write(`${coerceError(err).message}\n`);
         process.exitCode = 2;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import type { LoadedConfig } from '../../config/index.js';
 import { coerceError } from '../../domain/index.js';
+import { readSharedBudget, type BudgetState } from '../../heat/index.js';
 import { createPollStatusStore } from '../../ingest/index.js';
 import { readTicketQueueStatus, type TicketQueueStatus } from '../../queue/index.js';
 import { clockOf, type CliContext } from '../cli-context.js';
@@ -25,19 +26,13 @@ export interface ServiceStatus {
     /** Seconds from that tick to `at` (null before the first). */
     lagSeconds: number | null;
   };
-  heatBudget: {
-    dailyCallBudget: number;
-    /** Calls used today across replicas: null while each process counts its own (nothing in Redis). */
-    usedToday: number | null;
-    note: string;
-  };
+  /** Today's HEAT calls of every replica and command on this Redis and prefix (UTC day). */
+  heatBudget: BudgetState;
   /** No store of recent errors exists yet: null, with the place to look instead. */
   recentErrors: null;
   recentErrorsNote: string;
 }
 
-const BUDGET_NOTE =
-  "not shared yet: each process counts its own HEAT calls (see sbt_heat_budget_used_ratio on each replica's /metrics)";
 const ERRORS_NOTE = 'no store of recent errors yet: see the failed count above and the service logs';
 
 export async function readServiceStatus(
@@ -62,10 +57,23 @@ export async function readServiceStatus(
       lastSuccessAt: last ? last.toISOString() : null,
       lagSeconds: last ? Math.round((now.getTime() - last.getTime()) / 1000) : null,
     },
-    heatBudget: { dailyCallBudget: service.heat.dailyCallBudget, usedToday: null, note: BUDGET_NOTE },
+    heatBudget: await readSharedBudget(redis, prefix, service.heat.dailyCallBudget, now),
     recentErrors: null,
     recentErrorsNote: ERRORS_NOTE,
   };
+}
+
+/** "12,345 of 50,000 calls today (24.7%, UTC day 2026-11-03), normal; ..." */
+export function budgetLine(b: BudgetState): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const level =
+    b.level === 'paused'
+      ? `used up: backfill paused until ${b.resetsAt}, live tickets go on`
+      : b.level === 'slow'
+        ? 'over the 80% high-water mark: backfill slowed'
+        : 'normal';
+  const backoff = b.backoffUntil ? `; HEAT throttled us: every call waits until ${b.backoffUntil}` : '';
+  return `${n(b.used)} of ${n(b.budget)} calls used today by all replicas and commands (${Math.round(b.ratio * 1000) / 10}%, UTC day ${b.day}), ${level}${backoff}`;
 }
 
 /** The status for people: one block, one fact per line. */
@@ -84,7 +92,7 @@ export function formatServiceStatus(s: ServiceStatus): string {
     `  queue           waiting ${q.waiting}, active ${q.active}, delayed ${q.delayed}, failed ${q.failed}, completed (kept) ${q.completed}`,
     `  retry set       ${q.retrySet} tickets parked (queued again on the next poll tick)`,
     `  poll            ${pollLine}`,
-    `  HEAT budget     ${s.heatBudget.dailyCallBudget} calls a day per process; used today: ${s.heatBudget.note}`,
+    `  HEAT budget     ${budgetLine(s.heatBudget)}`,
     `  recent errors   ${s.recentErrorsNote}`,
     `  replicas seen   ${q.workers.length} worker${q.workers.length === 1 ? '' : 's'} connected to the tickets queue`,
   ];

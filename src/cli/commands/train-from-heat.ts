@@ -11,7 +11,7 @@ import {
 } from '../../classify/index.js';
 import { modelHashOf, type LoadedConfig, type ModelFile } from '../../config/index.js';
 import { coerceError } from '../../domain/index.js';
-import { createHeatClient, heatClientConfigFrom } from '../../heat/index.js';
+import { buildHeatClient } from '../../service/index.js';
 import {
   DEFAULT_TRAIN_SETTINGS,
   examplesFromLabelled,
@@ -89,7 +89,7 @@ async function readExamples(
   const logger = createLogger({ level: config.service.logging.level, stream: ctx.stderr });
   let heat;
   try {
-    heat = createHeatClient(heatClientConfigFrom(config.service, config.env), { logger });
+    heat = buildHeatClient(config, logger);
   } catch (err) {
     ctx.stderr.write(`${coerceError(err).message}\n`);
     process.exitCode = 2;

@@ -63,6 +63,8 @@ function fakeHeat(
       return { RecId: 'N1' };
     },
     stats: () => ({ day: '2026-11-02', calls: calls.length, budget: 1000, byMethod: {} }),
+    budgetState: () => Promise.reject(new Error('not used')),
+    waitForBackfillTurn: () => Promise.reject(new Error('not used')),
     lastSuccessAt: () => null,
     authRefusedSince: () => null,
     close: () => undefined,
