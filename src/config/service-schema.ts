@@ -79,6 +79,13 @@ export const serviceConfigSchema = z
         /** A job whose worker died is taken over after this long. */
         lockDurationMs: z.number().int().min(1000).default(30_000),
         stalledIntervalMs: z.number().int().min(1000).default(30_000),
+        /**
+         * A job that carries the ticket (a poll page row, a complete webhook body) is decided without a
+         * GET. A plan that writes the team, owner or status trusts that record only this long after it
+         * was current (the PATCH answer cannot show a person's change of a field we overwrite); an older
+         * one is read first. Tag-only plans need no read at any age (the PATCH answer guards them).
+         */
+        carriedRecordMaxAgeSeconds: z.number().int().min(0).max(3600).default(10),
         /** SIGTERM waits this long for active jobs, then forces. */
         shutdownDeadlineMs: z.number().int().min(100).default(20_000),
       })

@@ -274,7 +274,7 @@ function createHeatHttp(config: HeatClientConfig, deps: HeatClientDeps, session:
           attempt: attempt + 1,
           delayMs,
         });
-        await sleep(delayMs);
+        if (delayMs > 0) await sleep(delayMs);
       }
     }
   }

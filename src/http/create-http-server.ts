@@ -40,6 +40,8 @@ export interface HttpServerDeps {
   bullBoardQueues?: Queue[];
   /** Replay, rate-limit and unknown-id guards of the webhook (Redis); none without it. */
   webhookGuard?: WebhookGuard;
+  /** The fields a webhook body must carry for its job to skip the worker's GET (none: ids only). */
+  recordFields?: () => readonly string[];
   now?: () => Date;
 }
 
@@ -123,6 +125,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
         resolveIncidentNumber: deps.resolveIncidentNumber,
         upstreamTimeoutMs: config.upstreamTimeoutMs,
         ...(deps.webhookGuard ? { guard: deps.webhookGuard } : {}),
+        ...(deps.recordFields ? { recordFields: deps.recordFields } : {}),
         now: deps.now,
       }),
     );

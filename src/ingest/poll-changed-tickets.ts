@@ -1,6 +1,7 @@
-import { nextWatermark, type HeatClient } from '../heat/index.js';
+import { HeatApiError, nextWatermark, type HeatClient } from '../heat/index.js';
+import type { HeatRecord } from '../domain/index.js';
 import type { Logger } from '../observability/index.js';
-import type { ProcessedStore, RetryStore, TicketQueue } from '../queue/index.js';
+import { carriedRecordOf, type ProcessedStore, type RetryStore, type TicketQueue } from '../queue/index.js';
 import { isEcho } from './is-echo.js';
 import type { WatermarkStore } from './watermark-store.js';
 
@@ -23,6 +24,11 @@ export interface PollSettings {
   startFrom?: string;
   /** Our HEAT login (LastModBy of our writes): a version we wrote ourselves is never re-queued. */
   account: string;
+  /**
+   * The fields the worker needs (service/ticketFieldsNeeded): pages `$select` them and each job carries
+   * its row, so the worker needs no GET. Without it pages hold ids only and the worker reads each ticket.
+   */
+  recordFields?: readonly string[];
 }
 
 export interface PollResult {
@@ -33,8 +39,15 @@ export interface PollResult {
   echoes: number;
   /** Tickets taken back from the retry set. */
   retried: number;
+  /** Jobs that carry their ticket's fields (the worker skips its GET). */
+  carried: number;
+  /** HEAT refused the `$select` of recordFields (400: a field the tenant lacks); the tick used ids only. */
+  recordSelectRefused: boolean;
   watermark: string | null;
 }
+
+/** What the poll selects when jobs carry no record: the echo check's fields. */
+const THIN_SELECT = ['IncidentNumber', 'LastModBy'] as const;
 
 /** Default first watermark when none is stored and no startFrom is configured: one day back. */
 const DEFAULT_LOOKBACK_MS = 24 * 3600_000;
@@ -50,23 +63,67 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
   const stored = await deps.watermark.get();
   const base = stored ?? settings.startFrom ?? new Date(tickStart - DEFAULT_LOOKBACK_MS).toISOString();
   const overlapMs = stored ? settings.overlapSeconds * 1000 : 0;
-  const result: PollResult = { pages: 0, seen: 0, enqueued: 0, echoes: 0, retried: 0, watermark: stored };
+  const result: PollResult = {
+    pages: 0,
+    seen: 0,
+    enqueued: 0,
+    echoes: 0,
+    retried: 0,
+    carried: 0,
+    recordSelectRefused: false,
+    watermark: stored,
+  };
   if (deps.retry) {
     const again = await deps.retry.take(1000);
     result.retried = await deps.queue.enqueueMany(
       again.map((recId) => ({ recId, source: 'retry' as const })),
     );
   }
-  let newest = base;
+  const walk = { newest: base };
+  const fields = settings.recordFields;
+  try {
+    await pollPages(deps, settings, { base, overlapMs, tickStart, fields }, result, walk);
+  } catch (err) {
+    // A field the tenant lacks makes HEAT refuse the whole $select (docs/heat-api.md §4): poll with ids
+    // only (the worker reads each ticket), and say so. Nothing was enqueued from the refused request.
+    if (!fields || !(err instanceof HeatApiError) || err.status !== 400 || result.pages > 0) throw err;
+    deps.logger.warn('HEAT refused the poll $select of the fields jobs carry; polling with ids only', {
+      event: 'poll_select_refused',
+      fields,
+      error: err.message,
+    });
+    result.recordSelectRefused = true;
+    await pollPages(deps, settings, { base, overlapMs, tickStart, fields: undefined }, result, walk);
+  }
+  const newest = walk.newest;
+  if (!stored && result.watermark === null) {
+    // Nothing changed yet: remember where we started so the next tick does not look back again.
+    const mark = new Date(Math.min(Date.parse(newest), tickStart)).toISOString();
+    await deps.watermark.advance(mark);
+    result.watermark = mark;
+  }
+  deps.logger.debug('poll tick', { event: 'poll', ...result });
+  return result;
+}
 
-  // Pages stay small: $select of the few fields the poll needs (the worker reads the whole record).
-  for await (const page of deps.heat.changedSince(base, {
+/** The pages of one tick: echo check, jobs (with their rows when `fields` is given), watermark. */
+async function pollPages(
+  deps: PollDeps,
+  settings: PollSettings,
+  q: { base: string; overlapMs: number; tickStart: number; fields: readonly string[] | undefined },
+  result: PollResult,
+  walk: { newest: string },
+): Promise<void> {
+  const now = deps.now ?? (() => new Date());
+  // Pages stay small: $select of the fields the worker needs (or only the echo check's).
+  for await (const page of deps.heat.changedSince(q.base, {
     set: settings.incidentSet,
-    overlapMs,
-    select: ['IncidentNumber', 'LastModBy'],
+    overlapMs: q.overlapMs,
+    select: q.fields ?? THIN_SELECT,
     top: settings.pageSize,
-    untilMs: tickStart,
+    untilMs: q.tickStart,
   })) {
+    const seenAt = now().toISOString();
     result.pages += 1;
     result.seen += page.length;
     const recIds = page.map((r) => String(r.RecId));
@@ -81,24 +138,26 @@ export async function pollChangedTickets(deps: PollDeps, settings: PollSettings)
       return !echo;
     });
     result.enqueued += await deps.queue.enqueueMany(
-      toEnqueue.map((r) => ({
-        recId: String(r.RecId),
-        source: 'poll' as const,
-        ...(typeof r.LastModDateTime === 'string' ? { lastModDateTime: r.LastModDateTime } : {}),
-      })),
+      toEnqueue.map((r) => {
+        const record = q.fields ? carryable(r, q.fields) : null;
+        if (record) result.carried += 1;
+        return {
+          recId: String(r.RecId),
+          source: 'poll' as const,
+          ...(typeof r.LastModDateTime === 'string' ? { lastModDateTime: r.LastModDateTime } : {}),
+          ...(record ? { record, seenAt } : {}),
+        };
+      }),
     );
-    newest = nextWatermark(newest, page);
+    walk.newest = nextWatermark(walk.newest, page);
     // Never past the tick's start: a change made while this tick ran belongs to the next one.
-    const mark = new Date(Math.min(Date.parse(newest), tickStart)).toISOString();
+    const mark = new Date(Math.min(Date.parse(walk.newest), q.tickStart)).toISOString();
     await deps.watermark.advance(mark);
     result.watermark = mark;
   }
-  if (!stored && result.watermark === null) {
-    // Nothing changed yet: remember where we started so the next tick does not look back again.
-    const mark = new Date(Math.min(Date.parse(newest), tickStart)).toISOString();
-    await deps.watermark.advance(mark);
-    result.watermark = mark;
-  }
-  deps.logger.debug('poll tick', { event: 'poll', ...result });
-  return result;
+}
+
+/** A page row as a job's record (null: a field is missing or the row is too big to carry). */
+function carryable(row: HeatRecord, fields: readonly string[]) {
+  return typeof row.LastModDateTime === 'string' ? carriedRecordOf(row, fields) : null;
 }

@@ -1,7 +1,13 @@
-/** Which ticket a webhook names; nothing else of the body is kept (no ticket text ever reaches a job). */
-export type WebhookTarget =
-  | { kind: 'recId'; recId: string; lastModDateTime?: string; lastModBy?: string }
-  | { kind: 'incidentNumber'; incidentNumber: number; lastModDateTime?: string; lastModBy?: string };
+import { carriedRecordOf, type CarriedRecord } from '../queue/index.js';
+
+/**
+ * Which ticket a webhook names, and, when the body carries every field the worker needs (and the
+ * version, LastModDateTime), those fields only: the worker then skips its GET. Nothing else of the body
+ * is kept, and nothing of `record` is ever logged.
+ */
+export type WebhookTarget = (
+  { kind: 'recId'; recId: string } | { kind: 'incidentNumber'; incidentNumber: number }
+) & { lastModDateTime?: string; lastModBy?: string; record?: CarriedRecord };
 
 export type WebhookPayloadResult = { ok: true; target: WebhookTarget } | { ok: false; problem: string };
 
@@ -13,7 +19,7 @@ const RECID = /^[0-9A-Fa-f]{32}$/;
  * both are present, so that the route does not need to call HEAT. Key names match case-insensitively
  * because HEAT field names do (docs/heat-api.md §5) and admins type them by hand in the rule's body.
  */
-export function parseWebhookPayload(rawBody: Buffer): WebhookPayloadResult {
+export function parseWebhookPayload(rawBody: Buffer, recordFields?: readonly string[]): WebhookPayloadResult {
   let body: unknown;
   try {
     // A leading BOM is legal in some HEAT script output but not in JSON.parse.
@@ -34,9 +40,12 @@ export function parseWebhookPayload(rawBody: Buffer): WebhookPayloadResult {
     typeof lastModByRaw === 'string' && lastModByRaw.length > 0 && lastModByRaw.length <= 100
       ? lastModByRaw
       : undefined;
+  const record =
+    recordFields && lastModDateTime !== undefined ? webhookRecord(fields, recordFields) : undefined;
   const withLastMod = {
     ...(lastModDateTime === undefined ? {} : { lastModDateTime }),
     ...(lastModBy === undefined ? {} : { lastModBy }),
+    ...(record ? { record } : {}),
   };
 
   if (recId !== undefined && recId !== null && recId !== '') {
@@ -60,6 +69,23 @@ export function parseWebhookPayload(rawBody: Buffer): WebhookPayloadResult {
     return { ok: true, target: { kind: 'incidentNumber', incidentNumber: n, ...withLastMod } };
   }
   return { ok: false, problem: 'missing RecId (32 hex characters) or IncidentNumber (integer)' };
+}
+
+/**
+ * The body as a carried record, when it holds every needed field. A rule's body template renders every
+ * value as text: IncidentNumber is made a number again (the worker compares other values by meaning).
+ */
+function webhookRecord(
+  fields: Record<string, unknown>,
+  recordFields: readonly string[],
+): CarriedRecord | undefined {
+  const record = carriedRecordOf(fields, recordFields);
+  if (!record) return undefined;
+  const key = Object.keys(record).find((k) => k.toLowerCase() === 'incidentnumber');
+  if (key !== undefined && typeof record[key] === 'string' && /^\d{1,12}$/.test(String(record[key]).trim())) {
+    record[key] = Number(record[key]);
+  }
+  return record;
 }
 
 function field(fields: Record<string, unknown>, name: string): unknown {

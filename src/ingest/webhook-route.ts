@@ -9,6 +9,7 @@ import { withTimeout, type Logger, type Metrics, type WebhookOutcome } from '../
 import { createWebhookAuthenticator, type WebhookAuthResult } from './webhook-auth.js';
 import type { RateLimit, WebhookGuardStore } from './webhook-guard-store.js';
 import { parseWebhookPayload, type WebhookTarget } from './webhook-payload.js';
+import type { CarriedRecord } from '../queue/index.js';
 
 export const WEBHOOK_PATH = '/webhooks/heat';
 
@@ -18,6 +19,10 @@ export interface EnqueueTicketInput {
   lastModDateTime?: string;
   /** LastModBy from the rule's body, when it sends one (the service drops echoes of its own writes). */
   lastModBy?: string;
+  /** The fields the worker needs, when the body carried all of them (never logged). */
+  record?: CarriedRecord;
+  /** When that record was HEAT's current version (its save time, at the latest now). */
+  seenAt?: string;
 }
 
 export interface EnqueueTicketResult {
@@ -48,6 +53,11 @@ export interface WebhookRouteDeps {
    * negative cache of ids HEAT does not know. Without it none of the three applies (unit tests).
    */
   guard?: WebhookGuard;
+  /**
+   * The fields the worker needs (service/ticketFieldsNeeded): a body carrying all of them, with
+   * LastModDateTime, is queued with them so that the worker skips its GET. Omitted: ids only.
+   */
+  recordFields?: () => readonly string[];
   now?: () => Date;
 }
 
@@ -245,6 +255,7 @@ async function enqueueTicket(
         source: 'webhook',
         ...(target.lastModDateTime === undefined ? {} : { lastModDateTime: target.lastModDateTime }),
         ...(target.lastModBy === undefined ? {} : { lastModBy: target.lastModBy }),
+        ...(target.record ? { record: target.record, seenAt: seenAtOf(ctx, target) } : {}),
       }),
       ctx.upstreamTimeoutMs,
       'enqueue',
@@ -367,7 +378,7 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
       });
     }
 
-    const payload = parseWebhookPayload(raw);
+    const payload = parseWebhookPayload(raw, deps.recordFields?.());
     if (!payload.ok) {
       logger.warn('webhook refused: bad request', { problem: payload.problem, auth: auth.method });
       return answer(ctx, reply, 400, 'bad_request', { error: 'bad_request', message: payload.problem });
@@ -410,6 +421,13 @@ export function createWebhookRoute(deps: WebhookRouteDeps): FastifyPluginAsync {
     app.setErrorHandler((error: FastifyError, _request, reply) => answerRouteError(ctx, error, reply));
     app.post(WEBHOOK_PATH, { bodyLimit: deps.bodyLimitBytes }, handle);
   };
+}
+
+/** The save time of the body's version, at the latest now (a sender's clock may run ahead). */
+function seenAtOf(ctx: RouteContext, target: WebhookTarget): string {
+  const now = ctx.now().getTime();
+  const saved = target.lastModDateTime === undefined ? NaN : Date.parse(target.lastModDateTime);
+  return new Date(Number.isFinite(saved) ? Math.min(saved, now) : now).toISOString();
 }
 
 function messageOf(error: unknown): string {

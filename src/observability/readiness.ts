@@ -214,7 +214,10 @@ export function createReadinessCheck(deps: ReadinessDeps): () => Promise<Readine
   async function checkBudget(): Promise<ReadinessCheckResult | undefined> {
     if (!deps.heatBudget) return undefined;
     try {
-      return { ok: true, detail: budgetDetail(await withTimeout(deps.heatBudget(), probeTimeoutMs, 'budget')) };
+      return {
+        ok: true,
+        detail: budgetDetail(await withTimeout(deps.heatBudget(), probeTimeoutMs, 'budget')),
+      };
     } catch (error) {
       return { ok: true, detail: `could not read the shared HEAT budget (${messageOf(error)})` };
     }

@@ -1,5 +1,11 @@
-export { ticketJobSchema, parseTicketJob } from './job-schemas.js';
-export type { TicketJob } from './job-schemas.js';
+export {
+  ticketJobSchema,
+  parseTicketJob,
+  isBackfillJob,
+  carriedRecordOf,
+  MAX_CARRIED_RECORD_BYTES,
+} from './job-schemas.js';
+export type { TicketJob, CarriedRecord } from './job-schemas.js';
 export { createRedisConnection, redisOptionsFromUrl } from './create-redis-connection.js';
 export type { RedisRole } from './create-redis-connection.js';
 export { createTicketQueue, TICKETS_QUEUE, QueueUnavailableError } from './ticket-queue.js';
@@ -10,7 +16,7 @@ export type {
   EnqueueResult,
   QueueBacklog,
 } from './ticket-queue.js';
-export { createTicketWorker } from './ticket-worker.js';
+export { createTicketWorker, DeferJobError } from './ticket-worker.js';
 export type { TicketWorkerOptions, JobMeta } from './ticket-worker.js';
 export { createProcessedStore } from './processed-store.js';
 export type { ProcessedStore } from './processed-store.js';

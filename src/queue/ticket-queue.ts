@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ticketJobSchema, type TicketJob } from './job-schemas.js';
+import { isBackfillJob, ticketJobSchema, type CarriedRecord, type TicketJob } from './job-schemas.js';
 
 export const TICKETS_QUEUE = 'tickets';
 
@@ -16,7 +16,14 @@ export interface EnqueueInput {
   recId: string;
   source: TicketJob['source'];
   lastModDateTime?: string;
+  /** The ticket's fields the worker needs, at lastModDateTime (carriedRecordOf): it then skips its GET. */
+  record?: CarriedRecord;
+  /** When `record` was known to be current (ISO). */
+  seenAt?: string;
 }
+
+/** BullMQ priority of backfill jobs: jobs without a priority (live work) are always taken first. */
+const BACKFILL_PRIORITY = 10;
 
 export interface EnqueueResult {
   jobId: string;
@@ -99,11 +106,17 @@ export function createTicketQueue(options: TicketQueueOptions): TicketQueue {
       source: input.source,
       ...(input.lastModDateTime ? { lastModDateTime: input.lastModDateTime } : {}),
       receivedAt: now.toISOString(),
+      ...(input.record && input.lastModDateTime
+        ? { record: input.record, seenAt: input.seenAt ?? now.toISOString() }
+        : {}),
     });
     return {
       name: 'ticket',
       data,
-      opts: { deduplication: { id: input.recId.toUpperCase(), keepLastIfActive: true } },
+      opts: {
+        deduplication: { id: input.recId.toUpperCase(), keepLastIfActive: true },
+        ...(isBackfillJob(data) ? { priority: BACKFILL_PRIORITY } : {}),
+      },
     };
   };
 

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job, type ConnectionOptions } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/index.js';
 import { parseTicketJob, type TicketJob } from './job-schemas.js';
@@ -9,6 +9,20 @@ export interface JobMeta {
   jobId: string;
   /** 1-based attempt number. */
   attempt: number;
+}
+
+/**
+ * Thrown by a handler to put the job off until `untilMs` without spending an attempt (the HEAT budget
+ * is used up, or HEAT asked us to back off): the job waits in the delayed set and runs again then.
+ */
+export class DeferJobError extends Error {
+  constructor(
+    readonly untilMs: number,
+    readonly reason: string,
+  ) {
+    super(`job put off until ${new Date(untilMs).toISOString()}: ${reason}`);
+    this.name = 'DeferJobError';
+  }
 }
 
 export interface TicketWorkerOptions {
@@ -30,13 +44,15 @@ export interface TicketWorkerOptions {
  * deploys); a payload that does not parse, or a permanent HEAT error, fails the job without retries.
  */
 export function createTicketWorker(options: TicketWorkerOptions): Worker {
-  const processor = async (job: Job) => {
+  const processor = async (job: Job, token?: string) => {
     // A job taken over from a worker that died (stalled) is a retry too: the dead worker may have
     // written to HEAT before it died, so the handler must check before writing again.
-    // BullMQ counts that restart in attemptsStarted (attemptsMade counts only failed attempts).
+    // BullMQ counts that restart in attemptsStarted (attemptsMade counts only failed attempts); a
+    // deferral for the budget (DeferJobError) starts the job again without being a retry.
+    const deferrals = typeof job.data?.deferrals === 'number' ? (job.data.deferrals as number) : 0;
     const meta: JobMeta = {
       jobId: job.id ?? '',
-      attempt: Math.max(job.attemptsStarted, job.attemptsMade + 1),
+      attempt: Math.max(job.attemptsStarted - deferrals, job.attemptsMade + 1),
     };
     let data: TicketJob;
     try {
@@ -52,6 +68,11 @@ export function createTicketWorker(options: TicketWorkerOptions): Worker {
     try {
       return await options.handler(data, meta);
     } catch (err) {
+      if (err instanceof DeferJobError && token) {
+        await job.updateData({ ...data, deferrals: deferrals + 1 });
+        await job.moveToDelayed(err.untilMs, token);
+        throw new DelayedError(err.message);
+      }
       if (options.isPermanent(err)) {
         throw new UnrecoverableError(coerceError(err).message);
       }

@@ -21,6 +21,7 @@ import { redriveParked } from './redrive-parked.js';
 import { buildRuntime } from './runtime-state.js';
 import type { Service, ServiceOptions } from './service-types.js';
 import { stopService } from './stop-service.js';
+import { ticketFieldsNeeded } from './ticket-fields-needed.js';
 import { createTicketJobHandler } from './ticket-job-handler.js';
 import { wirePoller } from './wire-poller.js';
 import { coerceError } from '../domain/index.js';
@@ -121,6 +122,7 @@ export function createService(options: ServiceOptions): Service {
     redis,
     logger,
     onError,
+    recordFields: () => ticketFieldsNeeded(runtime.config, runtime.policy, tenantFields.missing()),
     ...(options.onPoll ? { onPoll: options.onPoll } : {}),
   });
   collectServiceMetrics(metrics, { queue, watermark, pollStatus, heat, parked });
@@ -147,6 +149,7 @@ export function createService(options: ServiceOptions): Service {
     producer,
     metrics,
     runtime: () => runtime,
+    missingFields: () => tenantFields.missing(),
     lastPollAt: () => pollStatus.lastSuccessAt(),
     async queueProgress() {
       const workerRunning = running && worker.isRunning() && !worker.isPaused();

@@ -47,6 +47,8 @@ export interface ProcessOutcome {
   noted: boolean;
   counted: boolean;
   heatCalls: number;
+  /** The ticket was read from HEAT (false: the job's own record was used). */
+  readTicket: boolean;
   decision: Decision;
   /** HEAT refused the move (the tenant requires an Owner); the tags were written. */
   moveRefused: boolean;
@@ -74,18 +76,35 @@ export async function processTicket(
     source: job.source,
   });
 
+  // The job's own record stands in for a GET when it carries every field needed (poll page rows,
+  // complete webhook bodies); the PATCH answer then guards against a person's save in between.
+  const planAt = now();
   let ticket: Ticket;
-  try {
-    ticket = (await deps.heat.getByRecId(service.heat.incidentSet, job.recId)) as Ticket;
-  } catch (err) {
-    // Remembered so that the same unknown id sent to the webhook again costs HEAT no second call.
-    if (!deps.dryRun && isTicketPermanentError(err))
-      await deps.onUnknownTicket?.(job.recId)?.catch(() => undefined);
-    throw err;
+  let read = false;
+  let decision: Decision;
+  let plan: ActionPlan;
+  const carried = usableRecord(job, meta);
+  if (carried) {
+    ticket = carried;
+    decision = classifyTicket(ticket, policy);
+    plan = planActions(ticket, decision, planContextFrom(config, planAt, deps.missingFields));
+    // A field we write is not guarded by the PATCH answer (it shows our own value), so a plan that
+    // moves the ticket trusts the record only while it is fresh; an older one is read first.
+    const maxAgeMs = service.worker.carriedRecordMaxAgeSeconds * 1000;
+    if (writesRoutingFields(plan) && recordAgeMs(job, planAt) > maxAgeMs) {
+      log.debug('carried record too old for a move; reading the ticket', { event: 'carried_record_stale' });
+      ticket = await readTicket(job, deps, service.heat.incidentSet);
+      read = true;
+      decision = classifyTicket(ticket, policy);
+      plan = planActions(ticket, decision, planContextFrom(config, planAt, deps.missingFields));
+    }
+  } else {
+    ticket = await readTicket(job, deps, service.heat.incidentSet);
+    read = true;
+    decision = classifyTicket(ticket, policy);
+    plan = planActions(ticket, decision, planContextFrom(config, planAt, deps.missingFields));
   }
   const incidentNumber = typeof ticket.IncidentNumber === 'number' ? ticket.IncidentNumber : null;
-  const decision = classifyTicket(ticket, policy);
-  const plan = planActions(ticket, decision, planContextFrom(config, now(), deps.missingFields));
 
   let result;
   try {
@@ -169,7 +188,8 @@ export async function processTicket(
     patched: result.patched,
     noted: result.noted,
     counted,
-    heatCalls: result.heatCalls + 1,
+    heatCalls: result.heatCalls + (read ? 1 : 0),
+    readTicket: read,
     decision,
     writtenBy: typeof result.written?.LastModBy === 'string' ? result.written.LastModBy : null,
     moveRefused: result.moveRefused ?? false,
@@ -177,6 +197,42 @@ export async function processTicket(
   logProcessed(log, outcome, deps.dryRun ?? false);
   deps.onOutcome?.(outcome);
   return outcome;
+}
+
+/** GET of the whole ticket; an id HEAT does not know is remembered for the webhook's negative cache. */
+async function readTicket(job: TicketJob, deps: ProcessTicketDeps, incidentSet: string): Promise<Ticket> {
+  try {
+    return (await deps.heat.getByRecId(incidentSet, job.recId)) as Ticket;
+  } catch (err) {
+    // Remembered so that the same unknown id sent to the webhook again costs HEAT no second call.
+    if (!deps.dryRun && isTicketPermanentError(err))
+      await deps.onUnknownTicket?.(job.recId)?.catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The job's record as a Ticket, when it may stand in for a read: a first attempt of a poll or webhook
+ * job whose record names its version. A retry reads (an earlier attempt may have written), and so does
+ * any other source (backfill, parked, requeued after a concurrent change carry no record).
+ */
+function usableRecord(job: TicketJob, meta: JobMeta): Ticket | null {
+  if (!job.record || !job.lastModDateTime || meta.attempt > 1) return null;
+  if (job.source !== 'poll' && job.source !== 'webhook') return null;
+  return { ...job.record, RecId: job.recId, LastModDateTime: job.lastModDateTime } as Ticket;
+}
+
+/** How long ago the carried record was known to be HEAT's current version (0 if in the future, infinite if unknown). */
+function recordAgeMs(job: TicketJob, at: Date): number {
+  const seen = Date.parse(job.seenAt ?? job.receivedAt);
+  return Number.isFinite(seen) ? Math.max(0, at.getTime() - seen) : Number.POSITIVE_INFINITY;
+}
+
+/** The fields a person also edits that our PATCH would overwrite (team, owner, status). */
+const ROUTING_FIELDS = ['OwnerTeam', 'Owner', 'Status'] as const;
+
+function writesRoutingFields(plan: ActionPlan): boolean {
+  return ROUTING_FIELDS.some((field) => field in plan.fields);
 }
 
 /** Parks a ticket HEAT refused because of our configuration, and says so with its id (never its text). */

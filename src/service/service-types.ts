@@ -40,6 +40,8 @@ export interface Service {
   readonly producer: Redis;
   readonly metrics: Metrics;
   runtime(): RuntimeState;
+  /** Custom fields the tenant lacks (found at start-up): never written, never selected. */
+  missingFields(): ReadonlySet<string>;
   /** Queue state for readiness: waiting/active counts, oldest waiting job, last finished job. */
   queueProgress(): Promise<QueueProgress>;
   /** When any replica last finished a poll tick (kept in Redis; null before the first). */

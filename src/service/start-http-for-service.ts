@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/index.js';
 import { createHttpServer, type HttpServer } from '../http/index.js';
 import type { Service } from './service-types.js';
+import { ticketFieldsNeeded } from './ticket-fields-needed.js';
 import { createWebhookGuardStore, defaultWebhookRate, isEcho } from '../ingest/index.js';
 import { createReadinessCheck, type Logger } from '../observability/index.js';
 
@@ -57,6 +58,10 @@ export async function startHttpForService(
       requestTimeoutMs: http.requestTimeoutMs,
     },
     webhookGuard,
+    recordFields: () => {
+      const { config: current, policy } = service.runtime();
+      return ticketFieldsNeeded(current, policy, service.missingFields());
+    },
     ...(listen.now ? { now: listen.now } : {}),
     async enqueueTicket(input) {
       // A business rule fires on our own writes too: drop that echo here, as the poller does, when the

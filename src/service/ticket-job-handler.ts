@@ -2,13 +2,15 @@ import type { TenantFieldsCheck } from '../actions/index.js';
 import type { CountsService } from '../counts/index.js';
 import type { HeatClient } from '../heat/index.js';
 import type { Logger, Metrics } from '../observability/index.js';
-import type {
-  JobMeta,
-  ParkedStore,
-  ProcessedStore,
-  TicketJob,
-  TicketJobSummary,
-  TicketQueue,
+import {
+  DeferJobError,
+  isBackfillJob,
+  type JobMeta,
+  type ParkedStore,
+  type ProcessedStore,
+  type TicketJob,
+  type TicketJobSummary,
+  type TicketQueue,
 } from '../queue/index.js';
 import { processTicket, type ProcessOutcome } from './process-ticket.js';
 import type { RuntimeState } from './runtime-state.js';
@@ -32,6 +34,34 @@ export interface TicketJobHandlerDeps {
   onOutcome?: (outcome: ProcessOutcome) => void;
   /** HEAT does not know a job's RecId (the webhook's negative cache). */
   onUnknownTicket?: (recId: string) => Promise<unknown>;
+  /** Waits between backfill tickets above the budget's high-water mark (tests record instead). */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+}
+
+/**
+ * Backfill work yields to live work on the shared HEAT budget: from 80% each backfill ticket waits a
+ * little first (the worker slows it), from 100% or during HEAT's backoff the job is put off until
+ * the next UTC day / the end of the backoff (DeferJobError: no attempt spent). Live work never waits here.
+ */
+async function gateBackfill(deps: TicketJobHandlerDeps, job: TicketJob): Promise<void> {
+  if (!isBackfillJob(job)) return;
+  const state = await deps.heat.budgetState();
+  if (state.backfillDelayMs <= 0) return;
+  if (state.level === 'slow' && state.backoffUntil === null) {
+    await (deps.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms))))(state.backfillDelayMs);
+    return;
+  }
+  const now = (deps.now ?? (() => new Date()))().getTime();
+  deps.logger.info('backfill ticket put off for the HEAT call budget', {
+    event: 'backfill_deferred',
+    ticketId: job.recId,
+    level: state.level,
+    used: state.used,
+    budget: state.budget,
+    until: new Date(now + state.backfillDelayMs).toISOString(),
+  });
+  throw new DeferJobError(now + state.backfillDelayMs, `HEAT call budget ${state.level}`);
 }
 
 /**
@@ -50,6 +80,7 @@ export function createTicketJobHandler(
     deps.onOutcome?.(o);
   };
   return async (job, meta) => {
+    if (!deps.dryRun) await gateBackfill(deps, job);
     const endTimer = metrics.jobSeconds.startTimer();
     await deps.tenantFields.ensure().catch(() => undefined);
     try {

@@ -26,7 +26,12 @@ export interface PollerParts {
   logger: Logger;
   onError: (source: string) => (err: Error) => void;
   onPoll?: (result: PollResult) => void;
+  /** The fields jobs carry (ticketFieldsNeeded for the config in force); omitted: jobs carry ids only. */
+  recordFields?: () => readonly string[];
 }
+
+/** After HEAT refused the poll's $select of the carried fields, ids only for this long before trying again. */
+const SELECT_REFUSED_RETRY_MS = 3_600_000;
 
 /** The poll tick with the service's settings and stores, and its scheduler when polling is on. */
 export function wirePoller(parts: PollerParts): {
@@ -34,8 +39,14 @@ export function wirePoller(parts: PollerParts): {
   scheduler: PollScheduler | null;
 } {
   const { service, redis, logger } = parts;
-  const tick = () =>
-    pollChangedTickets(
+  let selectRefusedAt = -Infinity;
+  const recordFields = () =>
+    parts.recordFields && Date.now() - selectRefusedAt > SELECT_REFUSED_RETRY_MS
+      ? parts.recordFields()
+      : null;
+  const tick = async () => {
+    const fields = recordFields();
+    const result = await pollChangedTickets(
       {
         heat: parts.heat,
         queue: parts.queue,
@@ -50,8 +61,12 @@ export function wirePoller(parts: PollerParts): {
         overlapSeconds: service.poll.overlapSeconds,
         account: service.heat.account,
         ...(service.poll.startFrom ? { startFrom: service.poll.startFrom } : {}),
+        ...(fields ? { recordFields: fields } : {}),
       },
     );
+    if (result.recordSelectRefused) selectRefusedAt = Date.now();
+    return result;
+  };
   if (!parts.enabled) return { tick, scheduler: null };
   const scheduler = createPollScheduler({
     connection: redis,

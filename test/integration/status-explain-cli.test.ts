@@ -7,7 +7,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerExplainCommand } from '../../src/cli/commands/explain.js';
 import { registerStatusCommand, type ServiceStatus } from '../../src/cli/commands/status.js';
+import { loadConfig } from '../../src/config/index.js';
+import { createHeatClient, heatClientConfigFrom } from '../../src/heat/index.js';
 import { createPollStatusStore } from '../../src/ingest/index.js';
+import { createSilentLogger } from '../../src/observability/index.js';
 import { createRetryStore, createTicketQueue } from '../../src/queue/index.js';
 import { DEFAULT_INCIDENT_CUSTOM_FIELDS, createSimulator, type Simulator } from 'heat-simulator';
 import { TICKET_TEXTS, createTicket, schoolNames } from '../support/pipeline-fixture.js';
@@ -169,8 +172,17 @@ describe('sbt-router status', () => {
     });
     expect(empty.poll.lastSuccessAt).toBe(null);
     expect(empty.poll.lagSeconds).toBe(null);
-    expect(empty.heatBudget.usedToday).toBe(null);
-    expect(empty.heatBudget.note).toMatch(/^not shared yet/);
+    expect(empty.heatBudget).toEqual({
+      day: '2026-11-18',
+      used: 0,
+      budget: 50_000,
+      ratio: 0,
+      level: 'normal',
+      shared: true,
+      backoffUntil: null,
+      resetsAt: '2026-11-19T00:00:00.000Z',
+      backfillDelayMs: 0,
+    });
 
     const text = await run(['status']);
     expect(text.code).toBe(0);
@@ -193,7 +205,22 @@ describe('sbt-router status', () => {
     polls.recordSuccess(new Date(PINNED_NOW.getTime() - 90_000));
     await waitUntil(async () => (await polls.lastSuccessAt()) !== null, 5_000, 'poll status written');
 
+    // Two HEAT calls of another process on the same Redis and prefix land in the shared count.
+    const other = createHeatClient(
+      heatClientConfigFrom(loadConfig({ env }).service, loadConfig({ env }).env),
+      {
+        logger: createSilentLogger(),
+        now: () => new Date(PINNED_NOW.getTime()),
+        budgetStore: { redis, prefix },
+      },
+    );
+    const [first] = sim.list('incidents');
+    await other.getByRecId('incidents', String(first!.RecId));
+    await other.getByRecId('incidents', String(first!.RecId));
+    other.close();
+
     const filled = await statusJson();
+    expect(filled.heatBudget.used).toBe(2);
     expect(filled.queue.waiting).toBe(3);
     expect(filled.queue.active).toBe(0);
     expect(filled.queue.retrySet).toBe(2);
@@ -203,6 +230,9 @@ describe('sbt-router status', () => {
     expect(filledText.out).toContain('  queue           waiting 3, active 0, delayed 0, failed 0');
     expect(filledText.out).toContain('  retry set       2 tickets parked');
     expect(filledText.out).toContain('  poll            last finished 2026-11-18T14:58:30.000Z, 90 s ago');
+    expect(filledText.out).toContain(
+      '  HEAT budget     2 of 50,000 calls used today by all replicas and commands (0%, UTC day 2026-11-18), normal\n',
+    );
 
     // A worker on the tickets queue is a replica seen; it drains the three jobs.
     const workerConnection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });

@@ -4,11 +4,7 @@ import { classifyTicket, compileLoadedPolicy } from '../../classify/index.js';
 import type { LoadedConfig } from '../../config/index.js';
 import type { ActionPlan, Decision, HeatRecord, Ticket } from '../../domain/index.js';
 import { coerceError } from '../../domain/index.js';
-import {
-  eq,
-  HeatApiError,
-  type HeatClient,
-} from '../../heat/index.js';
+import { eq, HeatApiError, type HeatClient } from '../../heat/index.js';
 import { createLogger } from '../../observability/index.js';
 import { buildHeatClient } from '../../service/index.js';
 import { clockOf, type CliContext } from '../cli-context.js';

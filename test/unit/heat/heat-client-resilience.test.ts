@@ -201,11 +201,11 @@ describe('concurrency cap', () => {
 });
 
 describe('budget and call records', () => {
-  it('counts every request (logins and retries included) per UTC day and warns once past the budget', async () => {
+  it('counts every request (logins and retries included) per UTC day and logs 50%, 80% and 100% once each', async () => {
     const { client, logs, setNow } = makeTestClient({
       apiKey: undefined,
       session: { tenant: 't', username: 'u', password: 'secret-pw', role: 'Admin' },
-      dailyCallBudget: 3,
+      dailyCallBudget: 4,
     });
     nock(BASE)
       .post(`${PREFIX}/api/rest/authentication/login`)
@@ -213,19 +213,56 @@ describe('budget and call records', () => {
     nock(BASE).get(REC).reply(502, '');
     nock(BASE).get(REC).times(4).reply(200, { RecId: 'A1' });
     await client.getByRecId('incidents', 'A1'); // login + 502 + 200
-    expect(client.stats()).toEqual({ day: '2026-11-01', calls: 3, budget: 3, byMethod: { POST: 1, GET: 2 } });
-    await client.getByRecId('incidents', 'A1'); // 4: past the budget, still served
-    await client.getByRecId('incidents', 'A1'); // 5: no second warning
-    await new Promise((r) => setImmediate(r));
-    const warnings = logs.filter((l) => l.level === 'warn' && /budget/.test(l.message));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ day: '2026-11-01', calls: 4, budget: 3 });
+    expect(client.stats()).toEqual({ day: '2026-11-01', calls: 3, budget: 4, byMethod: { POST: 1, GET: 2 } });
+    await client.getByRecId('incidents', 'A1'); // 4: the budget is used up; still served (live work goes on)
+    await client.getByRecId('incidents', 'A1'); // 5: no second line
+    const lines = logs.filter((l) => l.event === 'heat_budget');
+    expect(lines.map((l) => [l.level, l.percent, l.calls])).toEqual([
+      ['info', 50, 2],
+      ['warn', 80, 4],
+      ['warn', 100, 4],
+    ]);
+    expect(lines[2]).toMatchObject({ day: '2026-11-01', budget: 4, shared: false });
     expect(client.stats().calls).toBe(5);
+    const state = await client.budgetState();
+    expect(state).toMatchObject({ used: 5, budget: 4, level: 'paused', shared: false });
+    expect(state.resetsAt).toBe('2026-11-02T00:00:00.000Z');
+    expect(state.backfillDelayMs).toBe(12 * 3600_000);
 
     setNow('2026-11-02T00:00:01Z');
-    expect(client.stats()).toEqual({ day: '2026-11-02', calls: 0, budget: 3, byMethod: {} });
+    expect(client.stats()).toEqual({ day: '2026-11-02', calls: 0, budget: 4, byMethod: {} });
     await client.getByRecId('incidents', 'A1');
     expect(client.stats().calls).toBe(1);
+    expect((await client.budgetState()).level).toBe('normal');
+  });
+
+  it('a 429 waits for Retry-After (seconds or an HTTP date) and repeats; without one it waits 60 s', async () => {
+    const { client, delays, logs } = makeTestClient();
+    nock(BASE).get(REC).reply(429, '', { 'Retry-After': '7' });
+    nock(BASE).get(REC).reply(429, '', { 'Retry-After': 'Sun, 01 Nov 2026 12:00:30 GMT' });
+    nock(BASE).get(REC).reply(429, '');
+    nock(BASE).get(REC).reply(200, { RecId: 'A1' });
+    await expect(client.getByRecId('incidents', 'A1')).resolves.toEqual({ RecId: 'A1' });
+    // The clock is pinned at 12:00:00: each wait is HEAT's own, not the jittered backoff.
+    expect(delays).toEqual([7_000, 30_000, 60_000]);
+    expect(logs.filter((l) => l.event === 'heat_throttled').map((l) => l.waitMs)).toEqual([
+      7_000, 30_000, 60_000,
+    ]);
+    expect((await client.budgetState()).backoffUntil).toBe('2026-11-01T12:01:00.000Z');
+  });
+
+  it('a POST refused with 429 is repeated (HEAT did nothing); a 500 on a POST is not', async () => {
+    const { client, delays } = makeTestClient();
+    nock(BASE).post(`${ODATA}/journal__notess`).reply(429, '', { 'Retry-After': '2' });
+    nock(BASE).post(`${ODATA}/journal__notess`).reply(201, { RecId: 'N1' });
+    await expect(client.createNote({ parentRecId: 'A1', subject: 's', body: 'b' })).resolves.toMatchObject({
+      RecId: 'N1',
+    });
+    expect(delays).toEqual([2_000]);
+    nock(BASE).post(`${ODATA}/journal__notess`).reply(500, '');
+    await expect(client.createNote({ parentRecId: 'A1', subject: 's', body: 'b' })).rejects.toMatchObject({
+      status: 500,
+    });
   });
 
   it('reports every call to onCall and at debug level (method, path, status, ms; never bodies)', async () => {
