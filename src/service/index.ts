@@ -16,3 +16,4 @@ export { startHttpForService } from './start-http-for-service.js';
 export { handleSignals, watchConfigDir } from './handle-signals.js';
 export type { SignalHandlingOptions } from './handle-signals.js';
 export { buildHeatClient } from './build-heat-client.js';
+export { ticketFieldsNeeded } from './ticket-fields-needed.js';

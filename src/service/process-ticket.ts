@@ -91,7 +91,7 @@ export async function processTicket(
     // A field we write is not guarded by the PATCH answer (it shows our own value), so a plan that
     // moves the ticket trusts the record only while it is fresh; an older one is read first.
     const maxAgeMs = service.worker.carriedRecordMaxAgeSeconds * 1000;
-    if (writesRoutingFields(plan) && recordAgeMs(job, planAt) > maxAgeMs) {
+    if (writesRoutingFields(plan) && recordAgeMs(job, planAt) >= maxAgeMs) {
       log.debug('carried record too old for a move; reading the ticket', { event: 'carried_record_stale' });
       ticket = await readTicket(job, deps, service.heat.incidentSet);
       read = true;

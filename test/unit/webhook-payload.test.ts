@@ -71,3 +71,47 @@ describe('signWebhookBody', () => {
     );
   });
 });
+
+describe('parseWebhookPayload with the fields the worker needs', () => {
+  const fields = ['RecId', 'IncidentNumber', 'LastModDateTime', 'Subject', 'OwnerTeam'];
+  const whole = {
+    RecId: REC_ID,
+    IncidentNumber: '10435',
+    LastModDateTime: '2026-11-20T09:00:00-06:00',
+    subject: 'Projector',
+    OwnerTeam: '',
+    Unneeded: 'never kept',
+  };
+
+  it('carries them (and nothing else) when the body holds all of them and the version', () => {
+    const r = parseWebhookPayload(Buffer.from(JSON.stringify(whole)), fields);
+    expect(r).toEqual({
+      ok: true,
+      target: {
+        kind: 'recId',
+        recId: REC_ID,
+        lastModDateTime: '2026-11-20T09:00:00-06:00',
+        // A rule's template renders numbers as text: IncidentNumber is a number again.
+        record: {
+          RecId: REC_ID,
+          IncidentNumber: 10435,
+          LastModDateTime: '2026-11-20T09:00:00-06:00',
+          Subject: 'Projector',
+          OwnerTeam: '',
+        },
+      },
+    });
+  });
+
+  it('carries nothing when a field or the version is missing (the worker reads the ticket)', () => {
+    const { OwnerTeam: _team, ...partial } = whole;
+    const noTeam = parseWebhookPayload(Buffer.from(JSON.stringify(partial)), fields);
+    expect(noTeam).toEqual({
+      ok: true,
+      target: { kind: 'recId', recId: REC_ID, lastModDateTime: '2026-11-20T09:00:00-06:00' },
+    });
+    const { LastModDateTime: _v, ...unversioned } = whole;
+    const noVersion = parseWebhookPayload(Buffer.from(JSON.stringify(unversioned)), fields);
+    expect(noVersion).toEqual({ ok: true, target: { kind: 'recId', recId: REC_ID } });
+  });
+});

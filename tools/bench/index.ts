@@ -36,6 +36,10 @@ if (run('throughput')) {
   console.log(
     `worker throughput: ${r.ticketsPerSecond} tickets/s for a backlog of ${r.tickets.toLocaleString('en-US')} (${r.seconds} s, simulator latency 0, target >= 200/s); ${r.heatCallsPerTicket} HEAT calls per ticket; peak RSS ${r.peakRssMb} MB (simulator in the same process)`,
   );
+  const l = r.live;
+  console.log(
+    `live flow HEAT calls per ticket (${l.tickets} new tickets over 5 poll ticks, simulator call log, poll pages shared): in scope ${l.inScope.perTicket} (${l.inScope.tickets} tickets, target <= 1.02), moved ${l.moved.perTicket} (${l.moved.tickets}, target <= 2.02), echo ${l.echo.perTicket} (${l.echo.tickets} rows seen, target 0)`,
+  );
 }
 if (run('webhook')) {
   const r = await runWebhookLatencyBench({ ratePerSecond: 20, seconds: Number(arg('seconds') ?? 60) });

@@ -18,6 +18,7 @@ import type {
   SimulatorFaults,
   SimulatorOptions,
   SimulatorStats,
+  SimulatorCall,
   SimulatorUser,
   SimulatorWorkflow,
   TruthEntry,
@@ -150,6 +151,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     byStatus: {},
   });
   let counters = emptyStats();
+  let callLog: SimulatorCall[] = [];
   const routeLabels = new WeakMap<FastifyRequest, string>();
 
   let baseUrl: string | null = null;
@@ -206,6 +208,13 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     counters.byRoute[label] = (counters.byRoute[label] ?? 0) + 1;
     const status = String(reply.statusCode);
     counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
+    if (options.callLog) {
+      const key = /\('([^']*)'\)/.exec(request.url)?.[1];
+      const body = request.body as Record<string, unknown> | undefined;
+      const parent = body && typeof body === 'object' ? body['ParentLink_RecID'] : undefined;
+      const recId = key ?? (typeof parent === 'string' ? parent : null);
+      callLog.push({ method: request.method, route: label, recId, status: reply.statusCode });
+    }
   });
 
   const applyFaults = async (collectionGet: boolean): Promise<void> => {
@@ -555,6 +564,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   });
   const resetStats = (): void => {
     counters = emptyStats();
+    callLog = [];
     // A stats reset starts a new "day" for the slowAfterCalls budget.
     apiCalls = 0;
     outbound.resetCounts();
@@ -677,6 +687,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     },
     apiKey,
     stats,
+    calls: () => callLog.map((c) => ({ ...c })),
     resetStats,
     setFaults,
     workflow: workflowState,

@@ -4,6 +4,7 @@ export type {
   SimulatorOptions,
   SimulatorFaults,
   SimulatorStats,
+  SimulatorCall,
   SimulatorUser,
   TruthEntry,
   OutboundRule,

@@ -48,6 +48,8 @@ export interface SimulatorOptions {
   /** When listening, create this many new random tickets per minute (live demo). */
   rate?: number;
   faults?: Partial<SimulatorFaults>;
+  /** Keep a log of every HEAT API call (calls()); off by default, as it grows with every call. */
+  callLog?: boolean;
   /** Tenant custom fields; each list REPLACES the default (pass a shorter list to model a tenant lacking a field). */
   customFields?: { incidents?: string[]; organizationalunits?: string[] };
   /**
@@ -93,6 +95,16 @@ export interface SimulatorStats {
   outbound: { sent: number; ok: number; failed: number };
 }
 
+/** One HEAT API call as the simulator answered it (SimulatorOptions.callLog). */
+export interface SimulatorCall {
+  method: string;
+  /** The stats route label, e.g. "GET incidents key", "PATCH incidents", "POST journal__notess". */
+  route: string;
+  /** The record the call is about: the key in the URL, or a note's ParentLink_RecID; null for collections. */
+  recId: string | null;
+  status: number;
+}
+
 export interface TruthEntry {
   RecId: string;
   IncidentNumber: number;
@@ -122,6 +134,8 @@ export interface Simulator {
   readonly url: string;
   readonly apiKey: string;
   stats(): SimulatorStats;
+  /** Every HEAT API call since the start or resetStats(), oldest first ([] unless callLog is on). */
+  calls(): SimulatorCall[];
   resetStats(): void;
   setFaults(faults: Partial<SimulatorFaults>): void;
   /** Current workflow behaviour (also GET /_sim/workflow). */
