@@ -84,8 +84,8 @@ export interface QueueBacklog {
 /**
  * The "tickets" queue: one job per ticket change, deduplicated by RecId. `keepLastIfActive` means a
  * change that arrives while the same ticket is being processed is kept and runs after it (at most one
- * active and one waiting job per ticket, never two in parallel); the job holds ids only and the worker
- * reads the latest record, so the latest data always wins and webhook + poll collapse into one job.
+ * active and one waiting job per ticket, never two in parallel); webhook + poll collapse into one job. A
+ * job may carry its ticket's fields (`record`); the worker's PATCH answer shows a newer save it missed.
  */
 export function createTicketQueue(options: TicketQueueOptions): TicketQueue {
   const queue = new Queue(options.name ?? TICKETS_QUEUE, {

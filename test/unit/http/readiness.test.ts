@@ -168,3 +168,66 @@ describe('createReadinessCheck', () => {
     expect(r.checks.jobs.detail).toMatch(/could not read the queue \(Connection is closed\.\)/);
   });
 });
+
+describe('readiness: the shared HEAT budget', () => {
+  const budget = {
+    day: '2026-11-02',
+    used: 50_000,
+    budget: 50_000,
+    ratio: 1,
+    level: 'paused' as const,
+    backoffUntil: '2026-11-02T10:05:00.000Z',
+    resetsAt: '2026-11-03T00:00:00.000Z',
+  };
+  const base = {
+    pingRedis: async () => true,
+    heatLastSuccessAt: () => START,
+    queueProgress: async (): Promise<QueueProgress> => ({
+      waiting: 0,
+      active: 0,
+      oldestWaitingAgeMs: null,
+      lastJobFinishedAt: null,
+      workerRunning: true,
+    }),
+    staleHeatMs: 10 * MIN,
+    stuckAfterMs: 2 * MIN,
+    probeTimeoutMs: 50,
+    now: () => START,
+  };
+
+  it('is a detail: a used-up budget and HEAT backoff leave the service ready (live work goes on)', async () => {
+    const report = await createReadinessCheck({ ...base, heatBudget: async () => budget })();
+    expect(report.ready).toBe(true);
+    expect(report.checks.budget).toEqual({
+      ok: true,
+      detail:
+        'HEAT calls today 50,000 of 50,000 (100%, UTC day 2026-11-02): budget used up: backfill paused until 2026-11-03T00:00:00.000Z, live tickets go on; HEAT asked us to back off until 2026-11-02T10:05:00.000Z',
+    });
+    const slow = await createReadinessCheck({
+      ...base,
+      heatBudget: async () => ({
+        ...budget,
+        used: 41_000,
+        ratio: 0.82,
+        level: 'slow' as const,
+        backoffUntil: null,
+      }),
+    })();
+    expect(slow.checks.budget!.detail).toBe(
+      'HEAT calls today 41,000 of 50,000 (82%, UTC day 2026-11-02): backfill slowed (high-water mark 80%)',
+    );
+  });
+
+  it('says when the budget cannot be read, and is absent when not configured', async () => {
+    const failing = await createReadinessCheck({
+      ...base,
+      heatBudget: () => Promise.reject(new Error('Redis down')),
+    })();
+    expect(failing.ready).toBe(true);
+    expect(failing.checks.budget).toEqual({
+      ok: true,
+      detail: 'could not read the shared HEAT budget (Redis down)',
+    });
+    expect((await createReadinessCheck(base)()).checks.budget).toBe(undefined);
+  });
+});
