@@ -24,6 +24,7 @@ function harness(
     config?: Partial<HttpServerConfig>;
     enqueue?: (input: EnqueueTicketInput) => Promise<{ jobId: string; deduplicated: boolean }>;
     resolve?: (n: number) => Promise<string | null>;
+    recordFields?: readonly string[];
   } = {},
 ): Harness {
   const enqueued: EnqueueTicketInput[] = [];
@@ -44,6 +45,7 @@ function harness(
       return options.resolve ? options.resolve(n) : null;
     },
     readiness: async () => ({ ready: true, checkedAt: NOW.toISOString(), checks: {} as never }),
+    ...(options.recordFields ? { recordFields: () => options.recordFields! } : {}),
     now: () => NOW,
   });
   return { app: server.app, enqueued, resolved, metrics, logText: logs.text };
@@ -380,5 +382,46 @@ describe('an unauthenticated webhook is never served', () => {
     expect(h.enqueued).toHaveLength(0);
     expect((await h.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
     expect(h.logText()).toMatch(/webhook \/webhooks\/heat disabled/);
+  });
+});
+
+describe('POST /webhooks/heat with a body that carries the whole ticket', () => {
+  const recordFields = ['RecId', 'LastModDateTime', 'Subject', 'OwnerTeam'];
+  const whole = {
+    RecId: REC_ID,
+    LastModDateTime: '2026-11-02T03:59:58-06:00',
+    Subject: 'Student Jane Roe cannot log in',
+    OwnerTeam: 'Service Desk',
+  };
+
+  it('queues the needed fields with the save time as seenAt, and logs none of them', async () => {
+    const h = harness({ recordFields });
+    const res = await post(h, JSON.stringify({ ...whole, Extra: 'dropped' }), { 'x-sbt-token': TOKEN });
+    expect(res.statusCode).toBe(202);
+    expect(h.enqueued).toEqual([
+      {
+        recId: REC_ID,
+        source: 'webhook',
+        lastModDateTime: whole.LastModDateTime,
+        record: whole,
+        seenAt: '2026-11-02T09:59:58.000Z',
+      },
+    ]);
+    expect(h.logText()).not.toContain('Jane Roe');
+  });
+
+  it('a save time ahead of our clock counts as now; a body missing a field is queued as ids only', async () => {
+    const h = harness({ recordFields });
+    await post(h, JSON.stringify({ ...whole, LastModDateTime: '2026-11-02T10:05:00Z' }), {
+      'x-sbt-token': TOKEN,
+    });
+    expect(h.enqueued[0]!.seenAt).toBe(NOW.toISOString());
+    const { Subject: _s, ...partial } = whole;
+    await post(h, JSON.stringify(partial), { 'x-sbt-token': TOKEN });
+    expect(h.enqueued[1]).toEqual({
+      recId: REC_ID,
+      source: 'webhook',
+      lastModDateTime: whole.LastModDateTime,
+    });
   });
 });
