@@ -263,7 +263,10 @@ describe('the built CLI: sbt-router backfill against a simulator on a free port'
       // They are still there after the command ended.
       const check = new Redis(redisUrl);
       try {
-        expect(await check.llen(`${prefix}:tickets:wait`)).toBe(left);
+        // Backfill jobs wait in BullMQ's prioritized set (live jobs are taken before them).
+        const waiting =
+          (await check.llen(`${prefix}:tickets:wait`)) + (await check.zcard(`${prefix}:tickets:prioritized`));
+        expect(waiting).toBe(left);
       } finally {
         check.disconnect();
       }
