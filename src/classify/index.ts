@@ -15,6 +15,7 @@ export {
   ticketFeatures,
   ticketFeatureKeys,
   featureKey,
+  featureHashes,
   forEachFeatureHash,
   DEFAULT_FEATURE_SETTINGS,
 } from './ticket-features.js';

@@ -1,7 +1,15 @@
 import type { FeatureSettings, ModelFile } from '../config/index.js';
 import { CATEGORY_IDS, type CategoryId, type HeatRecord } from '../domain/index.js';
 import type { TextNormaliser } from './normalise-text.js';
-import { featureHashes, forEachFeatureHash } from './ticket-features.js';
+import {
+  bigramHashes,
+  featureHashes,
+  featureWords,
+  forEachValueFeatureHash,
+  wordFeatureHashes,
+  type HashState,
+  type WordFeatureHashes,
+} from './ticket-features.js';
 
 /** A model ready to score: the file's weights in flat arrays. */
 export interface LinearModel {
@@ -182,8 +190,154 @@ export class FeatureTable {
   }
 }
 
-/** Seen features of the ticket being scored (scoring is synchronous: one scratch table serves all). */
-const seen = new FeatureTable(4096);
+/** Words longer than this are scored without being cached (a pasted blob must not fill the cache). */
+const MAX_CACHED_WORD_LENGTH = 40;
+/** The word cache and the ids of features the model does not know are dropped past these sizes. */
+const MAX_CACHED_WORDS = 50_000;
+const MAX_UNKNOWN_FEATURES = 1 << 18;
+
+/** One word's features as ids (see ModelScorer), and the hash state its word pairs start from. */
+interface WordIds {
+  readonly ids: Int32Array;
+  readonly hashes: WordFeatureHashes;
+  /** The stamp of the last ticket that had the word (its own features are seen once per ticket). */
+  seenIn: number;
+}
+
+/**
+ * Scores tickets for one model without building feature strings, with the work per word done once:
+ * each distinct word's own features (its "w:" word and "c:" n-grams) are hashed once and resolved to
+ * ids, a model feature's index (below `known`) or an id given to a feature the model does not know
+ * (it still counts towards the ticket's length, as in training). A ticket's features are deduplicated
+ * by id with a stamp per id, so no table is probed for a word seen before. Features are visited in the
+ * order forEachFeatureHash emits them, so weights add up in the same order and the logits are the same
+ * numbers to the last bit. Scoring is synchronous: one scorer per model serves every ticket.
+ */
+class ModelScorer {
+  private readonly known: number;
+  private words = new Map<string, WordIds>();
+  private unknown = new FeatureTable(1024);
+  private unknownCount = 0;
+  private stamp: Int32Array;
+  private current = 0;
+  private readonly pair: HashState = { h1: 0, h2: 0 };
+  // The ticket being scored.
+  private logits = new Float64Array(0);
+  private active: number[] = [];
+  private distinct = 0;
+
+  constructor(private readonly model: LinearModel) {
+    this.known = model.index.size;
+    this.stamp = new Int32Array(this.known + 1024);
+  }
+
+  /** The id of the feature with these hashes (model index, or an id past the model's features). */
+  private idOf(h1: number, h2: number): number {
+    const i = this.model.table.get(h1, h2);
+    if (i >= 0) return i;
+    const u = this.unknown.get(h1, h2);
+    if (u >= 0) return this.known + u;
+    this.unknown.insert(h1, h2, this.unknownCount);
+    const id = this.known + this.unknownCount++;
+    if (id >= this.stamp.length) {
+      const grown = new Int32Array(this.stamp.length * 2);
+      grown.set(this.stamp);
+      this.stamp = grown;
+    }
+    return id;
+  }
+
+  private wordIds(word: string): WordIds {
+    const cached = this.words.get(word);
+    if (cached !== undefined) return cached;
+    const hashes = wordFeatureHashes(word, this.model.features);
+    const pairs = hashes.hashes;
+    const ids = new Int32Array(pairs.length / 2);
+    for (let k = 0; k < ids.length; k++) ids[k] = this.idOf(pairs[2 * k]!, pairs[2 * k + 1]!);
+    const entry = { ids, hashes, seenIn: 0 };
+    if (word.length <= MAX_CACHED_WORD_LENGTH) this.words.set(word, entry);
+    return entry;
+  }
+
+  /** Counts a feature at its first sight in the ticket; a model feature adds its weights. */
+  private see(id: number): void {
+    if (this.stamp[id] === this.current) return;
+    this.stamp[id] = this.current;
+    this.distinct++;
+    if (id >= this.known) return;
+    this.active.push(id);
+    const nLabels = this.model.labels.length;
+    const weights = this.model.weights;
+    const logits = this.logits;
+    const base = id * nLabels;
+    for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! + weights[base + l]!;
+  }
+
+  /** Starts a ticket; drops the caches between tickets when they grew past their bounds. */
+  private begin(): void {
+    if (
+      this.words.size > MAX_CACHED_WORDS ||
+      this.unknownCount > MAX_UNKNOWN_FEATURES ||
+      this.current === 0x7fffffff
+    ) {
+      this.words = new Map();
+      this.unknown = new FeatureTable(1024);
+      this.unknownCount = 0;
+      this.stamp = new Int32Array(this.known + 1024);
+      this.current = 0;
+    }
+    this.current++;
+    this.logits = new Float64Array(this.model.labels.length);
+    this.active = [];
+    this.distinct = 0;
+  }
+
+  score(
+    ticket: HeatRecord,
+    normaliser: TextNormaliser,
+    bodyFields: ReadonlySet<string>,
+  ): { logits: Float64Array; active: number[] } {
+    this.begin();
+    const settings = this.model.features;
+    const pair = this.pair;
+    for (const field of settings.textFields) {
+      const text = normaliser.normalise(ticket[field], bodyFields.has(field)).folded;
+      if (text === '') continue;
+      const words = featureWords(text);
+      if (words === null) continue;
+      let previous: WordFeatureHashes | null = null;
+      for (const word of words) {
+        if (word.length < 2) {
+          previous = null;
+          continue;
+        }
+        const entry = this.wordIds(word);
+        // A word seen before in this ticket adds nothing of its own, only its pair with the previous word.
+        const repeated = entry.seenIn === this.current;
+        entry.seenIn = this.current;
+        const ids = entry.ids;
+        // The order of forEachFeatureHash: "w:word", "b:previous_word", then the n-grams.
+        if (!repeated) this.see(ids[0]!);
+        if (settings.wordBigrams && previous !== null) {
+          bigramHashes(previous, word, pair);
+          this.see(this.idOf(pair.h1, pair.h2));
+        }
+        if (!repeated) for (let k = 1; k < ids.length; k++) this.see(ids[k]!);
+        previous = entry.hashes;
+      }
+    }
+    forEachValueFeatureHash(ticket, settings, (h1, h2) => this.see(this.idOf(h1, h2)));
+    const { logits, active, distinct } = this;
+    const nLabels = this.model.labels.length;
+    const scale = distinct === 0 ? 0 : 1 / Math.sqrt(distinct);
+    for (let l = 0; l < nLabels; l++) logits[l] = this.model.bias[l]! + logits[l]! * scale;
+    this.logits = new Float64Array(0);
+    this.active = [];
+    return { logits, active };
+  }
+}
+
+const scorers = new WeakMap<LinearModel, ModelScorer>();
 
 /** modelLogits without feature strings: the same numbers from the features' hashes. */
 export function hashedLogits(
@@ -192,23 +346,12 @@ export function hashedLogits(
   normaliser: TextNormaliser,
   bodyFields: ReadonlySet<string>,
 ): { logits: Float64Array; active: number[] } {
-  const nLabels = model.labels.length;
-  const logits = new Float64Array(nLabels);
-  const active: number[] = [];
-  let distinct = 0;
-  seen.next();
-  forEachFeatureHash(ticket, normaliser, model.features, bodyFields, (h1, h2) => {
-    if (!seen.firstSight(h1, h2)) return;
-    distinct++;
-    const i = model.table.get(h1, h2);
-    if (i < 0) return;
-    active.push(i);
-    const base = i * nLabels;
-    for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! + model.weights[base + l]!;
-  });
-  const scale = distinct === 0 ? 0 : 1 / Math.sqrt(distinct);
-  for (let l = 0; l < nLabels; l++) logits[l] = model.bias[l]! + logits[l]! * scale;
-  return { logits, active };
+  let scorer = scorers.get(model);
+  if (scorer === undefined) {
+    scorer = new ModelScorer(model);
+    scorers.set(model, scorer);
+  }
+  return scorer.score(ticket, normaliser, bodyFields);
 }
 
 const MAX_STRONGEST = 5;
