@@ -1,5 +1,5 @@
 export { compilePolicy, compileLoadedPolicy } from './compile-policy.js';
-export { compileAdminPattern, MAX_PROGRAM_SIZE } from './compile-admin-pattern.js';
+export { compileAdminPattern, compileCheckedPattern, MAX_PROGRAM_SIZE } from './compile-admin-pattern.js';
 export type { AdminPattern, AdminPatternResult } from './compile-admin-pattern.js';
 export type { CompiledPolicy, CompiledRule, CompiledItem, ModelInput } from './compile-policy.js';
 export { classifyTicket, classifyByRules, confidenceOf } from './classify-ticket.js';
