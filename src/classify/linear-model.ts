@@ -355,6 +355,9 @@ export function hashedLogits(
 }
 
 const MAX_STRONGEST = 5;
+/** Scratch for predictTicket's short list (scoring is synchronous). */
+const BEST_INDEX = new Int32Array(MAX_STRONGEST);
+const BEST_WEIGHT = new Float64Array(MAX_STRONGEST);
 const ZERO_PROBABILITIES = Object.freeze(
   Object.fromEntries(CATEGORY_IDS.map((c) => [c, 0])) as Record<CategoryId, number>,
 );
@@ -375,20 +378,32 @@ export function predictTicket(
     probabilities[model.labels[l]!] = p[l]!;
     if (p[l]! > p[top]!) top = l;
   }
-  // The MAX_STRONGEST largest positive weights for the top label, by insertion into a short list.
-  const best: Array<{ i: number; w: number }> = [];
-  for (const i of active) {
-    const w = model.weights[i * nLabels + top]!;
-    if (w <= 0 || (best.length === MAX_STRONGEST && w <= best[MAX_STRONGEST - 1]!.w)) continue;
-    let at = best.length;
-    while (at > 0 && best[at - 1]!.w < w) at--;
-    best.splice(at, 0, { i, w });
-    if (best.length > MAX_STRONGEST) best.pop();
+  // The MAX_STRONGEST largest positive weights for the top label, by insertion into a short list (a
+  // weight equal to one listed goes after it: the earlier feature first).
+  const bestIndex = BEST_INDEX;
+  const bestWeight = BEST_WEIGHT;
+  let count = 0;
+  const weights = model.weights;
+  for (let k = 0; k < active.length; k++) {
+    const i = active[k]!;
+    const w = weights[i * nLabels + top]!;
+    if (w <= 0 || (count === MAX_STRONGEST && w <= bestWeight[MAX_STRONGEST - 1]!)) continue;
+    let at = count < MAX_STRONGEST ? count++ : MAX_STRONGEST - 1;
+    while (at > 0 && bestWeight[at - 1]! < w) {
+      bestWeight[at] = bestWeight[at - 1]!;
+      bestIndex[at] = bestIndex[at - 1]!;
+      at--;
+    }
+    bestWeight[at] = w;
+    bestIndex[at] = i;
   }
-  const strongest = best.map((x) => ({
-    feature: featureName(model, x.i),
-    weight: Math.round(x.w * 1000) / 1000,
-  }));
+  const strongest: Array<{ feature: string; weight: number }> = [];
+  for (let k = 0; k < count; k++) {
+    strongest.push({
+      feature: featureName(model, bestIndex[k]!),
+      weight: Math.round(bestWeight[k]! * 1000) / 1000,
+    });
+  }
   return { probabilities, top: model.labels[top]!, strongest };
 }
 
