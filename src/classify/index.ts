@@ -19,5 +19,12 @@ export {
   forEachFeatureHash,
   DEFAULT_FEATURE_SETTINGS,
 } from './ticket-features.js';
-export { loadLinearModel, modelLogits, hashedLogits, predictTicket, softmax } from './linear-model.js';
+export {
+  exactSums,
+  loadLinearModel,
+  modelLogits,
+  hashedLogits,
+  predictTicket,
+  softmax,
+} from './linear-model.js';
 export type { LinearModel, ModelPrediction } from './linear-model.js';

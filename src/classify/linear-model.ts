@@ -190,6 +190,38 @@ export class FeatureTable {
   }
 }
 
+/**
+ * True when every sum of these weights (float32 values added in float64, any subset, any order, any
+ * signs) is exact, so the order in which a ticket's weights are added cannot change a bit of the result:
+ * every weight is a whole multiple of a power of two q (a float32's last mantissa bit is at least
+ * 2^(exponent - 23)), so every partial sum is one too, and float64 holds every multiple of q up to 2^53 q
+ * exactly; the sum of all absolute weights of a label bounds every partial sum. The shipped model: q =
+ * 2^-38, largest bound about 14,000 < 2^15. A model with tiny weights next to large ones fails the test
+ * and is scored in the order of the features instead.
+ */
+export function exactSums(weights: Float32Array, nLabels: number): boolean {
+  let smallest = Infinity;
+  for (let i = 0; i < weights.length; i++) {
+    const w = Math.abs(weights[i]!);
+    if (w !== 0 && w < smallest) smallest = w;
+  }
+  if (smallest === Infinity) return true;
+  // One below the exponent of the smallest weight, in case log2 rounds up at a power of two.
+  const exponent = Math.max(-126, Math.floor(Math.log2(smallest)) - 1);
+  const q = 2 ** (exponent - 23);
+  const limit = 2 ** 53 * q;
+  const totals = new Float64Array(nLabels);
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i]!;
+    if (!Number.isInteger(w / q)) return false;
+    const l = i % nLabels;
+    totals[l] = totals[l]! + Math.abs(w);
+  }
+  // The totals themselves are rounded sums: compare with a margin of one part in 2^20.
+  for (let l = 0; l < nLabels; l++) if (totals[l]! * (1 + 2 ** -20) >= limit) return false;
+  return true;
+}
+
 /** Words longer than this are scored without being cached (a pasted blob must not fill the cache). */
 const MAX_CACHED_WORD_LENGTH = 40;
 /** The word cache and the ids of features the model does not know are dropped past these sizes. */
@@ -198,7 +230,10 @@ const MAX_UNKNOWN_FEATURES = 1 << 18;
 
 /** One word's features as ids (see ModelScorer), and the hash state its word pairs start from. */
 interface WordIds {
+  /** The word's own features, each once, in the order of their first sight. */
   readonly ids: Int32Array;
+  /** The sum of the weights of the word's model features (used when sums are exact, see exactSums). */
+  readonly sum: Float64Array | null;
   readonly hashes: WordFeatureHashes;
   /** The stamp of the last ticket that had the word (its own features are seen once per ticket). */
   seenIn: number;
@@ -225,9 +260,14 @@ class ModelScorer {
   private logits = new Float64Array(0);
   private active: number[] = [];
   private distinct = 0;
+  private firstOfWordWasNew = false;
+
+  /** Sums of weights are exact whatever their order (exactSums): a word's weights are added as one sum. */
+  private readonly exact: boolean;
 
   constructor(private readonly model: LinearModel) {
     this.known = model.index.size;
+    this.exact = exactSums(model.weights, model.labels.length);
     this.stamp = new Int32Array(this.known + 1024);
   }
 
@@ -252,9 +292,20 @@ class ModelScorer {
     if (cached !== undefined) return cached;
     const hashes = wordFeatureHashes(word, this.model.features);
     const pairs = hashes.hashes;
-    const ids = new Int32Array(pairs.length / 2);
-    for (let k = 0; k < ids.length; k++) ids[k] = this.idOf(pairs[2 * k]!, pairs[2 * k + 1]!);
-    const entry = { ids, hashes, seenIn: 0 };
+    const distinct = new Set<number>();
+    for (let k = 0; k < pairs.length; k += 2) distinct.add(this.idOf(pairs[k]!, pairs[k + 1]!));
+    const ids = Int32Array.from(distinct);
+    let sum: Float64Array | null = null;
+    if (this.exact) {
+      const nLabels = this.model.labels.length;
+      const weights = this.model.weights;
+      sum = new Float64Array(nLabels);
+      for (const id of ids) {
+        if (id >= this.known) continue;
+        for (let l = 0; l < nLabels; l++) sum[l] = sum[l]! + weights[id * nLabels + l]!;
+      }
+    }
+    const entry = { ids, sum, hashes, seenIn: 0 };
     if (word.length <= MAX_CACHED_WORD_LENGTH) this.words.set(word, entry);
     return entry;
   }
@@ -271,6 +322,44 @@ class ModelScorer {
     const logits = this.logits;
     const base = id * nLabels;
     for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! + weights[base + l]!;
+  }
+
+  /**
+   * For exact sums: counts a feature of a word at its first sight without adding its weights (the
+   * word's sum holds them); true when it was new. A feature seen before in the ticket is taken back
+   * out of the word's sum by seeWord.
+   */
+  private mark(id: number): boolean {
+    if (this.stamp[id] === this.current) return false;
+    this.stamp[id] = this.current;
+    this.distinct++;
+    if (id < this.known) this.active.push(id);
+    return true;
+  }
+
+  /**
+   * A word's own features with exact sums: ids[0] was marked before the word pair (see score), the
+   * n-grams are marked here; the word's sum is added and the weights of features the ticket had
+   * already (from another word or a pair) are subtracted, so each feature counts once.
+   */
+  private seeWord(entry: WordIds): void {
+    const ids = entry.ids;
+    const nLabels = this.model.labels.length;
+    const weights = this.model.weights;
+    const logits = this.logits;
+    const sum = entry.sum!;
+    for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! + sum[l]!;
+    // ids[0]: counted or not by mark() before the pair, in the order of first sight.
+    if (!this.firstOfWordWasNew && ids[0]! < this.known) {
+      const base = ids[0]! * nLabels;
+      for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! - weights[base + l]!;
+    }
+    for (let k = 1; k < ids.length; k++) {
+      const id = ids[k]!;
+      if (this.mark(id) || id >= this.known) continue;
+      const base = id * nLabels;
+      for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! - weights[base + l]!;
+    }
   }
 
   /** Starts a ticket; drops the caches between tickets when they grew past their bounds. */
@@ -317,12 +406,18 @@ class ModelScorer {
         entry.seenIn = this.current;
         const ids = entry.ids;
         // The order of forEachFeatureHash: "w:word", "b:previous_word", then the n-grams.
-        if (!repeated) this.see(ids[0]!);
+        if (!repeated) {
+          if (entry.sum === null) this.see(ids[0]!);
+          else this.firstOfWordWasNew = this.mark(ids[0]!);
+        }
         if (settings.wordBigrams && previous !== null) {
           bigramHashes(previous, word, pair);
           this.see(this.idOf(pair.h1, pair.h2));
         }
-        if (!repeated) for (let k = 1; k < ids.length; k++) this.see(ids[k]!);
+        if (!repeated) {
+          if (entry.sum === null) for (let k = 1; k < ids.length; k++) this.see(ids[k]!);
+          else this.seeWord(entry);
+        }
         previous = entry.hashes;
       }
     }

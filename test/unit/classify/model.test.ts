@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_FEATURE_SETTINGS,
   classifyTicket,
+  exactSums,
   compileLoadedPolicy,
   compilePolicy,
   featureHashes,
@@ -16,6 +17,7 @@ import {
   ticketFeatureKeys,
   ticketFeatures,
   type LabelledTicket,
+  type LinearModel,
 } from '../../../src/classify/index.js';
 import {
   ConfigError,
@@ -84,9 +86,10 @@ describe('features: the hashed scoring path sees exactly what training saw', () 
     const h = featureHashes(f);
     return `${h.h1 | 0},${h.h2 | 0}`;
   };
-  const byHashes = new Map([...shipped.model!.index].map(([f, i]) => [featureHashPair(f), i] as const));
-  const referenceLogits = (t: HeatRecord) => {
-    const model = shipped.model!;
+  const byHashesOf = (model: LinearModel) =>
+    new Map([...model.index].map(([f, i]) => [featureHashPair(f), i] as const));
+  const shippedByHashes = byHashesOf(shipped.model!);
+  const referenceLogits = (t: HeatRecord, model = shipped.model!, byHashes = shippedByHashes) => {
     const n = model.labels.length;
     const seen = new Set<string>();
     const active: number[] = [];
@@ -118,6 +121,30 @@ describe('features: the hashed scoring path sees exactly what training saw', () 
           differing.push(`pass ${pass} ${String(t.RecId)}`);
       }
     }
+    expect(differing).toEqual([]);
+  });
+
+  it('adds the weights of a word as one sum only when sums are exact in any order, else one by one', () => {
+    const model = shipped.model!;
+    expect(exactSums(model.weights, model.labels.length)).toBe(true);
+    // One tiny weight beside the large ones: sums could round differently in another order.
+    const file = structuredClone(model.file);
+    file.weights['w:printer']![0] = 1e-30;
+    const tiny = loadLinearModel(file, 'tiny');
+    expect(exactSums(tiny.weights, tiny.labels.length)).toBe(false);
+    expect(exactSums(Float32Array.from([0.5, -0.25, 3, 1e-4]), 2)).toBe(true);
+    expect(exactSums(Float32Array.from([2 ** 40, 2 ** -20]), 1)).toBe(false);
+    const tinyByHashes = byHashesOf(tiny);
+    const differing = tickets
+      .slice(0, 300)
+      .filter((t) => {
+        const got = hashedLogits(tiny, t, shipped.normaliser, shipped.bodyFields);
+        const expected = referenceLogits(t, tiny, tinyByHashes);
+        return (
+          JSON.stringify({ logits: Array.from(got.logits), active: got.active }) !== JSON.stringify(expected)
+        );
+      })
+      .map((t) => String(t.RecId));
     expect(differing).toEqual([]);
   });
 
