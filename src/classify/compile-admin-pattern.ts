@@ -170,7 +170,7 @@ export function compileCheckedPattern(source: string, options: { ignoreCase?: bo
   if (options.ignoreCase === true) return result.pattern;
   let gated = GATED.get(source);
   if (gated === undefined) {
-    gated = startGated(source, result.pattern) ?? result.pattern;
+    gated = startGated(source) ?? result.pattern;
     if (GATED.size >= CACHE_MAX_ENTRIES) GATED.clear();
     GATED.set(source, gated);
   }
@@ -178,58 +178,77 @@ export function compileCheckedPattern(source: string, options: { ignoreCase?: bo
 }
 
 /*
- * The start gate. The normaliser tests every line of a body against alternations of patterns
- * (normalise.cutAt, forwardAt, greetings, ...), most of them anchored at the start of the line ("^on
- * .{1,120}wrote:?$"). RE2 searches such an alternation along the whole line all the same, a few
- * microseconds a line. The first character a line needs for an anchored alternative to match is known
- * from the pattern text, so a line that starts with another character only needs the alternatives that
- * are not anchored (often none). The answer is the same as RE2's by construction:
+ * Anchored alternatives, run anchored. The normaliser tests every line of a body against alternations
+ * of patterns (normalise.cutAt, forwardAt, greetings, ...), most of them anchored at the start of the
+ * line ("^on .{1,120}wrote:?$"). RE2 searches an alternation along the whole line all the same, from
+ * every position, a microsecond or so a line, although an anchored alternative can only match from the
+ * start. So the alternation is split: its anchored alternatives run as one anchored match, `(?:A|B)`
+ * followed by `(?s:.*)` against the whole line (RE2's testExact, which gives up as soon as no
+ * alternative can go on), and the others, if any, as an ordinary search. Before the anchored match, a
+ * start gate: the characters an anchored alternative can start with, when they are known from the
+ * pattern text; a line starting with another character skips it. The answer is the same as RE2's on
+ * the whole alternation by construction:
  * - the alternation is split at its top-level "|" only when the split is certain (no inline flags,
  *   which could make "^" mean "start of a line" or fold case; no \Q quoting; no POSIX classes);
- * - an alternative counts as anchored when it starts with "^" (start of text, the only meaning it has
- *   without the m flag) followed by atoms whose first characters are plain ASCII: literals, escaped
+ * - an alternative is anchored when it starts with "^" (start of text, the only meaning it has without
+ *   the m flag), or is a group of anchored alternatives; every other one is searched as before;
+ * - the gate's characters come from atoms whose first characters are plain ASCII: literals, escaped
  *   punctuation, \d, simple classes and groups of such alternatives, with quantifiers; anything else
- *   (".", other escapes, empty-width assertions, an alternative that can match the empty string) leaves
- *   the alternative unanchored, i.e. always tested;
- * - a line whose first character can start an anchored alternative is tested against the whole
- *   alternation; any other line against the unanchored alternatives only (which is all the whole
- *   alternation could match there).
+ *   (".", other escapes, empty-width assertions, an alternative that can match the empty string)
+ *   leaves the alternation without a gate.
  * Only for case-sensitive patterns (the normaliser's); test/unit/classify/pattern-safety.test.ts
- * compares the gated and the plain answers.
+ * compares the answers with plain RE2's.
  */
 const GATED = new Map<string, AdminPattern>();
 
-/** The gated pattern of `source` (see above), or null when no alternative is anchored for certain. */
-function startGated(source: string, whole: AdminPattern): AdminPattern | null {
+/** The split pattern of `source` (see above), or null when no alternative is anchored for certain. */
+function startGated(source: string): AdminPattern | null {
   if (/\(\?(?!:)/.test(source) || source.includes('\\Q') || source.includes('[:')) return null;
   const alternatives = splitAlternatives(source, 0, source.length);
   if (alternatives === null) return null;
-  const gate = new Uint8Array(128);
+  let gate: Uint8Array | null = new Uint8Array(128);
+  const anchored: string[] = [];
   const rest: string[] = [];
-  let anchored = 0;
   for (const alternative of alternatives) {
-    const firsts = anchoredFirsts(alternative);
-    if (firsts === null) {
+    if (!isAnchored(alternative)) {
       rest.push(alternative);
-    } else {
-      anchored++;
-      for (let c = 0; c < 128; c++) gate[c] = gate[c]! | firsts[c]!;
+      continue;
     }
+    anchored.push(alternative);
+    const firsts = anchoredFirsts(alternative);
+    if (firsts === null) gate = null;
+    else if (gate !== null) for (let c = 0; c < 128; c++) gate[c] = gate[c]! | firsts[c]!;
   }
-  if (anchored === 0) return null;
+  if (anchored.length === 0) return null;
+  let start: RE2JS;
   let others: AdminPattern | null = null;
-  if (rest.length > 0) {
-    const compiled = compileAdminPattern(rest.join('|'), { maxProgramSize: Number.POSITIVE_INFINITY });
-    if (!compiled.ok) return null;
-    others = compiled.pattern;
+  try {
+    start = RE2JS.compile(`(?:${anchored.join('|')})(?s:.*)`);
+    if (rest.length > 0) others = RE2JS.compile(rest.join('|'));
+  } catch {
+    return null;
   }
+  const gateOrAll = gate;
   return {
     test(text: string): boolean {
       const c = text.charCodeAt(0);
-      if (c < 128 && gate[c] === 1) return whole.test(text);
+      if ((gateOrAll === null || (c < 128 && gateOrAll[c] === 1)) && start.testExact(text)) return true;
       return others !== null && others.test(text);
     },
   };
+}
+
+/** An alternative that can only match from the start of the text: "^..." or "(?:^...|^...)". */
+function isAnchored(alternative: string): boolean {
+  if (alternative.startsWith('^')) return true;
+  if (
+    alternative.startsWith('(?:') &&
+    groupEnd(alternative, 0, alternative.length) === alternative.length - 1
+  ) {
+    const inner = splitAlternatives(alternative, 3, alternative.length - 1);
+    return inner !== null && inner.every(isAnchored);
+  }
+  return false;
 }
 
 /** `s[from, to)` split at its top-level "|" (outside groups, classes and escapes); null when unsure. */

@@ -242,6 +242,8 @@ describe('the start gate of noise-pattern alternations gives exactly the plain R
     '',
     'x\nab',
     'z\nab',
+    'ab\ncd',
+    'ab\n',
     'é',
     'ébc',
     '\u2022 555-1234',
@@ -306,6 +308,9 @@ describe('the start gate of noise-pattern alternations gives exactly the plain R
       '^$',
       '(?:^(?:^a|^b)c)|(?:d$)',
       '^--+ ?$',
+      '^ab',
+      '^ab$',
+      '^ab\\b|^ab\\n',
       '^(hi|hello)( [a-z.]+){0,3} ?[,!:.]?$',
     ];
     expect(sources.flatMap(differences)).toEqual([]);
