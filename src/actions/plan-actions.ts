@@ -307,6 +307,8 @@ function routingNote(
     ruleId: decision.ruleId,
     policyVersion: decision.policyVersion,
     fingerprint: t.fingerprint,
+    model: decision.model,
+    decidedBy: decision.decidedBy,
   });
   return { note, noteMode: moving ? 'create' : 'if-missing' };
 }

@@ -1,4 +1,4 @@
-import type { ActionNote } from '../domain/index.js';
+import type { ActionNote, Decision, ModelEvidence } from '../domain/index.js';
 
 export interface NoteValues {
   /** OrganizationUnitID (a school name, not ticket text); "your school" when missing. */
@@ -10,6 +10,10 @@ export interface NoteValues {
   ruleId: string;
   policyVersion: string;
   fingerprint: string;
+  /** The learned model's view (Decision.model), when the policy has a model: adds the "Model:" line. */
+  model?: ModelEvidence | undefined;
+  /** Who decided (Decision.decidedBy). */
+  decidedBy?: Decision['decidedBy'];
 }
 
 /** Used when routing.yaml gives a category no `note` (in-scope categories ship without one). */
@@ -45,9 +49,43 @@ function noteText(value: string): string {
   return value.replace(/\[/g, '(').replace(/\]/g, ')').replace(/\s+/g, ' ');
 }
 
+const DECIDED_BY: Readonly<Record<NonNullable<Decision['decidedBy']>, string>> = {
+  rules: 'the rules',
+  model: 'the model',
+  guard: 'the gradebook guard',
+};
+
+/**
+ * A model feature as a reader sees it: the word ("w:printer" -> printer), the word pair
+ * ("b:printer_jammed" -> "printer jammed"), the letters inside a word with < and > marking its start
+ * and end ("c:<pri" -> <pri), or the field value ("v:Category=Printer" -> Category=Printer).
+ */
+function featureForReaders(feature: string): string {
+  const kind = feature.slice(0, 2);
+  const rest = feature.slice(2);
+  if (kind === 'w:' || kind === 'c:' || kind === 'v:') return rest;
+  if (kind === 'b:') return rest.replace('_', ' ');
+  return feature;
+}
+
+/**
+ * "Model: hardware 97.1%, decided by the model; strongest features: printer, printer jammed." The
+ * model's most probable category and its calibrated probability, who decided, and the model features
+ * that pushed that category most (model vocabulary: words the ticket shares with the model, no more).
+ */
+function modelLine(model: ModelEvidence, decidedBy: Decision['decidedBy']): string {
+  const top = model.top[0];
+  const view = top ? `${noteText(top.category)} ${(top.probability * 100).toFixed(1)}%` : 'no category';
+  const who = decidedBy ? `, decided by ${DECIDED_BY[decidedBy]}` : '';
+  const features = model.strongest.map((s) => noteText(featureForReaders(s.feature))).join(', ');
+  return `Model: ${view}${who}; strongest features: ${features === '' ? 'none' : features}.`;
+}
+
 /**
  * The internal journal note for a move. Only policy words and names reach it (school, team, category,
- * rule id, policy version): never the ticket's Subject or Symptom, which may hold student data.
+ * rule id, policy version) and, when the policy has a model, the model's view (its top category and
+ * probability, who decided, and its strongest features: model vocabulary words): never the ticket's
+ * Subject or Symptom as such, which may hold student data.
  * {placeholders} are replaced in one pass, so a value can never inject another placeholder.
  */
 export function renderNote(template: string, values: NoteValues): ActionNote {
@@ -66,6 +104,7 @@ export function renderNote(template: string, values: NoteValues): ActionNote {
     text,
     '',
     `Policy: SBT scope policy version ${noteText(values.policyVersion)}; rule ${noteText(values.ruleId)}; category ${noteText(values.categoryId)}.`,
+    ...(values.model ? [modelLine(values.model, values.decidedBy)] : []),
     noteMarker(values.fingerprint),
   ].join('\n');
   return {

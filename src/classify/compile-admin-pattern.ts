@@ -167,5 +167,279 @@ function compileUncached(source: string, ignoreCase: boolean, maxSize: number): 
 export function compileCheckedPattern(source: string, options: { ignoreCase?: boolean } = {}): AdminPattern {
   const result = compileAdminPattern(source, { ...options, maxProgramSize: Number.POSITIVE_INFINITY });
   if (!result.ok) throw new Error(`${result.problem}. Fix: ${result.fix}`);
-  return result.pattern;
+  if (options.ignoreCase === true) return result.pattern;
+  let gated = GATED.get(source);
+  if (gated === undefined) {
+    gated = startGated(source) ?? result.pattern;
+    if (GATED.size >= CACHE_MAX_ENTRIES) GATED.clear();
+    GATED.set(source, gated);
+  }
+  return gated;
+}
+
+/*
+ * Anchored alternatives, run anchored. The normaliser tests every line of a body against alternations
+ * of patterns (normalise.cutAt, forwardAt, greetings, ...), most of them anchored at the start of the
+ * line ("^on .{1,120}wrote:?$"). RE2 searches an alternation along the whole line all the same, from
+ * every position, a microsecond or so a line, although an anchored alternative can only match from the
+ * start. So the alternation is split: its anchored alternatives run as one anchored match, `(?:A|B)`
+ * followed by `(?s:.*)` against the whole line (RE2's testExact, which gives up as soon as no
+ * alternative can go on), and the others, if any, as an ordinary search. Before the anchored match, a
+ * start gate: the characters an anchored alternative can start with, when they are known from the
+ * pattern text; a line starting with another character skips it. The answer is the same as RE2's on
+ * the whole alternation by construction:
+ * - the alternation is split at its top-level "|" only when the split is certain (no inline flags,
+ *   which could make "^" mean "start of a line" or fold case; no \Q quoting; no POSIX classes);
+ * - an alternative is anchored when it starts with "^" (start of text, the only meaning it has without
+ *   the m flag), or is a group of anchored alternatives; every other one is searched as before;
+ * - the gate's characters come from atoms whose first characters are plain ASCII: literals, escaped
+ *   punctuation, \d, simple classes and groups of such alternatives, with quantifiers; anything else
+ *   (".", other escapes, empty-width assertions, an alternative that can match the empty string)
+ *   leaves the alternation without a gate.
+ * Only for case-sensitive patterns (the normaliser's); test/unit/classify/pattern-safety.test.ts
+ * compares the answers with plain RE2's.
+ */
+const GATED = new Map<string, AdminPattern>();
+
+/** The split pattern of `source` (see above), or null when no alternative is anchored for certain. */
+function startGated(source: string): AdminPattern | null {
+  if (/\(\?(?!:)/.test(source) || source.includes('\\Q') || source.includes('[:')) return null;
+  const alternatives = splitAlternatives(source, 0, source.length);
+  if (alternatives === null) return null;
+  let gate: Uint8Array | null = new Uint8Array(128);
+  const anchored: string[] = [];
+  const rest: string[] = [];
+  for (const alternative of alternatives) {
+    if (!isAnchored(alternative)) {
+      rest.push(alternative);
+      continue;
+    }
+    anchored.push(alternative);
+    const firsts = anchoredFirsts(alternative);
+    if (firsts === null) gate = null;
+    else if (gate !== null) for (let c = 0; c < 128; c++) gate[c] = gate[c]! | firsts[c]!;
+  }
+  if (anchored.length === 0) return null;
+  let start: RE2JS;
+  let others: AdminPattern | null = null;
+  try {
+    start = RE2JS.compile(`(?:${anchored.join('|')})(?s:.*)`);
+    if (rest.length > 0) others = RE2JS.compile(rest.join('|'));
+  } catch {
+    return null;
+  }
+  const gateOrAll = gate;
+  return {
+    test(text: string): boolean {
+      const c = text.charCodeAt(0);
+      if ((gateOrAll === null || (c < 128 && gateOrAll[c] === 1)) && start.testExact(text)) return true;
+      return others !== null && others.test(text);
+    },
+  };
+}
+
+/** An alternative that can only match from the start of the text: "^..." or "(?:^...|^...)". */
+function isAnchored(alternative: string): boolean {
+  if (alternative.startsWith('^')) return true;
+  if (
+    alternative.startsWith('(?:') &&
+    groupEnd(alternative, 0, alternative.length) === alternative.length - 1
+  ) {
+    const inner = splitAlternatives(alternative, 3, alternative.length - 1);
+    return inner !== null && inner.every(isAnchored);
+  }
+  return false;
+}
+
+/** `s[from, to)` split at its top-level "|" (outside groups, classes and escapes); null when unsure. */
+function splitAlternatives(s: string, from: number, to: number): string[] | null {
+  const out: string[] = [];
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < to; i++) {
+    const c = s[i];
+    if (c === '\\') {
+      i++;
+    } else if (c === '[') {
+      const end = classEnd(s, i, to);
+      if (end < 0) return null;
+      i = end;
+    } else if (c === '(') {
+      depth++;
+    } else if (c === ')') {
+      depth--;
+      if (depth < 0) return null;
+    } else if (c === '|' && depth === 0) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (depth !== 0) return null;
+  out.push(s.slice(start, to));
+  return out;
+}
+
+/** The index of the "]" that closes the class opened at `open`; -1 when unsure. */
+function classEnd(s: string, open: number, to: number): number {
+  let j = open + 1;
+  if (s[j] === '^') j++;
+  if (s[j] === ']') j++; // "[]...]": a "]" first in a class is a literal
+  for (; j < to; j++) {
+    if (s[j] === '\\') j++;
+    else if (s[j] === '[') return -1;
+    else if (s[j] === ']') return j;
+  }
+  return -1;
+}
+
+/** The index of the ")" that closes the group opened at `open`; -1 when unsure. */
+function groupEnd(s: string, open: number, to: number): number {
+  let depth = 0;
+  for (let i = open; i < to; i++) {
+    const c = s[i];
+    if (c === '\\') {
+      i++;
+    } else if (c === '[') {
+      i = classEnd(s, i, to);
+      if (i < 0) return -1;
+    } else if (c === '(') {
+      depth++;
+    } else if (c === ')') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/** First characters of an alternative anchored at the start ("^..." or "(?:^...|^...)"), or null. */
+function anchoredFirsts(alternative: string): Uint8Array | null {
+  if (alternative.startsWith('^')) return sequenceFirsts(alternative, 1, alternative.length);
+  if (
+    alternative.startsWith('(?:') &&
+    groupEnd(alternative, 0, alternative.length) === alternative.length - 1
+  ) {
+    const inner = splitAlternatives(alternative, 3, alternative.length - 1);
+    if (inner === null) return null;
+    const union = new Uint8Array(128);
+    for (const a of inner) {
+      const firsts = anchoredFirsts(a);
+      if (firsts === null) return null;
+      for (let c = 0; c < 128; c++) union[c] = union[c]! | firsts[c]!;
+    }
+    return union;
+  }
+  return null;
+}
+
+const QUANTIFIER = /^\{(\d+)(?:,\d*)?\}/;
+
+/**
+ * The characters a match of `s[from, to)` (a sequence of atoms) can start with, or null when unsure or
+ * when the sequence can match the empty string.
+ */
+function sequenceFirsts(s: string, from: number, to: number): Uint8Array | null {
+  const set = new Uint8Array(128);
+  let i = from;
+  while (i < to) {
+    const atom = atomFirsts(s, i, to);
+    if (atom === null) return null;
+    let j = atom.end;
+    let optional = false;
+    const q = s[j];
+    if (q === '?' || q === '*') {
+      optional = true;
+      j++;
+    } else if (q === '+') {
+      j++;
+    } else if (q === '{') {
+      const m = QUANTIFIER.exec(s.slice(j, to));
+      if (m === null) return null;
+      optional = Number(m[1]) === 0;
+      j += m[0].length;
+    }
+    if (j < to && j > atom.end && s[j] === '?') j++; // lazy
+    if (j < to && '?*+{'.includes(s[j]!)) return null;
+    for (let c = 0; c < 128; c++) set[c] = set[c]! | atom.firsts[c]!;
+    if (!optional) return set;
+    i = j;
+  }
+  return null;
+}
+
+const DIGITS: readonly number[] = Array.from({ length: 10 }, (_, k) => 48 + k);
+
+/** A literal ASCII character that is not a letter or digit (what "\\" + it means literally). */
+function isPunctuation(c: string | undefined): c is string {
+  return c !== undefined && /^[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]$/.test(c);
+}
+
+/** One atom at `i`: its first characters and where it ends; null when unsure. */
+function atomFirsts(s: string, i: number, to: number): { firsts: Uint8Array; end: number } | null {
+  const firsts = new Uint8Array(128);
+  const c = s[i]!;
+  if (c === '(') {
+    const end = groupEnd(s, i, to);
+    if (end < 0) return null;
+    let inner = i + 1;
+    if (s.startsWith('(?:', i)) inner = i + 3;
+    else if (s[i + 1] === '?') return null;
+    const alternatives = splitAlternatives(s, inner, end);
+    if (alternatives === null) return null;
+    for (const a of alternatives) {
+      const f = sequenceFirsts(a, 0, a.length);
+      if (f === null) return null;
+      for (let k = 0; k < 128; k++) firsts[k] = firsts[k]! | f[k]!;
+    }
+    return { firsts, end: end + 1 };
+  }
+  if (c === '[') {
+    const end = classEnd(s, i, to);
+    if (end < 0 || s[i + 1] === '^') return null;
+    let j = i + 1;
+    while (j < end) {
+      const lo = classMember(s, j, end);
+      if (lo === null) return null;
+      j = lo.end;
+      if (s[j] === '-' && j + 1 < end && lo.code >= 0) {
+        const hi = classMember(s, j + 1, end);
+        if (hi === null || hi.code < lo.code) return null;
+        for (let k = lo.code; k <= hi.code; k++) firsts[k] = 1;
+        j = hi.end;
+      } else if (lo.code >= 0) {
+        firsts[lo.code] = 1;
+      } else {
+        for (const d of DIGITS) firsts[d] = 1;
+      }
+    }
+    return { firsts, end: end + 1 };
+  }
+  if (c === '\\') {
+    const e = s[i + 1];
+    if (e === 'd') {
+      for (const d of DIGITS) firsts[d] = 1;
+      return { firsts, end: i + 2 };
+    }
+    if (!isPunctuation(e)) return null;
+    firsts[e.charCodeAt(0)] = 1;
+    return { firsts, end: i + 2 };
+  }
+  if ('.^$|)?*+{'.includes(c) || c.charCodeAt(0) >= 128 || c.charCodeAt(0) < 32) return null;
+  firsts[c.charCodeAt(0)] = 1;
+  return { firsts, end: i + 1 };
+}
+
+/** One class member at `j`: an ASCII character (code), or \\d (code -1); null when unsure. */
+function classMember(s: string, j: number, end: number): { code: number; end: number } | null {
+  const c = s[j]!;
+  if (c === '\\') {
+    const e = s[j + 1];
+    if (j + 1 >= end) return null;
+    if (e === 'd') return { code: -1, end: j + 2 };
+    if (!isPunctuation(e)) return null;
+    return { code: e.charCodeAt(0), end: j + 2 };
+  }
+  const code = c.charCodeAt(0);
+  if (code >= 128 || code < 32) return null;
+  return { code, end: j + 1 };
 }

@@ -1,5 +1,5 @@
 export { compilePolicy, compileLoadedPolicy } from './compile-policy.js';
-export { compileAdminPattern, MAX_PROGRAM_SIZE } from './compile-admin-pattern.js';
+export { compileAdminPattern, compileCheckedPattern, MAX_PROGRAM_SIZE } from './compile-admin-pattern.js';
 export type { AdminPattern, AdminPatternResult } from './compile-admin-pattern.js';
 export type { CompiledPolicy, CompiledRule, CompiledItem, ModelInput } from './compile-policy.js';
 export { classifyTicket, classifyByRules, confidenceOf } from './classify-ticket.js';
@@ -15,8 +15,16 @@ export {
   ticketFeatures,
   ticketFeatureKeys,
   featureKey,
+  featureHashes,
   forEachFeatureHash,
   DEFAULT_FEATURE_SETTINGS,
 } from './ticket-features.js';
-export { loadLinearModel, modelLogits, hashedLogits, predictTicket, softmax } from './linear-model.js';
+export {
+  exactSums,
+  loadLinearModel,
+  modelLogits,
+  hashedLogits,
+  predictTicket,
+  softmax,
+} from './linear-model.js';
 export type { LinearModel, ModelPrediction } from './linear-model.js';

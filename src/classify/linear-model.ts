@@ -1,7 +1,15 @@
 import type { FeatureSettings, ModelFile } from '../config/index.js';
 import { CATEGORY_IDS, type CategoryId, type HeatRecord } from '../domain/index.js';
 import type { TextNormaliser } from './normalise-text.js';
-import { featureHashes, forEachFeatureHash } from './ticket-features.js';
+import {
+  bigramHashes,
+  featureHashes,
+  featureWords,
+  forEachValueFeatureHash,
+  wordFeatureHashes,
+  type HashState,
+  type WordFeatureHashes,
+} from './ticket-features.js';
 
 /** A model ready to score: the file's weights in flat arrays. */
 export interface LinearModel {
@@ -182,8 +190,249 @@ export class FeatureTable {
   }
 }
 
-/** Seen features of the ticket being scored (scoring is synchronous: one scratch table serves all). */
-const seen = new FeatureTable(4096);
+/**
+ * True when every sum of these weights (float32 values added in float64, any subset, any order, any
+ * signs) is exact, so the order in which a ticket's weights are added cannot change a bit of the result:
+ * every weight is a whole multiple of a power of two q (a float32's last mantissa bit is at least
+ * 2^(exponent - 23)), so every partial sum is one too, and float64 holds every multiple of q up to 2^53 q
+ * exactly; the sum of all absolute weights of a label bounds every partial sum. The shipped model: q =
+ * 2^-38, largest bound about 14,000 < 2^15. A model with tiny weights next to large ones fails the test
+ * and is scored in the order of the features instead.
+ */
+export function exactSums(weights: Float32Array, nLabels: number): boolean {
+  let smallest = Infinity;
+  for (let i = 0; i < weights.length; i++) {
+    const w = Math.abs(weights[i]!);
+    if (w !== 0 && w < smallest) smallest = w;
+  }
+  if (smallest === Infinity) return true;
+  // One below the exponent of the smallest weight, in case log2 rounds up at a power of two.
+  const exponent = Math.max(-126, Math.floor(Math.log2(smallest)) - 1);
+  const q = 2 ** (exponent - 23);
+  const limit = 2 ** 53 * q;
+  const totals = new Float64Array(nLabels);
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i]!;
+    if (!Number.isInteger(w / q)) return false;
+    const l = i % nLabels;
+    totals[l] = totals[l]! + Math.abs(w);
+  }
+  // The totals themselves are rounded sums: compare with a margin of one part in 2^20.
+  for (let l = 0; l < nLabels; l++) if (totals[l]! * (1 + 2 ** -20) >= limit) return false;
+  return true;
+}
+
+/** Words longer than this are scored without being cached (a pasted blob must not fill the cache). */
+const MAX_CACHED_WORD_LENGTH = 40;
+/** The word cache and the ids of features the model does not know are dropped past these sizes. */
+const MAX_CACHED_WORDS = 50_000;
+const MAX_UNKNOWN_FEATURES = 1 << 18;
+
+/** One word's features as ids (see ModelScorer), and the hash state its word pairs start from. */
+interface WordIds {
+  /** The word's own features, each once, in the order of their first sight. */
+  readonly ids: Int32Array;
+  /** The sum of the weights of the word's model features (used when sums are exact, see exactSums). */
+  readonly sum: Float64Array | null;
+  readonly hashes: WordFeatureHashes;
+  /** The stamp of the last ticket that had the word (its own features are seen once per ticket). */
+  seenIn: number;
+}
+
+/**
+ * Scores tickets for one model without building feature strings, with the work per word done once:
+ * each distinct word's own features (its "w:" word and "c:" n-grams) are hashed once and resolved to
+ * ids, a model feature's index (below `known`) or an id given to a feature the model does not know
+ * (it still counts towards the ticket's length, as in training). A ticket's features are deduplicated
+ * by id with a stamp per id, so no table is probed for a word seen before. Features are visited in the
+ * order forEachFeatureHash emits them, so weights add up in the same order and the logits are the same
+ * numbers to the last bit. Scoring is synchronous: one scorer per model serves every ticket.
+ */
+class ModelScorer {
+  private readonly known: number;
+  private words = new Map<string, WordIds>();
+  private unknown = new FeatureTable(1024);
+  private unknownCount = 0;
+  private stamp: Int32Array;
+  private current = 0;
+  private readonly pair: HashState = { h1: 0, h2: 0 };
+  // The ticket being scored.
+  private logits = new Float64Array(0);
+  private active: number[] = [];
+  private distinct = 0;
+  private firstOfWordWasNew = false;
+
+  /** Sums of weights are exact whatever their order (exactSums): a word's weights are added as one sum. */
+  private readonly exact: boolean;
+
+  constructor(private readonly model: LinearModel) {
+    this.known = model.index.size;
+    this.exact = exactSums(model.weights, model.labels.length);
+    this.stamp = new Int32Array(this.known + 1024);
+  }
+
+  /** The id of the feature with these hashes (model index, or an id past the model's features). */
+  private idOf(h1: number, h2: number): number {
+    const i = this.model.table.get(h1, h2);
+    if (i >= 0) return i;
+    const u = this.unknown.get(h1, h2);
+    if (u >= 0) return this.known + u;
+    this.unknown.insert(h1, h2, this.unknownCount);
+    const id = this.known + this.unknownCount++;
+    if (id >= this.stamp.length) {
+      const grown = new Int32Array(this.stamp.length * 2);
+      grown.set(this.stamp);
+      this.stamp = grown;
+    }
+    return id;
+  }
+
+  private wordIds(word: string): WordIds {
+    const cached = this.words.get(word);
+    if (cached !== undefined) return cached;
+    const hashes = wordFeatureHashes(word, this.model.features);
+    const pairs = hashes.hashes;
+    const distinct = new Set<number>();
+    for (let k = 0; k < pairs.length; k += 2) distinct.add(this.idOf(pairs[k]!, pairs[k + 1]!));
+    const ids = Int32Array.from(distinct);
+    let sum: Float64Array | null = null;
+    if (this.exact) {
+      const nLabels = this.model.labels.length;
+      const weights = this.model.weights;
+      sum = new Float64Array(nLabels);
+      for (const id of ids) {
+        if (id >= this.known) continue;
+        for (let l = 0; l < nLabels; l++) sum[l] = sum[l]! + weights[id * nLabels + l]!;
+      }
+    }
+    const entry = { ids, sum, hashes, seenIn: 0 };
+    if (word.length <= MAX_CACHED_WORD_LENGTH) this.words.set(word, entry);
+    return entry;
+  }
+
+  /** Counts a feature at its first sight in the ticket; a model feature adds its weights. */
+  private see(id: number): void {
+    if (this.stamp[id] === this.current) return;
+    this.stamp[id] = this.current;
+    this.distinct++;
+    if (id >= this.known) return;
+    this.active.push(id);
+    const nLabels = this.model.labels.length;
+    const weights = this.model.weights;
+    const logits = this.logits;
+    const base = id * nLabels;
+    for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! + weights[base + l]!;
+  }
+
+  /**
+   * For exact sums: counts a feature of a word at its first sight without adding its weights (the
+   * word's sum holds them); true when it was new. A feature seen before in the ticket is taken back
+   * out of the word's sum by seeWord.
+   */
+  private mark(id: number): boolean {
+    if (this.stamp[id] === this.current) return false;
+    this.stamp[id] = this.current;
+    this.distinct++;
+    if (id < this.known) this.active.push(id);
+    return true;
+  }
+
+  /**
+   * A word's own features with exact sums: ids[0] was marked before the word pair (see score), the
+   * n-grams are marked here; the word's sum is added and the weights of features the ticket had
+   * already (from another word or a pair) are subtracted, so each feature counts once.
+   */
+  private seeWord(entry: WordIds): void {
+    const ids = entry.ids;
+    const nLabels = this.model.labels.length;
+    const weights = this.model.weights;
+    const logits = this.logits;
+    const sum = entry.sum!;
+    for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! + sum[l]!;
+    // ids[0]: counted or not by mark() before the pair, in the order of first sight.
+    if (!this.firstOfWordWasNew && ids[0]! < this.known) {
+      const base = ids[0]! * nLabels;
+      for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! - weights[base + l]!;
+    }
+    for (let k = 1; k < ids.length; k++) {
+      const id = ids[k]!;
+      if (this.mark(id) || id >= this.known) continue;
+      const base = id * nLabels;
+      for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! - weights[base + l]!;
+    }
+  }
+
+  /** Starts a ticket; drops the caches between tickets when they grew past their bounds. */
+  private begin(): void {
+    if (
+      this.words.size > MAX_CACHED_WORDS ||
+      this.unknownCount > MAX_UNKNOWN_FEATURES ||
+      this.current === 0x7fffffff
+    ) {
+      this.words = new Map();
+      this.unknown = new FeatureTable(1024);
+      this.unknownCount = 0;
+      this.stamp = new Int32Array(this.known + 1024);
+      this.current = 0;
+    }
+    this.current++;
+    this.logits = new Float64Array(this.model.labels.length);
+    this.active = [];
+    this.distinct = 0;
+  }
+
+  score(
+    ticket: HeatRecord,
+    normaliser: TextNormaliser,
+    bodyFields: ReadonlySet<string>,
+  ): { logits: Float64Array; active: number[] } {
+    this.begin();
+    const settings = this.model.features;
+    const pair = this.pair;
+    for (const field of settings.textFields) {
+      const text = normaliser.normalise(ticket[field], bodyFields.has(field)).folded;
+      if (text === '') continue;
+      const words = featureWords(text);
+      if (words === null) continue;
+      let previous: WordFeatureHashes | null = null;
+      for (const word of words) {
+        if (word.length < 2) {
+          previous = null;
+          continue;
+        }
+        const entry = this.wordIds(word);
+        // A word seen before in this ticket adds nothing of its own, only its pair with the previous word.
+        const repeated = entry.seenIn === this.current;
+        entry.seenIn = this.current;
+        const ids = entry.ids;
+        // The order of forEachFeatureHash: "w:word", "b:previous_word", then the n-grams.
+        if (!repeated) {
+          if (entry.sum === null) this.see(ids[0]!);
+          else this.firstOfWordWasNew = this.mark(ids[0]!);
+        }
+        if (settings.wordBigrams && previous !== null) {
+          bigramHashes(previous, word, pair);
+          this.see(this.idOf(pair.h1, pair.h2));
+        }
+        if (!repeated) {
+          if (entry.sum === null) for (let k = 1; k < ids.length; k++) this.see(ids[k]!);
+          else this.seeWord(entry);
+        }
+        previous = entry.hashes;
+      }
+    }
+    forEachValueFeatureHash(ticket, settings, (h1, h2) => this.see(this.idOf(h1, h2)));
+    const { logits, active, distinct } = this;
+    const nLabels = this.model.labels.length;
+    const scale = distinct === 0 ? 0 : 1 / Math.sqrt(distinct);
+    for (let l = 0; l < nLabels; l++) logits[l] = this.model.bias[l]! + logits[l]! * scale;
+    this.logits = new Float64Array(0);
+    this.active = [];
+    return { logits, active };
+  }
+}
+
+const scorers = new WeakMap<LinearModel, ModelScorer>();
 
 /** modelLogits without feature strings: the same numbers from the features' hashes. */
 export function hashedLogits(
@@ -192,26 +441,18 @@ export function hashedLogits(
   normaliser: TextNormaliser,
   bodyFields: ReadonlySet<string>,
 ): { logits: Float64Array; active: number[] } {
-  const nLabels = model.labels.length;
-  const logits = new Float64Array(nLabels);
-  const active: number[] = [];
-  let distinct = 0;
-  seen.next();
-  forEachFeatureHash(ticket, normaliser, model.features, bodyFields, (h1, h2) => {
-    if (!seen.firstSight(h1, h2)) return;
-    distinct++;
-    const i = model.table.get(h1, h2);
-    if (i < 0) return;
-    active.push(i);
-    const base = i * nLabels;
-    for (let l = 0; l < nLabels; l++) logits[l] = logits[l]! + model.weights[base + l]!;
-  });
-  const scale = distinct === 0 ? 0 : 1 / Math.sqrt(distinct);
-  for (let l = 0; l < nLabels; l++) logits[l] = model.bias[l]! + logits[l]! * scale;
-  return { logits, active };
+  let scorer = scorers.get(model);
+  if (scorer === undefined) {
+    scorer = new ModelScorer(model);
+    scorers.set(model, scorer);
+  }
+  return scorer.score(ticket, normaliser, bodyFields);
 }
 
 const MAX_STRONGEST = 5;
+/** Scratch for predictTicket's short list (scoring is synchronous). */
+const BEST_INDEX = new Int32Array(MAX_STRONGEST);
+const BEST_WEIGHT = new Float64Array(MAX_STRONGEST);
 const ZERO_PROBABILITIES = Object.freeze(
   Object.fromEntries(CATEGORY_IDS.map((c) => [c, 0])) as Record<CategoryId, number>,
 );
@@ -232,20 +473,32 @@ export function predictTicket(
     probabilities[model.labels[l]!] = p[l]!;
     if (p[l]! > p[top]!) top = l;
   }
-  // The MAX_STRONGEST largest positive weights for the top label, by insertion into a short list.
-  const best: Array<{ i: number; w: number }> = [];
-  for (const i of active) {
-    const w = model.weights[i * nLabels + top]!;
-    if (w <= 0 || (best.length === MAX_STRONGEST && w <= best[MAX_STRONGEST - 1]!.w)) continue;
-    let at = best.length;
-    while (at > 0 && best[at - 1]!.w < w) at--;
-    best.splice(at, 0, { i, w });
-    if (best.length > MAX_STRONGEST) best.pop();
+  // The MAX_STRONGEST largest positive weights for the top label, by insertion into a short list (a
+  // weight equal to one listed goes after it: the earlier feature first).
+  const bestIndex = BEST_INDEX;
+  const bestWeight = BEST_WEIGHT;
+  let count = 0;
+  const weights = model.weights;
+  for (let k = 0; k < active.length; k++) {
+    const i = active[k]!;
+    const w = weights[i * nLabels + top]!;
+    if (w <= 0 || (count === MAX_STRONGEST && w <= bestWeight[MAX_STRONGEST - 1]!)) continue;
+    let at = count < MAX_STRONGEST ? count++ : MAX_STRONGEST - 1;
+    while (at > 0 && bestWeight[at - 1]! < w) {
+      bestWeight[at] = bestWeight[at - 1]!;
+      bestIndex[at] = bestIndex[at - 1]!;
+      at--;
+    }
+    bestWeight[at] = w;
+    bestIndex[at] = i;
   }
-  const strongest = best.map((x) => ({
-    feature: featureName(model, x.i),
-    weight: Math.round(x.w * 1000) / 1000,
-  }));
+  const strongest: Array<{ feature: string; weight: number }> = [];
+  for (let k = 0; k < count; k++) {
+    strongest.push({
+      feature: featureName(model, bestIndex[k]!),
+      weight: Math.round(bestWeight[k]! * 1000) / 1000,
+    });
+  }
   return { probabilities, top: model.labels[top]!, strongest };
 }
 

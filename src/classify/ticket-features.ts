@@ -63,7 +63,7 @@ export function ticketFeatures(
 const H1_START = 0x811c9dc5;
 const H2_START = 0x9747b28c;
 
-interface HashState {
+export interface HashState {
   h1: number;
   h2: number;
 }
@@ -172,6 +172,92 @@ export function forEachFeatureHash(
     const h = featureHashes(`v:${field}=${foldText(raw).trim()}`);
     emit(h.h1, h.h2);
   }
+}
+
+/**
+ * What one word (two letters or more) contributes to a ticket's features, computed once per word and
+ * cached by the scorer (linear-model.ts): `hashes` holds, as h1, h2 pairs, the hashes of "w:word" and
+ * then of the "c:" n-grams of "<word>" by start and length, in the order forEachFeatureHash emits them
+ * (repeats included: the scorer counts a feature at its first sight in the ticket). `bigramH1`/`bigramH2` are the
+ * hash states after "b:word_", from which bigramHashes finishes the pair feature with the next word.
+ */
+export interface WordFeatureHashes {
+  readonly hashes: Int32Array;
+  readonly bigramH1: number;
+  readonly bigramH2: number;
+}
+
+/** The features of one word on its own (see WordFeatureHashes), as forEachFeatureHash spells them. */
+export function wordFeatureHashes(word: string, settings: FeatureSettings): WordFeatureHashes {
+  const min = settings.charNgramMin;
+  const max = settings.charNgramMax;
+  const pairs: number[] = [];
+  const add = (h1: number, h2: number): void => {
+    pairs.push(h1, h2);
+  };
+  let a = W_PREFIX.h1;
+  let b = W_PREFIX.h2;
+  for (let k = 0; k < word.length; k++) {
+    const c = word.charCodeAt(k);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  add(a | 0, b | 0);
+  const length = word.length + 2; // "<" word ">"
+  for (let i = 0; i + min <= length; i++) {
+    a = C_PREFIX.h1;
+    b = C_PREFIX.h2;
+    for (let j = i; j < length && j - i < max; j++) {
+      const c = j === 0 ? 60 : j === length - 1 ? 62 : word.charCodeAt(j - 1);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+      if (j - i + 1 >= min) add(a | 0, b | 0);
+    }
+  }
+  let x = B_PREFIX.h1;
+  let y = B_PREFIX.h2;
+  for (let k = 0; k <= word.length; k++) {
+    const c = k < word.length ? word.charCodeAt(k) : 95; // word "_"
+    x = Math.imul(x ^ c, 0x01000193);
+    y = Math.imul(y ^ c, 0x5bd1e995);
+    y ^= y >>> 15;
+  }
+  return { hashes: Int32Array.from(pairs), bigramH1: x, bigramH2: y };
+}
+
+/** The hashes of "b:previous_word" into `out`, from previous's cached state after "b:previous_". */
+export function bigramHashes(previous: WordFeatureHashes, word: string, out: HashState): void {
+  let x = previous.bigramH1;
+  let y = previous.bigramH2;
+  for (let k = 0; k < word.length; k++) {
+    const c = word.charCodeAt(k);
+    x = Math.imul(x ^ c, 0x01000193);
+    y = Math.imul(y ^ c, 0x5bd1e995);
+    y ^= y >>> 15;
+  }
+  out.h1 = x;
+  out.h2 = y;
+}
+
+/** The hashes of the "v:" features of a ticket's value fields, in the order forEachFeatureHash emits them. */
+export function forEachValueFeatureHash(
+  ticket: HeatRecord,
+  settings: FeatureSettings,
+  emit: (h1: number, h2: number) => void,
+): void {
+  for (const field of settings.valueFields) {
+    const raw = ticket[field];
+    if (typeof raw !== 'string' || raw.trim() === '') continue;
+    const h = featureHashes(`v:${field}=${foldText(raw).trim()}`);
+    emit(h.h1, h.h2);
+  }
+}
+
+/** Words of folded text as features read them: runs of letters (digits never make features). */
+export function featureWords(folded: string): RegExpMatchArray | null {
+  return folded.match(LETTER_WORD);
 }
 
 /** The keys of ticketFeatures(ticket) (for tests: the hashed path must see the same features). */

@@ -500,6 +500,27 @@ describe('planActions: notes', () => {
     }
   });
 
+  it('the note of a decision the model took part in gives its probability and strongest features', () => {
+    const decision = makeDecision('telephone', {
+      ruleId: 'model',
+      decidedBy: 'model',
+      model: {
+        version: 'm-1',
+        top: [{ category: 'telephone', probability: 0.912 }],
+        gradebookProbability: 0.01,
+        strongest: [
+          { feature: 'w:voicemail', weight: 1.4 },
+          { feature: 'b:dial_tone', weight: 0.8 },
+        ],
+      },
+    });
+    const plan = planActions(makeTicket(), decision, makeContext());
+    expect(plan.note?.body.split('\n').slice(-2)).toEqual([
+      'Model: telephone 91.2%, decided by the model; strongest features: voicemail, dial tone.',
+      noteMarker(plan.fingerprint!),
+    ]);
+  });
+
   it('the shipped routing.yaml note cites the policy and the rule id', () => {
     // Only the sections actions/ reads, so that edits to the rules section cannot break this test.
     const raw = parse(readFileSync('config/routing.yaml', 'utf8')) as Record<string, unknown>;

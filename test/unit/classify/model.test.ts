@@ -5,15 +5,19 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_FEATURE_SETTINGS,
   classifyTicket,
+  exactSums,
   compileLoadedPolicy,
   compilePolicy,
+  featureHashes,
   featureKey,
+  forEachFeatureHash,
   hashedLogits,
   loadLinearModel,
   modelLogits,
   ticketFeatureKeys,
   ticketFeatures,
   type LabelledTicket,
+  type LinearModel,
 } from '../../../src/classify/index.js';
 import {
   ConfigError,
@@ -35,6 +39,7 @@ import {
 import { evaluateDecisions } from '../../../src/classify/index.js';
 import { categories, gradebookRule } from './policy-fixtures.js';
 import { readJsonl } from '../../support/jsonl.js';
+import type { HeatRecord } from '../../../src/domain/index.js';
 
 const labelled = readJsonl<LabelledTicket>('test/fixtures/labelled-tickets.jsonl');
 const holdout = readJsonl<LabelledTicket>('test/fixtures/holdout-tickets.jsonl');
@@ -70,6 +75,104 @@ describe('features: the hashed scoring path sees exactly what training saw', () 
       for (let l = 0; l < a.length; l++) worst = Math.max(worst, Math.abs(a[l]! - b[l]!));
     }
     expect(worst).toBeLessThan(1e-9);
+  });
+
+  /**
+   * hashedLogits' arithmetic the plain way: the features as forEachFeatureHash emits them, each counted
+   * at its first sight, model features looked up by the hashes of the model's feature strings; raw
+   * weights summed in that order, then scaled.
+   */
+  const featureHashPair = (f: string): string => {
+    const h = featureHashes(f);
+    return `${h.h1 | 0},${h.h2 | 0}`;
+  };
+  const byHashesOf = (model: LinearModel) =>
+    new Map([...model.index].map(([f, i]) => [featureHashPair(f), i] as const));
+  const shippedByHashes = byHashesOf(shipped.model!);
+  const referenceLogits = (t: HeatRecord, model = shipped.model!, byHashes = shippedByHashes) => {
+    const n = model.labels.length;
+    const seen = new Set<string>();
+    const active: number[] = [];
+    const sums = new Float64Array(n);
+    forEachFeatureHash(t, shipped.normaliser, model.features, shipped.bodyFields, (h1, h2) => {
+      const key = `${h1 | 0},${h2 | 0}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const i = byHashes.get(key);
+      if (i === undefined) return;
+      active.push(i);
+      for (let l = 0; l < n; l++) sums[l] = sums[l]! + model.weights[i * n + l]!;
+    });
+    const scale = seen.size === 0 ? 0 : 1 / Math.sqrt(seen.size);
+    return { logits: Array.from(sums, (s, l) => model.bias[l]! + s * scale), active };
+  };
+
+  it('hashedLogits gives the very numbers of the plain first-sight sum, in its order, on every project ticket', () => {
+    const model = shipped.model!;
+    const differing: string[] = [];
+    // Twice over: the second pass reads every word from the scorer's word cache.
+    for (const pass of [1, 2]) {
+      for (const t of tickets) {
+        const expected = referenceLogits(t);
+        const got = hashedLogits(model, t, shipped.normaliser, shipped.bodyFields);
+        if (
+          JSON.stringify({ logits: Array.from(got.logits), active: got.active }) !== JSON.stringify(expected)
+        )
+          differing.push(`pass ${pass} ${String(t.RecId)}`);
+      }
+    }
+    expect(differing).toEqual([]);
+  });
+
+  it('adds the weights of a word as one sum only when sums are exact in any order, else one by one', () => {
+    const model = shipped.model!;
+    expect(exactSums(model.weights, model.labels.length)).toBe(true);
+    // One tiny weight beside the large ones: sums could round differently in another order.
+    const file = structuredClone(model.file);
+    file.weights['w:printer']![0] = 1e-30;
+    const tiny = loadLinearModel(file, 'tiny');
+    expect(exactSums(tiny.weights, tiny.labels.length)).toBe(false);
+    expect(exactSums(Float32Array.from([0.5, -0.25, 3, 1e-4]), 2)).toBe(true);
+    expect(exactSums(Float32Array.from([2 ** 40, 2 ** -20]), 1)).toBe(false);
+    const tinyByHashes = byHashesOf(tiny);
+    const differing = tickets
+      .slice(0, 300)
+      .filter((t) => {
+        const got = hashedLogits(tiny, t, shipped.normaliser, shipped.bodyFields);
+        const expected = referenceLogits(t, tiny, tinyByHashes);
+        return (
+          JSON.stringify({ logits: Array.from(got.logits), active: got.active }) !== JSON.stringify(expected)
+        );
+      })
+      .map((t) => String(t.RecId));
+    expect(differing).toEqual([]);
+  });
+
+  it('keeps the same numbers for a ticket after its word cache was filled and dropped', () => {
+    const model = shipped.model!;
+    const ticket = tickets[7]!;
+    const before = Array.from(hashedLogits(model, ticket, shipped.normaliser, shipped.bodyFields).logits);
+    // 60 tickets of 1,000 made-up words each: past the scorer's bound of 50,000 cached words.
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    let n = 0;
+    const word = (): string => {
+      let w = '';
+      for (let k = n++; w.length < 4 || k > 0; k = Math.floor(k / 26)) w += letters[k % 26];
+      return w;
+    };
+    for (let i = 0; i < 60; i++) {
+      const subject = Array.from({ length: 1000 }, word).join(' ');
+      hashedLogits(model, { Subject: subject }, shipped.normaliser, shipped.bodyFields);
+    }
+    expect(n).toBe(60_000);
+    const after = hashedLogits(model, ticket, shipped.normaliser, shipped.bodyFields);
+    expect(Array.from(after.logits)).toEqual(before);
+    expect(Array.from(after.logits)).toEqual(referenceLogits(ticket).logits);
+    // A word repeated in a ticket counts its own features once; its pairs with other words still count.
+    const repeated = { Subject: 'printer printer jammed printer', Symptom: '' };
+    expect(Array.from(hashedLogits(model, repeated, shipped.normaliser, shipped.bodyFields).logits)).toEqual(
+      referenceLogits(repeated).logits,
+    );
   });
 
   it('never makes a feature of a digit: phone numbers and extensions cannot score', () => {

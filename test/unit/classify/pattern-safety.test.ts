@@ -12,10 +12,15 @@ import {
 import {
   checkPolicyCompiles,
   classifyTicket,
+  compileAdminPattern,
+  compileCheckedPattern,
   compilePolicy,
   createTextNormaliser,
+  foldText,
+  type AdminPattern,
   type CompiledPolicy,
 } from '../../../src/classify/index.js';
+import { readJsonl } from '../../support/jsonl.js';
 import { categories, gradebookRule } from './policy-fixtures.js';
 
 function policyWithPattern(pattern: string, extra: Record<string, unknown> = {}): RoutingPolicyConfig {
@@ -217,6 +222,105 @@ describe('e-mail noise patterns (normalise.cutAt, dropLines, forwardAt) use the 
     const cfg = loadConfig({ dir: 'config', env: {} });
     const policy = compilePolicy(cfg.routing, cfg.policyVersion, cfg.routingSource);
     expect(policy.rules.length).toBe(cfg.routing.rules.filter((r) => r.enabled).length);
+  });
+});
+
+describe('the start gate of noise-pattern alternations gives exactly the plain RE2 answers', () => {
+  const plainOf = (source: string): AdminPattern => {
+    const r = compileAdminPattern(source, { maxProgramSize: Number.POSITIVE_INFINITY });
+    if (!r.ok) throw new Error(r.problem);
+    return r.pattern;
+  };
+  const combined = (patterns: readonly string[]): string => patterns.map((p) => `(?:${p})`).join('|');
+  // Every line of every project ticket body as the normaliser reads it, plus lines made to start with
+  // each printable ASCII character, a few non-ASCII ones, and the empty line.
+  const corpusLines = ['labelled-tickets', 'holdout-tickets', 'school-voices', 'office-voices']
+    .flatMap((f) => readJsonl<{ Subject?: string; Symptom?: string }>(`test/fixtures/${f}.jsonl`))
+    .flatMap((t) => foldText(`${t.Subject ?? ''}\n${t.Symptom ?? ''}`).split('\n'))
+    .map((l) => l.trim());
+  const made = [
+    '',
+    'x\nab',
+    'z\nab',
+    'ab\ncd',
+    'ab\n',
+    'é',
+    'ébc',
+    '\u2022 555-1234',
+    'A',
+    'Ab',
+    '5',
+    '(5',
+    '+5 555 1234',
+    '--',
+  ];
+  for (let c = 32; c < 127; c++) {
+    const ch = String.fromCharCode(c);
+    made.push(ch, `${ch}b`, `${ch}ab`, `${ch}zz`, `${ch}555-1234`, `${ch}${ch}${ch}`, `${ch} thanks`);
+  }
+  const lines = [...new Set([...corpusLines, ...made])];
+
+  const differences = (source: string): string[] => {
+    const plain = plainOf(source);
+    const gated = compileCheckedPattern(source);
+    return lines
+      .filter((l) => gated.test(l) !== plain.test(l))
+      .map((l) => `${source} on ${JSON.stringify(l)}`);
+  };
+
+  it('on every shipped noise list, over every project line', () => {
+    const n = loadConfig({ dir: 'config', env: {} }).routing.normalise;
+    const lists = [n.cutAt, n.forwardAt, n.dropLines, n.followUps, n.signatureAt, n.greetings];
+    expect(lines.length).toBeGreaterThan(1500);
+    expect(lists.flatMap((l) => differences(combined(l)))).toEqual([]);
+    // The gate is in place where the alternation is anchored (forwardAt: lines starting "-" or "b").
+    expect(compileCheckedPattern(combined(n.forwardAt))).not.toBe(plainOf(combined(n.forwardAt)));
+  });
+
+  it('on alternations whose anchoring or first character is not plain', () => {
+    const sources = [
+      '^a|b',
+      '^[a-c]x|zz',
+      '^(?:a|)b',
+      '(?:^a|b)',
+      '^a?b',
+      '^a*b|^c{0,2}d',
+      '^a{2}b|^(ab|cd)+e',
+      '^[(+]?\\d{3}',
+      '^[]a]b',
+      '^[-a]',
+      '^\\.|^\\-',
+      '^\\bx',
+      '^.b',
+      '^\\x{e9}',
+      '^[é]',
+      '(?m)^ab',
+      '(?i)^ab',
+      // A top-level flag reaches the alternatives after it: "^" of line starts, folded case.
+      '(?m)x|^ab',
+      '(?i)x|^ab',
+      'x|(?i:^ab)',
+      '^(?P<n>a)b',
+      '^\\Qa|b\\E',
+      '^[[:alpha:]]b',
+      '^a|',
+      '^',
+      '^$',
+      '(?:^(?:^a|^b)c)|(?:d$)',
+      '^--+ ?$',
+      '^ab',
+      '^ab$',
+      '^ab\\b|^ab\\n',
+      '^(hi|hello)( [a-z.]+){0,3} ?[,!:.]?$',
+    ];
+    expect(sources.flatMap(differences)).toEqual([]);
+  });
+
+  it('leaves case-insensitive and unanchored alternations to RE2 alone', () => {
+    expect(compileCheckedPattern('^ab|^cd', { ignoreCase: true }).test('AB')).toBe(true);
+    expect(compileCheckedPattern('(?m)^ab').test('x\nab')).toBe(true);
+    expect(compileCheckedPattern('(?i)^ab').test('Ab')).toBe(true);
+    expect(compileCheckedPattern('ab|cd')).toBe(plainOf('ab|cd'));
   });
 });
 
