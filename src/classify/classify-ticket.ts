@@ -372,21 +372,41 @@ function combineWithModel(
     category = rules.category;
     decidedBy = 'rules';
   } else {
-    const top = prediction.top;
+    // Hardware and software access both stay with the technicians: the scope's probability is their
+    // sum, and it competes with each other category as one (a ticket the model splits between the two
+    // is still the technicians' when together they outweigh any other single choice).
+    const inScope = p.hardware + p.software_access;
+    let top = prediction.top;
+    if (CATEGORY_SCOPES[top] !== 'in_scope' && inScope > p[top])
+      top = p.hardware >= p.software_access ? 'hardware' : 'software_access';
     const min = settings.minProbability[top] ?? settings.minProbability.default ?? 0;
-    // Hardware and software access both stay with the technicians: when the model is unsure which
-    // of the two, but sure of the scope, the ticket is routed by its scope.
-    const sure = CATEGORY_SCOPES[top] === 'in_scope' ? p.hardware + p.software_access : p[top];
+    const sure = CATEGORY_SCOPES[top] === 'in_scope' ? inScope : p[top];
     category = sure >= min ? top : 'unclassified';
+    // Grading work the model ranks first goes to the gradebook managers from the floor up (not to
+    // review): the floor is the guard's own bar for "never in scope".
+    if (prediction.top === 'gradebook_admin' && gradebookP >= settings.gradebookFloor)
+      category = 'gradebook_admin';
     decidedBy = 'model';
     ruleId = category === 'unclassified' ? 'model-low-confidence' : 'model';
   }
 
-  // Gradebook rules that fired count as gradebook evidence unless the model rules gradebook out (below
-  // modelVeto, e.g. the grades office's printer); the model's own probability counts from the floor up.
+  // The guard reads tickets that would stay in scope, and tickets the model alone would send to another
+  // team (grading work mistaken for application support or a spreadsheet). Gradebook rules that fired
+  // count as gradebook evidence unless the model rules gradebook out (below modelVeto, e.g. the grades
+  // office's printer); that veto only protects technician work, so it does not apply to a ticket the
+  // model sends out of scope, nor to strong rule evidence (a score of twice the threshold: an explicit
+  // grading ask, which no model probability may hand to a technician). The model's own probability
+  // counts from the floor up.
+  const guarded =
+    CATEGORY_SCOPES[category] === 'in_scope' ||
+    (decidedBy === 'model' && CATEGORY_SCOPES[category] === 'out_of_scope');
+  const gradebookScore = ruleScore(rules, 'gradebook_admin');
   const gradebookRules =
-    ruleScore(rules, 'gradebook_admin') > 0 && gradebookP >= restrictedVeto('gradebook_admin');
-  if (CATEGORY_SCOPES[category] === 'in_scope' && (gradebookP >= settings.gradebookFloor || gradebookRules)) {
+    gradebookScore > 0 &&
+    (gradebookP >= restrictedVeto('gradebook_admin') ||
+      CATEGORY_SCOPES[category] === 'out_of_scope' ||
+      gradebookScore >= 2 * policy.threshold);
+  if (guarded && (gradebookP >= settings.gradebookFloor || gradebookRules)) {
     category = gradebookP >= settings.gradebookStrong || gradebookRules ? 'gradebook_admin' : 'unclassified';
     decidedBy = 'guard';
     ruleId = category === 'gradebook_admin' ? 'gradebook-guard' : 'gradebook-guard-review';

@@ -25,6 +25,7 @@ const OWN = [
   'test/fixtures/holdout-tickets.jsonl',
   'test/fixtures/school-voices.jsonl',
   'test/fixtures/office-voices.jsonl',
+  'test/fixtures/workplace-voices.jsonl',
 ];
 
 interface EvalSchoolOptions {

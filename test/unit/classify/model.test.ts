@@ -45,6 +45,7 @@ const labelled = readJsonl<LabelledTicket>('test/fixtures/labelled-tickets.jsonl
 const holdout = readJsonl<LabelledTicket>('test/fixtures/holdout-tickets.jsonl');
 const voices = readJsonl<LabelledTicket>('test/fixtures/school-voices.jsonl');
 const office = readJsonl<LabelledTicket>('test/fixtures/office-voices.jsonl');
+const workplace = readJsonl<LabelledTicket>('test/fixtures/workplace-voices.jsonl');
 
 const shipped = compileLoadedPolicy(loadConfig({ dir: 'config', env: {} }));
 
@@ -338,6 +339,73 @@ describe('rules, model and the gradebook guard together', () => {
     expect(d.category).toBe('gradebook_admin');
   });
 
+  it('hardware and software access count as one scope against every other category', () => {
+    // "split": P(unclassified) is the single highest, but hardware and software access together
+    // outweigh it: the ticket stays with the technicians (by its more probable in-scope category).
+    const split = policyWith(handModel({ 'w:split': [5, 5, 0, 5.5] }));
+    const d = classifyTicket({ Subject: 'split' }, split);
+    expect(d.model?.top[0]?.category).toBe('unclassified');
+    expect([d.category, d.scope, d.decidedBy]).toEqual(['hardware', 'in_scope', 'model']);
+    // The scope's own minimum (routing.yaml sets 0.45 for the two) still sends an unsure split to review.
+    const strict = policyWith(handModel({ 'w:split': [5, 5, 0, 5.5] }), {
+      minProbability: { default: 0.3, hardware: 0.7, software_access: 0.7 },
+    });
+    expect(classifyTicket({ Subject: 'split' }, strict).category).toBe('unclassified');
+  });
+
+  it('grading work the model ranks first goes to the gradebook managers from the floor up', () => {
+    // P(gradebook) the highest but below minProbability (0.3) and gradebookStrong: restricted, not review.
+    const d = classifyTicket(
+      { Subject: 'tally' },
+      policyWith(handModel({ 'w:tally': [3.6, 3.6, 4.3, 3.6] })),
+    );
+    expect(d.model?.top[0]?.category).toBe('gradebook_admin');
+    expect(d.model!.gradebookProbability).toBeGreaterThanOrEqual(0.2);
+    expect(d.model!.gradebookProbability).toBeLessThan(0.3);
+    expect([d.category, d.scope, d.decidedBy]).toEqual(['gradebook_admin', 'restricted', 'model']);
+  });
+
+  describe('the guard also reads tickets the model would send to another team', () => {
+    const labels: ModelFile['labels'] = [
+      'hardware',
+      'software_access',
+      'application_support',
+      'gradebook_admin',
+      'unclassified',
+    ];
+    const fiveLabels = (weights: Record<string, number[]>): ModelFile => ({
+      ...handModel({}),
+      labels,
+      bias: [0, 0, 0, 0, 0],
+      weights,
+    });
+    it('gradebook probability above the strong mark: to the gradebook managers, not application support', () => {
+      const d = classifyTicket(
+        { Subject: 'zeros' },
+        policyWith(fiveLabels({ 'w:zeros': [0, 0, 12, 10, 0] })),
+      );
+      expect(d.model?.top[0]?.category).toBe('application_support');
+      expect(d.model!.gradebookProbability).toBeGreaterThanOrEqual(0.3);
+      expect([d.category, d.decidedBy, d.ruleId]).toEqual(['gradebook_admin', 'guard', 'gradebook-guard']);
+    });
+    it('a gradebook rule that fired counts even when the model gives gradebook less than the veto', () => {
+      // The model is sure of application support (P(gradebook) < modelVeto): the veto protects
+      // technician work only, so the fired gradebook rule still keeps the ticket from another team.
+      const d = classifyTicket(
+        { Subject: 'report change grades' },
+        policyWith(fiveLabels({ 'w:report': [0, 0, 60, 0, 0] })),
+      );
+      expect(d.model!.gradebookProbability).toBeLessThan(0.05);
+      expect([d.category, d.decidedBy]).toEqual(['gradebook_admin', 'guard']);
+      // Without the rule's words the same model sends it to application support.
+      const plain = classifyTicket(
+        { Subject: 'report' },
+        policyWith(fiveLabels({ 'w:report': [0, 0, 60, 0, 0] })),
+      );
+      expect([plain.category, plain.decidedBy]).toEqual(['application_support', 'model']);
+    });
+  });
+
   it('no setting switches the guard off: a zero or weak floor is refused', () => {
     for (const gradebookFloor of [0, -0.1, 0.6]) {
       const result = routingPolicySchema.safeParse({
@@ -414,7 +482,7 @@ describe('cross-validation of the whole classifier on the project corpora (CI: n
     const cfg = loadConfig({ dir: 'config', env: {} });
     const decisions = crossValidate({
       tickets: voices,
-      alsoTrainOn: [...labelled, ...holdout, ...office],
+      alsoTrainOn: [...labelled, ...holdout, ...office, ...workplace],
       routing: withModelSettings(cfg.routing),
       policyVersion: cfg.policyVersion,
       folds: 3,
