@@ -106,7 +106,7 @@ export async function startProcessPipeline(options: ProcessPipelineOptions): Pro
         await forkChild<{ pid: number }>(
           fileURLToPath(new URL('./worker-child.js', import.meta.url)),
           [JSON.stringify({ ...options.worker, prefix } satisfies WorkerChildOptions)],
-          { env, execArgv: i === 0 ? (options.firstWorkerExecArgv ?? []) : [] },
+          { env, execArgv: ['--expose-gc', ...(i === 0 ? (options.firstWorkerExecArgv ?? []) : [])] },
         ),
       );
     }

@@ -27,6 +27,8 @@ export interface WorkerUsage {
   cpuUserMs: number;
   cpuSystemMs: number;
   heapUsedMb: number;
+  /** Heap in use after a full GC (when node runs with --expose-gc): what the worker really holds. */
+  heapAfterGcMb: number | null;
 }
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as WorkerChildOptions;
@@ -54,12 +56,16 @@ if (opts.paused) await service.worker.pause(true);
 function usage(): WorkerUsage {
   const r = process.resourceUsage();
   const mb = (b: number) => Math.round(b / 1024 / 1024);
+  const heapUsedMb = mb(process.memoryUsage().heapUsed);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
   return {
     rssMb: mb(process.memoryUsage.rss()),
     maxRssMb: Math.round(r.maxRSS / 1024),
     cpuUserMs: Math.round(r.userCPUTime / 1000),
     cpuSystemMs: Math.round(r.systemCPUTime / 1000),
-    heapUsedMb: mb(process.memoryUsage().heapUsed),
+    heapUsedMb,
+    heapAfterGcMb: gc ? mb(process.memoryUsage().heapUsed) : null,
   };
 }
 

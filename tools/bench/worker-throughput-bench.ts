@@ -16,6 +16,8 @@ export interface WorkerThroughputResult {
   heatCallsPerTicket: number;
   /** Peak RSS of each worker replica (its own process; the simulator runs in another). */
   workerPeakRssMb: number[];
+  /** Heap each replica holds after the drain and a full GC (growth here would be a leak). */
+  workerHeapAfterGcMb: Array<number | null>;
   /** CPU time of all replicas per ticket (user + system). */
   workerCpuMsPerTicket: number;
   /** Most notes one ticket got (1 = no duplicate note). */
@@ -27,10 +29,23 @@ export interface WorkerThroughputResult {
   /** CPU time of the simulator and of redis-server per ticket (what shares the machine's cores). */
   simCpuMsPerTicket: number;
   redisCpuMsPerTicket: number;
+  /** redis-server's peak memory over the run (the whole backlog queued at once). */
+  redisPeakMb: number;
   /** Redis commands per ticket (INFO commandstats, all clients; a script counts once plus its calls). */
   redisCommandsPerTicket: number;
   /** The most frequent commands, per ticket. */
   redisTopCommands: Array<{ command: string; perTicket: number }>;
+}
+
+/** redis-server's peak memory (INFO memory used_memory_peak), in MB. */
+async function redisPeakMb(url: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  try {
+    const info = await redis.info('memory');
+    return Math.round(Number(/^used_memory_peak:(\d+)/m.exec(info)?.[1] ?? 0) / 1024 / 1024);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** redis-server's own CPU time so far (INFO cpu), in ms. */
@@ -160,12 +175,14 @@ export async function runWorkerThroughputBench(
       ticketsPerSecond: Math.round(tickets / seconds),
       heatCallsPerTicket: Math.round((s.stats.total / tickets) * 100) / 100,
       workerPeakRssMb: after.map((u) => u.maxRssMb),
+      workerHeapAfterGcMb: after.map((u) => u.heapAfterGcMb),
       workerCpuMsPerTicket: Math.round((cpuMs / tickets) * 100) / 100,
       maxNotesPerTicket: s.maxNotesPerTicket,
       feedSeconds: Math.round(feedSeconds * 10) / 10,
       echoPoll,
       simCpuMsPerTicket: perTicket(simAfter.cpuMs - simBefore.cpuMs),
       redisCpuMsPerTicket: perTicket(redisAfter - redisBefore),
+      redisPeakMb: await redisPeakMb(p.redis.url),
       redisCommandsPerTicket:
         Math.round(([...cmds.values()].reduce((a, b) => a + b, 0) / tickets) * 100) / 100,
       redisTopCommands: [...cmds.entries()]
