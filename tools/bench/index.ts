@@ -107,7 +107,7 @@ if (run('throughput')) {
     figure: `${n(r.ticketsPerSecond)} tickets/s (1 replica, concurrency ${r.concurrency}); worker peak RSS ${r.workerPeakRssMb[0]} MB; ${r.workerCpuMsPerTicket} ms CPU per ticket`,
   });
   rows.push({
-    what: 'HEAT calls per ticket (backlog, incl. poll pages, notes, count writes)',
+    what: 'HEAT calls per ticket of a backlog (read, PATCH, notes, school-count writes)',
     figure: `${r.heatCallsPerTicket}`,
   });
 }
