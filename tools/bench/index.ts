@@ -6,6 +6,7 @@ import { runWebhookLatencyBench } from './webhook-latency-bench.js';
 import {
   budgetTicketsPerSecond,
   runLatencyScalingBench,
+  runLiveFlowBench,
   runWorkerThroughputBench,
   type WorkerThroughputResult,
 } from './worker-throughput-bench.js';
@@ -106,8 +107,16 @@ if (run('throughput')) {
     what: `worker throughput, ${n(r.tickets)}-ticket backlog, simulator latency ${latencyMs} ms`,
     figure: `${n(r.ticketsPerSecond)} tickets/s (1 replica, concurrency ${r.concurrency}); worker peak RSS ${r.workerPeakRssMb[0]} MB; ${r.workerCpuMsPerTicket} ms CPU per ticket`,
   });
+  const l = await runLiveFlowBench({ concurrency });
+  line(
+    `live flow HEAT calls per ticket (${l.tickets} new tickets over 5 poll ticks, simulator call log, poll pages shared): in scope ${l.inScope.perTicket} (${l.inScope.tickets} tickets, target <= 1.02), moved ${l.moved.perTicket} (${l.moved.tickets}, target <= 2.02), echo ${l.echo.perTicket} (${l.echo.tickets} rows seen, target 0)`,
+  );
   rows.push({
-    what: 'HEAT calls per ticket of a backlog (read, PATCH, notes, school-count writes)',
+    what: 'live-flow HEAT calls per ticket (new tickets between poll ticks; jobs carry the row)',
+    figure: `in scope ${l.inScope.perTicket}, moved ${l.moved.perTicket}, echo ${l.echo.perTicket}`,
+  });
+  rows.push({
+    what: 'HEAT calls per ticket of a backlog queued without the rows (read, PATCH, notes, count writes)',
     figure: `${r.heatCallsPerTicket}`,
   });
 }
