@@ -15,8 +15,8 @@ export const envSchema = z.object({
   HEAT_ROLE: z.string().min(1).optional(),
   REDIS_URL: z
     .string()
-    .regex(/^(rediss?|redis\+sentinel):\/\//, {
-      message: 'must start with redis://, rediss:// or redis+sentinel://',
+    .regex(/^(rediss?|redis\+sentinel|redis\+cluster):\/\//, {
+      message: 'must start with redis://, rediss://, redis+sentinel:// or redis+cluster://',
     })
     .optional(),
   SBT_CONFIG_DIR: z.string().min(1).optional(),

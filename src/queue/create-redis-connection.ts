@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
 export type RedisRole = 'worker' | 'producer' | 'command';
 
@@ -29,6 +29,35 @@ export function redisOptionsFromUrl(url: string): RedisOptions | string {
   return options;
 }
 
+const CLUSTER_URL = /^redis\+cluster:\/\/(?:([^:@/]*):([^@/]*)@)?([^/?]+)\/?$/;
+
+/**
+ * A Redis Cluster is written `redis+cluster://[user:password@]host1:6379,host2:6379,...`: a few of
+ * its masters are enough, ioredis learns the others from CLUSTER SLOTS and follows MOVED/ASK. Null
+ * when `url` is not a cluster URL. BullMQ needs the queue prefix in braces ({sbt}) there, so that
+ * every key of the queue lands in one hash slot.
+ */
+export function clusterNodesFromUrl(
+  url: string,
+): { nodes: Array<{ host: string; port: number }>; username?: string; password?: string } | null {
+  const m = CLUSTER_URL.exec(url);
+  if (!m) return null;
+  const [, username, password, hosts] = m;
+  const nodes = hosts!.split(',').map((hostPort) => {
+    const [host, port] = hostPort.trim().split(':');
+    if (!host || (port !== undefined && !/^\d+$/.test(port)))
+      throw new Error(
+        `REDIS_URL: '${hostPort}' is not host:port (write redis+cluster://host1:6379,host2:6379)`,
+      );
+    return { host, port: Number(port ?? 6379) };
+  });
+  return {
+    nodes,
+    ...(username ? { username: decodeURIComponent(username) } : {}),
+    ...(password ? { password: decodeURIComponent(password) } : {}),
+  };
+}
+
 /**
  * ioredis connections as BullMQ's production guide asks: workers retry forever
  * (`maxRetriesPerRequest: null`, required for blocking commands) so that a Redis restart is survived
@@ -50,8 +79,34 @@ export function createRedisConnection(url: string, role: RedisRole): Redis {
       retryStrategy: (times) => (times > 3 ? null : 200 * times),
     },
   };
+  const cluster = clusterNodesFromUrl(url);
+  if (cluster) return createClusterConnection(cluster, byRole[role]);
   const target = redisOptionsFromUrl(url);
   return typeof target === 'string'
     ? new Redis(target, byRole[role])
     : new Redis({ ...target, ...byRole[role] });
+}
+
+/**
+ * A Cluster client with the role's settings: the retry strategy and offline queue move to the
+ * cluster level (ioredis ignores them per node). Typed as Redis for the stores and BullMQ: a
+ * Cluster answers the same commands (every key of ours shares the prefix's hash slot, so
+ * pipelines and scripts stay in one slot), and BullMQ recognises it and duplicates it as a cluster.
+ */
+function createClusterConnection(
+  cluster: NonNullable<ReturnType<typeof clusterNodesFromUrl>>,
+  options: RedisOptions,
+): Redis {
+  const { retryStrategy, enableOfflineQueue, enableReadyCheck, ...perNode } = options;
+  const clusterOptions: ClusterOptions = {
+    redisOptions: {
+      ...perNode,
+      ...(cluster.username ? { username: cluster.username } : {}),
+      ...(cluster.password ? { password: cluster.password } : {}),
+    },
+    clusterRetryStrategy: retryStrategy ?? null,
+    ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
+    ...(enableReadyCheck !== undefined ? { enableReadyCheck } : {}),
+  };
+  return new Cluster(cluster.nodes, clusterOptions) as unknown as Redis;
 }

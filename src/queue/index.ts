@@ -6,7 +6,11 @@ export {
   MAX_CARRIED_RECORD_BYTES,
 } from './job-schemas.js';
 export type { TicketJob, CarriedRecord } from './job-schemas.js';
-export { createRedisConnection, redisOptionsFromUrl } from './create-redis-connection.js';
+export {
+  createRedisConnection,
+  redisOptionsFromUrl,
+  clusterNodesFromUrl,
+} from './create-redis-connection.js';
 export type { RedisRole } from './create-redis-connection.js';
 export { createTicketQueue, TICKETS_QUEUE, QueueUnavailableError } from './ticket-queue.js';
 export type {
@@ -35,3 +39,6 @@ export type { TicketJobSummary, TicketJobOutcome, TicketJobEventsOptions } from 
 export { warnUntaggedPrefix } from './warn-untagged-prefix.js';
 export { readTicketQueueStatus } from './queue-status.js';
 export type { TicketQueueStatus, QueueWorkerSeen, QueueStatusOptions } from './queue-status.js';
+export { replicaName } from './replica-name.js';
+export { createCommandBatcher, commandBatcherFor } from './command-batcher.js';
+export type { CommandBatcher } from './command-batcher.js';

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { commandBatcherFor } from './command-batcher.js';
 import { queueKeys } from './queue-keys.js';
 
 /** Why HEAT refused a ticket's move in a way only a config change (or a person) can fix. */
@@ -31,12 +32,14 @@ export interface ParkedStore {
 
 export function createParkedStore(redis: Redis, prefix: string): ParkedStore {
   const key = queueKeys(prefix).parked;
+  // Every finished job asks to unpark its ticket (almost always a no-op): sent together.
+  const batch = commandBatcherFor(redis);
   return {
     async park(recId, entry) {
       await redis.hset(key, recId, JSON.stringify(entry));
     },
     async unpark(recId) {
-      return (await redis.hdel(key, recId)) > 0;
+      return (await batch.run<number>((p) => p.hdel(key, recId))) > 0;
     },
     async list() {
       const all = await redis.hgetall(key);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { commandBatcherFor } from './command-batcher.js';
 import { queueKeys } from './queue-keys.js';
 
 /**
@@ -15,9 +16,11 @@ export interface ProcessedStore {
 
 export function createProcessedStore(redis: Redis, prefix: string, ttlSeconds = 14 * 86_400): ProcessedStore {
   const key = queueKeys(prefix).seen;
+  // One SET per job, many jobs in flight: sent together (command-batcher.ts).
+  const batch = commandBatcherFor(redis);
   return {
     async mark(recId, lastModDateTime) {
-      await redis.set(key(recId), lastModDateTime, 'EX', ttlSeconds);
+      await batch.run((p) => p.set(key(recId), lastModDateTime, 'EX', ttlSeconds));
     },
     async getMany(recIds) {
       if (recIds.length === 0) return [];

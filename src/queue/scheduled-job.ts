@@ -1,5 +1,6 @@
 import { Queue, Worker, type DefaultJobOptions, type JobSchedulerTemplateOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { replicaName } from './replica-name.js';
 
 /** When the job runs: every N ms, or on a cron pattern in a time zone. */
 export type ScheduleRepeat = { every: number } | { pattern: string; tz?: string };
@@ -61,6 +62,8 @@ export function createScheduledJob<R>(options: ScheduledJobOptions<R>): Schedule
   const worker = new Worker(options.queueName, () => options.run(), {
     connection,
     prefix,
+    // Which replica ran each tick (BullMQ's processedBy): with any number of replicas, one per tick.
+    name: replicaName(),
     concurrency: 1,
     autorun: options.autorun ?? true,
   });

@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job, type ConnectionOpti
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/index.js';
 import { parseTicketJob, type TicketJob } from './job-schemas.js';
+import { replicaName } from './replica-name.js';
 import { TICKETS_QUEUE } from './ticket-queue.js';
 import { coerceError } from '../domain/index.js';
 
@@ -35,7 +36,10 @@ export interface TicketWorkerOptions {
   handler: (job: TicketJob, meta: JobMeta) => Promise<unknown>;
   /** Errors that retrying cannot fix (HEAT 400/401/403/404): the job fails at once. */
   isPermanent: (err: unknown) => boolean;
+  /** Queue name (default 'tickets'). */
   name?: string;
+  /** Stored on every job this worker processes (BullMQ's processedBy); default host:pid. */
+  workerName?: string;
   autorun?: boolean;
 }
 
@@ -82,6 +86,7 @@ export function createTicketWorker(options: TicketWorkerOptions): Worker {
   return new Worker(options.name ?? TICKETS_QUEUE, processor, {
     connection: options.connection,
     prefix: options.prefix,
+    name: options.workerName ?? replicaName(),
     concurrency: options.concurrency,
     lockDuration: options.lockDurationMs,
     stalledInterval: options.stalledIntervalMs,

@@ -70,12 +70,18 @@ async function waitForReady(child: ChildProcess, timeoutMs: number): Promise<voi
  * Never used in production, where REDIS_URL points at a managed Redis.
  */
 export async function startThrowawayRedis(
-  options: { timeoutMs?: number; port?: number } = {},
+  options: {
+    timeoutMs?: number;
+    port?: number | (() => Promise<number>);
+    /** More redis-server flags (e.g. cluster mode: throwaway-redis-cluster.ts). */
+    extraArgs?: string[];
+  } = {},
 ): Promise<ThrowawayRedis> {
   const bin = ensureRedisInstalled();
   const dir = mkdtempSync(join(tmpdir(), 'sbt-redis-'));
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = options.port ?? (await freePort());
+    const port =
+      typeof options.port === 'function' ? await options.port() : (options.port ?? (await freePort()));
     const child = spawn(
       bin,
       [
@@ -91,6 +97,7 @@ export async function startThrowawayRedis(
         dir,
         '--maxmemory-policy',
         'noeviction',
+        ...(options.extraArgs ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
