@@ -83,7 +83,7 @@ export async function processTicket(
   let read = false;
   let decision: Decision;
   let plan: ActionPlan;
-  const carried = usableRecord(job, meta);
+  const carried = await unlessSuperseded(usableRecord(job, meta), deps.processed);
   if (carried) {
     ticket = carried;
     decision = classifyTicket(ticket, policy);
@@ -220,6 +220,22 @@ function usableRecord(job: TicketJob, meta: JobMeta): Ticket | null {
   if (!job.record || !job.lastModDateTime || meta.attempt > 1) return null;
   if (job.source !== 'poll' && job.source !== 'webhook') return null;
   return { ...job.record, RecId: job.recId, LastModDateTime: job.lastModDateTime } as Ticket;
+}
+
+/**
+ * A carried record older than the version we last left the ticket at is stale: a job queued while an
+ * earlier job of the same ticket was running (the poll's overlap, BullMQ's keep-last deduplication)
+ * carries the version before our own write, and deciding on it would write the tags and the note again.
+ * Such a job reads the ticket instead (and then finds nothing to write).
+ */
+async function unlessSuperseded(carried: Ticket | null, processed: ProcessedStore): Promise<Ticket | null> {
+  if (!carried) return null;
+  const [leftAt] = await processed.getMany([carried.RecId]);
+  if (leftAt === null || leftAt === undefined) return carried;
+  const left = Date.parse(leftAt);
+  const version = Date.parse(carried.LastModDateTime as string);
+  if (Number.isFinite(left) && Number.isFinite(version)) return left > version ? null : carried;
+  return leftAt === carried.LastModDateTime ? carried : null;
 }
 
 /** How long ago the carried record was known to be HEAT's current version (0 if in the future, infinite if unknown). */

@@ -57,6 +57,40 @@ describe('poll -> classify -> tag, against the simulator over HTTP with real Red
     ).toBeLessThanOrEqual(5);
   });
 
+  it('a job that carries the version before our own write reads the ticket and writes nothing again', async () => {
+    // The poll's overlap can queue a ticket again while its first job runs (BullMQ keeps the last add):
+    // that second job carries the row as it was before our write. Deciding on it would tag and note twice.
+    fx = await startPipeline(redisUrl, {
+      sim: { seed: 13, tickets: 20 },
+      service: { worker: { carriedRecordMaxAgeSeconds: 3600 } },
+    });
+    const { sim, service, config } = fx;
+    const fields = config.routing.fields;
+    const moved = (t: Record<string, unknown>) =>
+      t[fields.routedTo] !== undefined && t[fields.routedTo] !== null;
+    const rowsBefore = new Map(sim.list('incidents').map((t) => [String(t.RecId), { ...t }]));
+    await service.pollNow();
+    expect(await service.waitForIdle(30_000)).toBe(true);
+    const target = sim.list('incidents').find((t) => moved(t) && t[fields.routedTo] !== '')!;
+    expect(target).toBeDefined();
+    const recId = String(target.RecId);
+    const stale = rowsBefore.get(recId)!;
+    const before = sim.stats();
+    await service.queue.enqueue({
+      recId,
+      source: 'poll',
+      lastModDateTime: String(stale.LastModDateTime),
+      record: stale as Record<string, string | number | boolean | null>,
+      seenAt: new Date().toISOString(),
+    });
+    expect(await service.waitForIdle(30_000)).toBe(true);
+    const after = sim.stats();
+    const delta = (route: string) => (after.byRoute[route] ?? 0) - (before.byRoute[route] ?? 0);
+    expect(delta('GET incidents key')).toBe(1);
+    expect(delta('PATCH incidents')).toBe(0);
+    expect(delta('POST journal__notess')).toBe(0);
+  });
+
   it('processes a ticket a person edits after tagging, once', async () => {
     fx = await startPipeline(redisUrl, { sim: { seed: 12, tickets: 20 } });
     const { sim, service, config } = fx;
