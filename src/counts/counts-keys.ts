@@ -21,6 +21,8 @@ export interface CountsKeys {
   written: string;
   /** Hash: school -> RecId of its record in the school set (cached lookup; pruned like `written`). */
   schoolRecIds: string;
+  /** String with a TTL: held by the one process writing this school's record (write-school-counts.ts). */
+  writing(school: string): string;
 }
 
 export function countsKeys(prefix: string): CountsKeys {
@@ -32,6 +34,7 @@ export function countsKeys(prefix: string): CountsKeys {
     dirty: `${base}:dirty`,
     written: `${base}:written`,
     schoolRecIds: `${base}:school-recid`,
+    writing: (school) => `${base}:writing:${school}`,
   };
 }
 

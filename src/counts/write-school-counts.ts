@@ -25,6 +25,11 @@ export interface FlushOptions {
 
 /** Writes of several schools go out side by side; the HEAT client caps the real concurrency. */
 const WRITE_CONCURRENCY = 4;
+/** A writer that dies holding a school's lock frees it after this long (longer than a HEAT call's timeouts). */
+const WRITE_LOCK_MS = 120_000;
+/** Deletes the lock only if this process still holds it. */
+const RELEASE_LOCK =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
 export function createSchoolCountsWriter(ctx: CountsContext) {
   const { redis, keys, heat, logger } = ctx;
@@ -88,10 +93,31 @@ export function createSchoolCountsWriter(ctx: CountsContext) {
     const due = await redis.zrangebyscore(keys.dirty, '-inf', options.force ? '+inf' : nowMs);
     const result: FlushResult = { written: 0, skipped: 0, failed: 0 };
     if (due.length === 0) return result;
+    // One writer per school at a time: without it, a replica that read the counts earlier could PATCH
+    // after a replica that read them later, and HEAT would keep the older figures. A school another
+    // process is writing stays dirty for the next flush.
+    const token = `${process.pid}:${nowMs}:${Math.random().toString(36).slice(2)}`;
+    const locks = await Promise.all(
+      due.map((school) => redis.set(keys.writing(school), token, 'PX', WRITE_LOCK_MS, 'NX')),
+    );
+    const unlocked = due.filter((_, i) => locks[i] === 'OK');
     // Claim before reading the counts: a change after the claim marks the school dirty again, so no
     // change is ever lost, and of two processes flushing at once only one gets each school.
-    const claims = await Promise.all(due.map((school) => redis.zrem(keys.dirty, school)));
-    const claimed = due.filter((_, i) => claims[i] === 1);
+    const claims = await Promise.all(unlocked.map((school) => redis.zrem(keys.dirty, school)));
+    const claimed = unlocked.filter((_, i) => claims[i] === 1);
+    const release = (school: string) => redis.eval(RELEASE_LOCK, 1, keys.writing(school), token);
+    await Promise.all(unlocked.filter((_, i) => claims[i] !== 1).map(release));
+    try {
+      await writeClaimed(claimed, nowMs, result);
+    } finally {
+      await Promise.all(claimed.map(release));
+    }
+    if (result.written + result.failed > 0)
+      logger.info('school counts written', { period: ctx.currentPeriod(), ...result });
+    return result;
+  }
+
+  async function writeClaimed(claimed: string[], nowMs: number, result: FlushResult): Promise<void> {
     const period = ctx.currentPeriod();
     const bySchool = new Map((await readPeriodCounts(redis, keys, period)).map((row) => [row.school, row]));
     const lastWritten = claimed.length > 0 ? await redis.hmget(keys.written, ...claimed) : [];
@@ -127,8 +153,6 @@ export function createSchoolCountsWriter(ctx: CountsContext) {
         if (retryable) await redis.zadd(keys.dirty, 'NX', nowMs + Math.max(debounceMs, 1000), school);
       }
     });
-    if (result.written + result.failed > 0) logger.info('school counts written', { period, ...result });
-    return result;
   }
 
   return { flush, findSchoolRecId, writeSchoolRecord, logRefusal };

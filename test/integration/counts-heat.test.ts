@@ -152,6 +152,62 @@ describe('write-back to HEAT school records', () => {
     expect(schoolPatches(sim)).toBe(1);
   });
 
+  it('one writer per school: a flush that read older counts cannot land after a newer one', async () => {
+    // Writer A reads the counts (1 ticket) and is held inside its PATCH; meanwhile a second ticket is
+    // counted and writer B (another replica) flushes. Without the per-school lock B would write 2 and
+    // A's late PATCH would leave HEAT at 1 for good (B's cache says 2 was written).
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let entered: () => void = () => {};
+    const inPatch = new Promise<void>((r) => (entered = r));
+    const fx = await start({
+      tickets: 40,
+      wrapHeat: (h) => ({
+        ...h,
+        update: async (set, recId, fields) => {
+          if (set === 'organizationalunits') {
+            entered();
+            await held;
+          }
+          return h.update(set, recId, fields);
+        },
+      }),
+    });
+    const { sim, counts: writerA, clock, redis, config, heat } = fx;
+    const writerB = createCountsService({
+      redis,
+      heat,
+      logger: createSilentLogger(),
+      config,
+      now: () => clock.now,
+    });
+    const school = String(sim.list('organizationalunits')[0]?.Name);
+    const count = (i: number) =>
+      writerA.record({
+        recId: `B${String(i).padStart(31, '0')}`,
+        school,
+        createdDateTime: '2026-11-10T15:00:00Z',
+        decision: { category: 'hardware', scope: 'in_scope' },
+      });
+    try {
+      await count(1);
+      clock.now = new Date(NOW.getTime() + 61_000);
+      const first = writerA.flush();
+      await inPatch;
+      await count(2);
+      clock.now = new Date(NOW.getTime() + 122_000);
+      expect(await writerB.flush()).toEqual({ written: 0, skipped: 0, failed: 0 });
+      release();
+      expect(await first).toEqual({ written: 1, skipped: 0, failed: 0 });
+      expect(schoolRecord(sim, school).SBT_InScopeCount).toBe(1);
+      expect(await writerB.flush()).toEqual({ written: 1, skipped: 0, failed: 0 });
+      expect(schoolRecord(sim, school)).toMatchObject({ SBT_InScopeCount: 2, SBT_Count_hardware: 2 });
+    } finally {
+      release();
+      await writerB.stop();
+    }
+  });
+
   it('a ticket in a past period, or without a school, never writes a school record', async () => {
     const { sim, counts, clock } = await start({ tickets: 20, debounceSeconds: 0 });
     const school = String(sim.list('organizationalunits')[1]?.Name);
