@@ -168,6 +168,7 @@ describe('fault suite: a 1,500-ticket backfill through worker kills, Redis resta
     const backfillTails: string[] = [];
     let suite500s = 0;
     const allTagged = async () => {
+      if (connection!.status !== 'ready') return false; // Redis is being restarted
       const q = await queueStatus().catch(() => null);
       if (!q || q.waiting + q.active + q.delayed + q.retrySet > 0) return false;
       const untagged = await sim!.count('incidents', `${decisionHash} eq '$NULL'`).catch((err: Error) => {
