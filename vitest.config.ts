@@ -22,6 +22,18 @@ export const redisProject = {
   },
 } satisfies TestProjectInlineConfiguration;
 
+/**
+ * The fault suite (test/faults/): minutes long, so not part of `npm test`; it runs alone through
+ * vitest.faults.config.ts (`npm run test:faults`, and in CI after `npm test`).
+ */
+export const faultsProject = {
+  extends: true,
+  test: {
+    name: 'faults',
+    include: ['test/faults/**/*.test.ts'],
+  },
+} satisfies TestProjectInlineConfiguration;
+
 export default defineConfig({
   test: {
     projects: [unitProject, redisProject],

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { classifyTicket, compileLoadedPolicy } from '../../src/classify/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
+import { Redis } from 'ioredis';
+import { readTicketQueueStatus } from '../../src/queue/index.js';
 import { makeConfigDir, startCli, waitUntil } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');
@@ -32,7 +34,7 @@ describe('worker processes: killed mid-run, another takes over', () => {
     // Latency makes each job slow enough that the kill lands mid-run with jobs in flight.
     sim = createSimulator({ seed: 31, tickets: 300, faults: { latencyMs: 15 } });
     const url = await sim.listen(0, '127.0.0.1');
-    const { dir } = makeConfigDir(SERVICE);
+    const { dir, prefix } = makeConfigDir(SERVICE);
     const env = {
       HEAT_BASE_URL: url,
       HEAT_API_KEY: sim.apiKey,
@@ -65,8 +67,21 @@ describe('worker processes: killed mid-run, another takes over', () => {
       () => `${tagged()} tagged`,
     );
     expect(tagged()).toBe(300);
-    // Let the taken-over jobs finish (a job the dead worker held is retried after its lock expires).
-    await new Promise((r) => setTimeout(r, 3000));
+    // The taken-over jobs finish (a job the dead worker held is retried after its lock expires): wait
+    // for the queue to hold nothing waiting, active or delayed.
+    const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    try {
+      await waitUntil(
+        async () => {
+          const q = await readTicketQueueStatus({ redis: connection, prefix });
+          return q.waiting + q.active + q.delayed === 0;
+        },
+        30_000,
+        'the queue drained',
+      );
+    } finally {
+      connection.disconnect();
+    }
     second.child.kill('SIGTERM');
     const stopped = await second.done;
     expect(stopped.code).toBe(0);

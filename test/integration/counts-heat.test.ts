@@ -4,6 +4,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { serviceConfigSchema } from '../../src/config/index.js';
 import { COUNTS_QUEUE, createCountsService, periodOf, type CountsService } from '../../src/counts/index.js';
 import { Queue } from 'bullmq';
+import { waitUntil } from '../support/cli-process.js';
 import {
   CATEGORY_IDS,
   CATEGORY_SCOPES,
@@ -424,8 +425,7 @@ describe('start / stop', () => {
         createdDateTime: '2026-11-10T15:00:00Z',
         decision: { category: 'telephone', scope: 'out_of_scope' },
       });
-      const deadline = Date.now() + 5000;
-      while (schoolPatches(sim) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await waitUntil(() => schoolPatches(sim) > 0, 5_000, 'the school written');
       expect(schoolRecord(sim, school).SBT_Count_telephone).toBe(1);
     } finally {
       await counts.stop();
@@ -441,7 +441,8 @@ describe('start / stop', () => {
       createdDateTime: '2026-11-10T15:00:00Z',
       decision: { category: 'telephone', scope: 'out_of_scope' },
     });
-    await new Promise((r) => setTimeout(r, 200));
+    // It waits in Redis (the school is due) and nothing reached HEAT.
+    expect(await redis.zscore(`${prefix}:counts:dirty`, 'Lincoln Elementary')).not.toBeNull();
     expect(sim.stats().total).toBe(0);
   });
 });

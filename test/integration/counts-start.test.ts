@@ -8,6 +8,7 @@ import { COUNTS_QUEUE, createCountsService, type CountsService } from '../../src
 import { startThrowawayRedis, type ThrowawayRedis } from '../../tools/devtools/index.js';
 import { HeatApiError, type HeatClient } from '../../src/heat/index.js';
 import { createLogger } from '../../src/observability/index.js';
+import { waitUntil } from '../support/cli-process.js';
 
 /** HEAT is unreachable too: every call fails as a network error would. */
 const heatDown = new Proxy({} as HeatClient, {
@@ -20,10 +21,12 @@ const heatDown = new Proxy({} as HeatClient, {
   },
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** 'done' when the promise settles within `ms`, otherwise 'still waiting'. */
+/** 'done' when the promise settles within `ms` (a bound, not a wait), otherwise 'still waiting'. */
 const within = (promise: Promise<unknown>, ms: number) =>
-  Promise.race([promise.then(() => 'done'), sleep(ms).then(() => 'still waiting')]);
+  Promise.race([
+    promise.then(() => 'done'),
+    new Promise((r) => setTimeout(r, ms)).then(() => 'still waiting'),
+  ]);
 
 describe('counts service start', () => {
   let server: ThrowawayRedis | undefined;
@@ -60,11 +63,14 @@ describe('counts service start', () => {
     });
 
     expect(await within(counts.start(), 2000)).toBe('done');
-    await sleep(600); // writer ticks and reconnect attempts fail meanwhile
+    // Reconnect attempts fail meanwhile; the throttled listeners log them once per source, never a raw stack.
+    await waitUntil(
+      () => logged.includes('"event":"connection_error"') && logged.includes('"source":"redis-counts"'),
+      10_000,
+      'a Redis connection error logged',
+      () => logged,
+    );
     expect(await within(counts.started(), 10)).toBe('still waiting');
-    // The throttled listeners log connection errors once per source, never a raw stack.
-    expect(logged).toContain('"event":"connection_error"');
-    expect(logged).toContain('"source":"redis-counts"');
 
     server = await startThrowawayRedis({ port });
     expect(await within(counts.started(), 15_000)).toBe('done');
@@ -86,6 +92,8 @@ describe('counts service start', () => {
     await server.stop();
     redis = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
     redis.on('error', () => undefined);
+    let reconnects = 0;
+    redis.on('reconnecting', () => (reconnects += 1));
     counts = createCountsService({
       redis,
       heat: heatDown,
@@ -94,9 +102,12 @@ describe('counts service start', () => {
       writerTickMs: 50,
     });
     await counts.start();
-    await sleep(300);
+    // Stop while the connection is retrying (a few attempts failed already)...
+    await waitUntil(() => reconnects >= 2, 5_000, 'two reconnect attempts');
     expect(await within(counts.stop(), 5000)).toBe('done');
-    await sleep(200);
+    // ...and let two more attempts fail after the stop: a rejection left behind would surface by then.
+    const atStop = reconnects;
+    await waitUntil(() => reconnects >= atStop + 2, 5_000, 'two reconnect attempts after the stop');
     expect(rejections).toEqual([]);
   }, 20_000);
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { compileLoadedPolicy, classifyTicket } from '../../src/classify/index.js';
 import { startPipeline, type PipelineFixture } from '../support/pipeline-fixture.js';
+import { waitUntil } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -98,8 +99,14 @@ describe('poll -> classify -> tag, against the simulator over HTTP with real Red
     await service.waitForIdle(30_000);
     const target = sim.list('incidents').find((t) => t[config.routing.fields.category] === 'hardware')!;
     expect(target).toBeDefined();
-    // A second passes so HEAT's second-precision LastModDateTime moves on.
-    await new Promise((r) => setTimeout(r, 1100));
+    // HEAT stamps whole seconds: the person's edit must land in a later second than our write, so
+    // that its LastModDateTime moves on (the simulator's clock is the real one here).
+    const taggedSecond = Math.floor(Date.parse(String(target.LastModDateTime)) / 1000);
+    await waitUntil(
+      () => Math.floor(Date.now() / 1000) > taggedSecond,
+      2_000,
+      "HEAT's clock in a later second",
+    );
     sim.actAsPerson(String(target.RecId), 'mlopez', {
       Subject: 'Voicemail',
       Symptom: 'My voicemail box is full and the desk phone extension 2201 shows no messages light.',

@@ -20,7 +20,10 @@ describe('a Redis restart', () => {
     expect(await service.waitForIdle(10_000)).toBe(true);
 
     await redis.stop();
-    await new Promise((r) => setTimeout(r, 500));
+    // Both connections have seen Redis go before it comes back.
+    expect(
+      await waitFor(() => service.producer.status !== 'ready' && service.redis.status !== 'ready', 10_000),
+    ).toBe(true);
     redis = await startThrowawayRedis({ port: redis.port });
     // Both connections come back by themselves (ioredis retry strategy; BullMQ's worker keeps going).
     expect(
@@ -49,12 +52,12 @@ describe('a Redis restart', () => {
       service: { poll: { intervalSeconds: 1 } },
       serviceOptions: { poll: true },
     });
-    const { sim, config } = fx;
+    const { sim, service, config } = fx;
     const hash = config.routing.fields.decisionHash;
     expect(await waitFor(() => sim.list('incidents').every((t) => t[hash]), 20_000)).toBe(true);
 
     await redis.stop();
-    await new Promise((r) => setTimeout(r, 500));
+    expect(await waitFor(() => service.redis.status !== 'ready', 10_000)).toBe(true);
     redis = await startThrowawayRedis({ port: redis.port });
     const [created] = sim.createTickets(1);
     // No pollNow(): the scheduler itself must be back (it was lost with the data).

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from 'heat-simulator';
+import { waitFor } from '../support/cli-process.js';
 
 const NOW = new Date('2026-03-15T18:00:00Z');
 const KEY = { Authorization: 'rest_api_key=sim-api-key' };
@@ -146,10 +147,19 @@ describe('authentication', () => {
     expect(patched.body.LastModBy).toBe('sbt-router');
     sim.setFaults({ sessionTtlMs: 30 });
     try {
-      await new Promise((r) => setTimeout(r, 80));
-      const expired = await call('GET', `${BO}/incidents`, { headers: session });
-      expect(expired.status).toBe(401);
-      expect(expired.body.description).toBe('Invalid session key or session timed out');
+      // The session is left idle past its TTL: checked every 50 ms (longer than the TTL, so that the
+      // checks themselves do not keep it alive), bounded.
+      let expired: Awaited<ReturnType<typeof call>> | undefined;
+      await waitFor(
+        async () => {
+          expired = await call('GET', `${BO}/incidents`, { headers: session });
+          return expired.status === 401;
+        },
+        5_000,
+        50,
+      );
+      expect(expired?.status).toBe(401);
+      expect(expired?.body.description).toBe('Invalid session key or session timed out');
       // The API key never expires.
       expect((await call('GET', `${BO}/incidents${q({ $top: '1' })}`)).status).toBe(200);
     } finally {

@@ -172,7 +172,12 @@ describe('/_sim controls', () => {
 
     await fetch(`${url}/_sim/outbound-rules`, { method: 'DELETE' });
     sim.actAsPerson(String(target.RecId), 'another.person', { SBT_Override: 'yes' });
-    await new Promise((r) => setTimeout(r, 50));
+    // A rule added afterwards sees the next save; by then a delivery of the earlier one would have been sent.
+    const later = await receiver();
+    await post(`${url}/_sim/outbound-rules`, { url: later.url, on: ['update'] });
+    sim.actAsPerson(String(target.RecId), 'another.person', { SBT_Override: 'no' });
+    await until(() => later.received.length === 1);
+    expect(sim.stats().outbound.sent).toBe(4);
     expect(hook.received).toHaveLength(3);
   });
 

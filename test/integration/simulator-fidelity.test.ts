@@ -134,7 +134,8 @@ describe('workflow restamp (docs/heat-api.md §6, §11)', () => {
     const ticket = sim.list('incidents').find((r) => r.Status === 'Logged')!;
     const path = `${BO}/incidents('${String(ticket.RecId)}')`;
     await call(url, 'PATCH', path, { SBT_Scope: 'in_scope' });
-    await new Promise((r) => setTimeout(r, 60));
+    // Had the PATCH scheduled a restamp, workflowIdle() would wait for it.
+    await sim.workflowIdle();
     expect(sim.get('incidents', String(ticket.RecId))!.LastModBy).toBe('sbt-router');
 
     const on = await call(url, 'POST', '/_sim/workflow', { restamp: { delayMs: 5, login: 'WorkflowBot' } });
@@ -147,7 +148,6 @@ describe('workflow restamp (docs/heat-api.md §6, §11)', () => {
       ParentLink_RecID: ticket.RecId,
     });
     sim.actAsPerson(String(ticket.RecId), 'some.person', { Urgency: 'High' });
-    await new Promise((r) => setTimeout(r, 40));
     await sim.workflowIdle();
     expect(sim.get('incidents', String(created.body.RecId))!.LastModBy).toBe('sbt-router');
     expect(sim.get('incidents', String(ticket.RecId))!.LastModBy).toBe('some.person');
@@ -158,7 +158,7 @@ describe('workflow restamp (docs/heat-api.md §6, §11)', () => {
     const off = await call(url, 'POST', '/_sim/workflow', { restamp: null });
     expect(off.body).toEqual({ restamp: null });
     await call(url, 'PATCH', path, { SBT_Scope: 'out_of_scope' });
-    await new Promise((r) => setTimeout(r, 40));
+    await sim.workflowIdle();
     expect(sim.get('incidents', String(ticket.RecId))!.LastModBy).toBe('sbt-router');
 
     expect((await call(url, 'POST', '/_sim/workflow', { restamp: { delayMs: -1 } })).status).toBe(400);
@@ -170,13 +170,15 @@ describe('workflow restamp (docs/heat-api.md §6, §11)', () => {
 
   it('a reset cancels pending restamps', async () => {
     const { sim, url } = await start({ workflowRestamp: { delayMs: 80 } });
-    const ticket = sim.list('incidents').find((r) => r.Status === 'Logged')!;
-    await call(url, 'PATCH', `${BO}/incidents('${String(ticket.RecId)}')`, { SBT_Scope: 'in_scope' });
+    const [ticket, other] = sim.list('incidents').filter((r) => r.Status === 'Logged');
+    await call(url, 'PATCH', `${BO}/incidents('${String(ticket!.RecId)}')`, { SBT_Scope: 'in_scope' });
     await call(url, 'POST', '/_sim/reset', {});
+    // A restamp scheduled after the reset, with the same delay, fires after the cancelled one would have.
+    await call(url, 'PATCH', `${BO}/incidents('${String(other!.RecId)}')`, { SBT_Scope: 'in_scope' });
     await sim.workflowIdle();
-    await new Promise((r) => setTimeout(r, 120));
+    expect(sim.get('incidents', String(other!.RecId))!.LastModBy).toBe('InternalServices');
     // Same seed: the reseeded ticket is back to its seeded state, not restamped.
-    expect(sim.get('incidents', String(ticket.RecId))!.LastModBy).toBe(ticket.LastModBy);
+    expect(sim.get('incidents', String(ticket!.RecId))!.LastModBy).toBe(ticket!.LastModBy);
   });
 });
 

@@ -172,6 +172,9 @@ describe('readiness against a real worker', () => {
     const blocked = new Promise<void>((resolve) => {
       release = resolve;
     });
+    // The readiness check's clock, pinned and moved by hand (no real date decides "stuck").
+    let clockMs = Date.parse('2026-11-20T15:00:00Z');
+    const clock = () => new Date(clockMs);
     let lastJobFinishedAt: Date | null = null;
     // Concurrency 1 and a handler that never returns: the worker holds its one slot, connected but stuck.
     const worker = createTicketWorker({
@@ -184,8 +187,8 @@ describe('readiness against a real worker', () => {
       handler: async () => blocked,
       isPermanent: () => false,
     });
-    worker.on('completed', () => (lastJobFinishedAt = new Date()));
-    worker.on('failed', () => (lastJobFinishedAt = new Date()));
+    worker.on('completed', () => (lastJobFinishedAt = clock()));
+    worker.on('failed', () => (lastJobFinishedAt = clock()));
     cleanups.push(async () => {
       release();
       await worker.close();
@@ -194,30 +197,33 @@ describe('readiness against a real worker', () => {
 
     const queueProgress = async (): Promise<QueueProgress> => {
       const counts = await tickets.queue.getJobCounts('waiting', 'active');
-      const [oldest] = await tickets.queue.getWaiting(-1, -1);
+      const waiting = counts.waiting ?? 0;
       return {
-        waiting: counts.waiting ?? 0,
+        waiting,
         active: counts.active ?? 0,
-        oldestWaitingAgeMs: oldest ? Date.now() - oldest.timestamp : null,
+        // Every job was queued at enqueuedAtMs on the pinned clock.
+        oldestWaitingAgeMs: waiting > 0 ? clockMs - enqueuedAtMs : null,
         lastJobFinishedAt,
         workerRunning: worker.isRunning() && !worker.isPaused(),
       };
     };
     const readiness = createReadinessCheck({
       pingRedis: async () => (await workerConnection.ping()) === 'PONG',
-      heatLastSuccessAt: () => new Date(),
+      heatLastSuccessAt: clock,
       queueProgress,
       staleHeatMs: 600_000,
       stuckAfterMs: 400,
+      now: clock,
     });
 
+    const enqueuedAtMs = clockMs;
     await tickets.enqueue({ recId: 'A'.repeat(32), source: 'poll' });
     await tickets.enqueue({ recId: 'B'.repeat(32), source: 'poll' });
     await tickets.enqueue({ recId: 'C'.repeat(32), source: 'poll' });
     await waitFor(async () => (await tickets.queue.getActiveCount()) === 1);
     expect((await readiness()).ready).toBe(true);
 
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    clockMs += 600; // longer than stuckAfterMs, nothing finished meanwhile
     const stuck = await readiness();
     expect(stuck.ready).toBe(false);
     expect(stuck.checks.jobs.detail).toMatch(/not progressing: 2 waiting/);

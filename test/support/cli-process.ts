@@ -6,10 +6,15 @@ import { join, resolve } from 'node:path';
 
 export const CLI = resolve('dist/cli/index.js');
 
-/** A config folder with the shipped routing.yaml and a service.yaml of the test's own. */
-export function makeConfigDir(serviceYaml: string): { dir: string; prefix: string } {
+/**
+ * A config folder with the shipped routing.yaml and a service.yaml of the test's own, on a queue prefix
+ * of its own (or on `prefix`: two processes of one test on one queue).
+ */
+export function makeConfigDir(
+  serviceYaml: string,
+  prefix = `{e${randomBytes(4).toString('hex')}}`,
+): { dir: string; prefix: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sbt-e2e-config-'));
-  const prefix = `{e${randomBytes(4).toString('hex')}}`;
   copyFileSync(resolve('config/routing.yaml'), join(dir, 'routing.yaml'));
   copyFileSync('config/model.json', join(dir, 'model.json'));
   writeFileSync(join(dir, 'service.yaml'), `queue:\n  prefix: '${prefix}'\n${serviceYaml}`);
@@ -23,22 +28,51 @@ export interface RunResult {
   stderr: string;
 }
 
-export function startCli(
+export interface StartOptions {
+  /** Arguments for node itself, before the script (e.g. `--import` of a preload). */
+  nodeArgs?: string[];
+  /** Called with each complete line of stdout and stderr as it arrives. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/** Starts `node SCRIPT ARGS` with only PATH from this process's environment, plus `env`. */
+export function startNode(
+  script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
+  options: StartOptions = {},
 ): { child: ChildProcess; done: Promise<RunResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const output = { stdout: '', stderr: '' };
+  const pending = { stdout: '', stderr: '' };
+  const onData = (stream: 'stdout' | 'stderr') => (d: Buffer) => {
+    const text = d.toString();
+    output[stream] += text;
+    if (!options.onLine) return;
+    const lines = (pending[stream] + text).split('\n');
+    pending[stream] = lines.pop() ?? '';
+    for (const line of lines) options.onLine(line, stream);
+  };
+  child.stdout?.on('data', onData('stdout'));
+  child.stderr?.on('data', onData('stderr'));
   const done = new Promise<RunResult>((resolveDone) => {
-    child.on('exit', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
+    child.on('exit', (code, signal) =>
+      resolveDone({ code, signal, stdout: output.stdout, stderr: output.stderr }),
+    );
   });
   return { child, done };
+}
+
+/** Starts the built CLI (`dist/cli/index.js`). */
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: StartOptions = {},
+): { child: ChildProcess; done: Promise<RunResult> } {
+  return startNode(CLI, args, env, options);
 }
 
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RunResult> {

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import config, { redisProject, unitProject } from '../../vitest.config.js';
+import config, { faultsProject, redisProject, unitProject } from '../../vitest.config.js';
+import faultsConfig from '../../vitest.faults.config.js';
 
 /** Every *.test.ts under DIR (recursive), as repo-relative paths. */
 function testFilesUnder(dir: string): string[] {
@@ -40,14 +41,22 @@ describe('the unit layer needs no Redis (npm run test:unit)', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('npm test runs every test file in exactly one project', () => {
+  it('every test file is in exactly one project: unit, integration, or the fault suite', () => {
     const all = ['test', 'packages/heat-simulator/test'].flatMap(testFilesUnder);
     expect(all.length).toBeGreaterThan(60);
-    const folders = [unitProject, redisProject].map((p) => p.test.include.map(folderOf));
+    const folders = [unitProject, redisProject, faultsProject].map((p) => p.test.include.map(folderOf));
     const owners = all.map((file) => ({
       file,
       projects: folders.flatMap((dirs, i) => (dirs.some((d) => file.startsWith(`${d}/`)) ? [i] : [])),
     }));
     expect(owners.filter((o) => o.projects.length !== 1)).toEqual([]);
+  });
+
+  it('npm test runs unit and integration only; the fault suite runs alone (npm run test:faults)', () => {
+    const names = (c: { test?: { projects?: unknown[] } }) =>
+      (c.test?.projects ?? []).map((p) => (p as { test: { name: string } }).test.name);
+    expect(names(config)).toEqual(['unit', 'integration']);
+    expect(names(faultsConfig)).toEqual(['faults']);
+    expect(faultsProject.test.include).toEqual(['test/faults/**/*.test.ts']);
   });
 });

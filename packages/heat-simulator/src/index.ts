@@ -20,4 +20,6 @@ export { INTENT_LABELS } from './intent-labels.js';
 export type { IntentLabel } from './intent-labels.js';
 export type { HeatRecord } from './heat-record.js';
 export { INTENT_TEAMS } from './plan-history.js';
+export { createRng } from './create-rng.js';
+export type { Rng } from './create-rng.js';
 export type { HistoryOptions } from './plan-history.js';
