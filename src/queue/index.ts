@@ -37,6 +37,7 @@ export type { ScheduledJob, ScheduledJobOptions, ScheduleRepeat } from './schedu
 export { watchTicketJobs } from './ticket-job-events.js';
 export type { TicketJobSummary, TicketJobOutcome, TicketJobEventsOptions } from './ticket-job-events.js';
 export { warnUntaggedPrefix } from './warn-untagged-prefix.js';
+export { oldestWaitingJobTimestamp } from './oldest-waiting-job.js';
 export { readTicketQueueStatus } from './queue-status.js';
 export type { TicketQueueStatus, QueueWorkerSeen, QueueStatusOptions } from './queue-status.js';
 export { replicaName } from './replica-name.js';

@@ -1,3 +1,4 @@
+import { oldestWaitingJobTimestamp } from './oldest-waiting-job.js';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isBackfillJob, ticketJobSchema, type CarriedRecord, type TicketJob } from './job-schemas.js';
@@ -138,11 +139,11 @@ export function createTicketQueue(options: TicketQueueOptions): TicketQueue {
     },
     async backlog(now = new Date()) {
       const c = await queue.getJobCounts('waiting', 'active', 'prioritized');
-      const [oldest] = await queue.getWaiting(0, 0);
+      const oldest = await oldestWaitingJobTimestamp(queue);
       return {
         waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
         active: c.active ?? 0,
-        oldestWaitingAgeMs: oldest ? now.getTime() - oldest.timestamp : null,
+        oldestWaitingAgeMs: oldest === null ? null : now.getTime() - oldest,
       };
     },
     async waitForIdle(timeoutMs) {

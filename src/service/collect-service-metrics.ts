@@ -1,7 +1,7 @@
 import type { HeatClient } from '../heat/index.js';
 import type { PollStatusStore, WatermarkStore } from '../ingest/index.js';
 import type { Metrics } from '../observability/index.js';
-import type { ParkedStore, TicketQueue } from '../queue/index.js';
+import { oldestWaitingJobTimestamp, type ParkedStore, type TicketQueue } from '../queue/index.js';
 
 export interface ServiceMetricsSources {
   queue: TicketQueue;
@@ -17,8 +17,9 @@ export function collectServiceMetrics(metrics: Metrics, sources: ServiceMetricsS
   metrics.onScrape(async () => {
     const counts = await queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
     for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ state }, n);
-    const [oldest] = await queue.queue.getWaiting(0, 0);
-    metrics.oldestWaitingJobAgeSeconds.set(oldest ? (Date.now() - oldest.timestamp) / 1000 : 0);
+    // Waiting includes the prioritized set (backfill jobs), as in the backlog readiness reads.
+    const oldest = await oldestWaitingJobTimestamp(queue.queue);
+    metrics.oldestWaitingJobAgeSeconds.set(oldest === null ? 0 : (Date.now() - oldest) / 1000);
     const lastPollAt = pollStatus.lastLocalSuccessAt();
     if (lastPollAt) metrics.pollLastSuccessTimestampSeconds.set(lastPollAt.getTime() / 1000);
     const mark = await watermark.get();
