@@ -43,8 +43,11 @@ export interface HeatClientDeps {
   logger: Logger;
   /** Clock for the per-day budget and lastSuccessAt (tests pass a fixed one). */
   now?: () => Date;
-  /** Waits between retries (tests record the delays instead of waiting). */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Waits between retries and backfill turns (tests record the delays instead of waiting); a backfill
+   * wait passes its abort signal, which should end the wait early.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** [0, 1) source for the backoff jitter. */
   random?: () => number;
   /** Called after every HTTP request (logins and retries included), e.g. to feed metrics. */
@@ -71,8 +74,16 @@ function validateConfig(config: HeatClientConfig): void {
   }
 }
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The keep-alive agents (one socket per allowed in-flight request) and the axios instance using them. */
@@ -477,17 +488,34 @@ async function waitForBackfillTurn(
   options: BackfillTurnOptions = {},
 ): Promise<BudgetState> {
   const sleep = deps.sleep ?? defaultSleep;
+  const { signal } = options;
   const recheckMs = options.recheckMs ?? 60_000;
+  /** A wait that an aborted signal ends at once (the timer is cleared: nothing keeps the process up). */
+  const wait = async (ms: number): Promise<void> => {
+    if (!signal) return sleep(ms);
+    if (signal.aborted) return;
+    let onAbort: () => void = () => undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([sleep(ms, signal), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
   let state = await budget.state();
   let logged = false;
-  while (state.backfillDelayMs > 0 && !options.signal?.aborted) {
+  while (state.backfillDelayMs > 0 && !signal?.aborted) {
     if (state.level === 'slow' && state.backoffUntil === null) {
       // Above the high-water mark: one pause per ticket, then go.
-      await sleep(state.backfillDelayMs);
+      await wait(state.backfillDelayMs);
       return budget.state();
     }
     if (!logged) {
       logged = true;
+      options.onPause?.(state);
       deps.logger.info('backfill waits for the HEAT call budget', {
         event: 'backfill_budget_wait',
         level: state.level,
@@ -497,7 +525,7 @@ async function waitForBackfillTurn(
         backoffUntil: state.backoffUntil,
       });
     }
-    await sleep(Math.min(state.backfillDelayMs, recheckMs));
+    await wait(Math.min(state.backfillDelayMs, recheckMs));
     state = await budget.state();
   }
   return state;

@@ -93,6 +93,11 @@ export interface BackfillTurnOptions {
   signal?: AbortSignal;
   /** Re-read the shared state at least this often while paused (default 60 000). */
   recheckMs?: number;
+  /**
+   * Called once when the wait is a pause (budget used up, or HEAT's backoff), before waiting, with the
+   * state that caused it: e.g. to tell the person running a command. Not called for the short slow-down.
+   */
+  onPause?: (state: BudgetState) => void;
 }
 
 export interface JournalNoteInput {

@@ -1,6 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { LoadedConfig } from '../config/index.js';
-import { createHeatClient, heatClientConfigFrom, type HeatClient } from '../heat/index.js';
+import {
+  createHeatClient,
+  heatClientConfigFrom,
+  type HeatClient,
+  type HeatClientDeps,
+} from '../heat/index.js';
 import { createThrottledErrorLog, type Logger, type Metrics } from '../observability/index.js';
 import { createRedisConnection } from '../queue/index.js';
 
@@ -16,6 +21,7 @@ export function buildHeatClient(
   logger: Logger,
   metrics?: Metrics,
   redis?: Redis,
+  deps: Pick<HeatClientDeps, 'now' | 'sleep'> = {},
 ): HeatClient {
   const url = config.env.REDIS_URL;
   const own = !redis && url ? createRedisConnection(url, 'producer') : undefined;
@@ -23,6 +29,7 @@ export function buildHeatClient(
   const connection = redis ?? own;
   return createHeatClient(heatClientConfigFrom(config.service, config.env), {
     logger: logger.child({ module: 'heat' }),
+    ...deps,
     ...(connection
       ? {
           budgetStore: {

@@ -43,7 +43,7 @@ export function createService(options: ServiceOptions): Service {
   const producer = createRedisConnection(options.redisUrl, 'producer');
   redis.on('error', onError('redis'));
   producer.on('error', onError('redis-producer'));
-  const heat = options.heat ?? buildHeatClient(options.config, logger, metrics, producer);
+  const heat = options.heat ?? buildHeatClient(options.config, logger, metrics, producer, options.heatDeps);
   const processed = createProcessedStore(redis, prefix);
   const retry = createRetryStore(redis, prefix);
   const parked = createParkedStore(redis, prefix);

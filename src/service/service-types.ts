@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { LoadedConfig } from '../config/index.js';
 import type { CountsService } from '../counts/index.js';
-import type { HeatClient } from '../heat/index.js';
+import type { HeatClient, HeatClientDeps } from '../heat/index.js';
 import type { PollResult } from '../ingest/index.js';
 import type { Deadline, Logger, Metrics, QueueProgress } from '../observability/index.js';
 import type { ParkedStore, ProcessedStore, TicketQueue } from '../queue/index.js';
@@ -16,6 +16,8 @@ export interface ServiceOptions {
   redisUrl: string;
   /** Injected in tests; built from config otherwise. */
   heat?: HeatClient;
+  /** The clock and waits of the HEAT client built from config (tests pin and record them). */
+  heatDeps?: Pick<HeatClientDeps, 'now' | 'sleep'>;
   /** Run the poll scheduler in this process (default: service.poll.enabled). */
   poll?: boolean;
   /** Where config is re-read from on reload (default: config.dir). */

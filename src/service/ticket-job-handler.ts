@@ -37,6 +37,11 @@ export interface TicketJobHandlerDeps {
   /** Waits between backfill tickets above the budget's high-water mark (tests record instead). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
+  /**
+   * Check the budget before a backfill job (default true). false for a caller that waits its own turn
+   * first (backfill --tag-history, HeatClient.waitForBackfillTurn): no second pause, no job put off.
+   */
+  budgetGate?: boolean;
 }
 
 /**
@@ -45,7 +50,7 @@ export interface TicketJobHandlerDeps {
  * the next UTC day / the end of the backoff (DeferJobError: no attempt spent). Live work never waits here.
  */
 async function gateBackfill(deps: TicketJobHandlerDeps, job: TicketJob): Promise<void> {
-  if (!isBackfillJob(job)) return;
+  if (!isBackfillJob(job) || deps.budgetGate === false) return;
   const state = await deps.heat.budgetState();
   if (state.backfillDelayMs <= 0) return;
   if (state.level === 'slow' && state.backoffUntil === null) {

@@ -10,8 +10,11 @@ export interface BackfillProgressState {
   walkDone: boolean;
   /** HEAT calls this backfill made so far. */
   heatCalls: number;
-  /** The day's HEAT calls of this process and the daily budget (heat.dailyCallBudget). */
-  budget: { calls: number; budget: number };
+  /**
+   * The shared HEAT budget as last read: the day's calls of every client, the daily budget
+   * (heat.dailyCallBudget), what backfill does at this level, and until when (ISO) while paused.
+   */
+  budget: { used: number; budget: number; level: 'normal' | 'slow' | 'paused'; pausedUntil: string | null };
 }
 
 /** On a terminal the line is redrawn at most this often; otherwise a plain line this often. */
@@ -27,8 +30,9 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
- * The progress line: queued / processed / remaining, rate, ETA, HEAT calls and the share of the daily
- * budget used. The ETA is shown once every page is read (before, the total is not known).
+ * The progress line: queued / processed / remaining, rate, ETA, this backfill's HEAT calls and the share
+ * of the shared daily budget used today (every client), with "slowed down" from 80% and "paused until"
+ * while backfill waits. The ETA is shown once every page is read (before, the total is not known).
  */
 export function formatProgress(state: BackfillProgressState, elapsedMs: number): string {
   const processed = Math.min(state.processed, state.queued);
@@ -36,11 +40,18 @@ export function formatProgress(state: BackfillProgressState, elapsedMs: number):
   const seconds = elapsedMs / 1000;
   const rate = seconds > 0 ? processed / seconds : 0;
   const eta = !state.walkDone ? 'reading pages' : rate > 0 ? formatDuration(remaining / rate) : 'unknown';
-  const share = state.budget.budget > 0 ? (100 * state.budget.calls) / state.budget.budget : 0;
+  const { budget } = state;
+  const share = budget.budget > 0 ? (100 * budget.used) / budget.budget : 0;
+  const pace =
+    budget.pausedUntil !== null
+      ? `, paused until ${budget.pausedUntil.slice(11, 16)} UTC`
+      : budget.level === 'slow'
+        ? ', slowed down'
+        : '';
   return (
     `backfill: ${state.queued} queued, ${processed} processed, ${remaining} remaining, ` +
-    `${rate.toFixed(1)} tickets/s, ETA ${eta}, HEAT calls ${state.heatCalls} ` +
-    `(${share.toFixed(1)}% of the daily budget of ${state.budget.budget})`
+    `${rate.toFixed(1)} tickets/s, ETA ${eta}, HEAT calls ${state.heatCalls}; ` +
+    `HEAT budget ${share.toFixed(1)}% used today (of ${budget.budget}${pace})`
   );
 }
 

@@ -16,6 +16,7 @@ import {
   type Service,
 } from '../../service/index.js';
 import { countRowOf, eachWithLimit, routeOf, withPageRecords, type HistoryMode } from './backfill-history.js';
+import { createBudgetPacer } from './backfill-budget.js';
 import { createBackfillProgress, type BackfillProgressState } from './backfill-progress.js';
 import { BackfillStopped, createRedisWaiter, type StopReason } from './backfill-redis.js';
 
@@ -68,6 +69,10 @@ export interface BackfillRunInput {
   out: (line: string) => void;
   /** Install SIGINT/SIGTERM handlers for the run (the CLI); tests of the function pass false. */
   handleSignals?: boolean;
+  /** The HEAT client's clock and waits (budget day, budget pauses, retries); tests pin and record them. */
+  heatClock?: { now?: () => Date; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> };
+  /** How often a budget pause re-reads the shared count (default 60 s). */
+  budgetRecheckMs?: number;
 }
 
 /** Figures of a finished (or stopped) backfill, beside what it printed. */
@@ -80,6 +85,8 @@ export interface BackfillRunResult {
   taggedFromPages: number;
   failed: number;
   heatCalls: number;
+  /** Times the backfill paused for the HEAT budget (or HEAT's backoff). */
+  budgetPauses: number;
   exitCode: number;
 }
 
@@ -135,6 +142,7 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
     redisUrl: input.redisUrl,
     poll: false,
     env: input.env,
+    ...(input.heatClock ? { heatDeps: input.heatClock } : {}),
     onOutcome: (o) => {
       summary.add(o);
       finished.add(o.recId);
@@ -153,10 +161,13 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
   // Stop: --timeout, Ctrl-C / SIGTERM, or Redis away for longer than --redis-wait.
   let stopReason: StopReason | null = null;
   let signalStop: (reason: StopReason) => void = () => undefined;
+  // Ends a budget pause in progress at once (its timer is cleared).
+  const abort = new AbortController();
   const stopped = new Promise<StopReason>((resolve) => {
     signalStop = (reason) => {
       if (stopReason) return;
       stopReason = reason;
+      abort.abort();
       resolve(reason);
     };
   });
@@ -198,17 +209,45 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
     return n;
   };
 
+  // Backfill yields to live work on the shared HEAT budget: a turn before each page and each ticket
+  // tagged from a page (the queued jobs are paced by the worker's own check).
+  const pacer = createBudgetPacer({
+    heat: svc.heat,
+    say: (line) => {
+      progress.end();
+      say(line);
+    },
+    signal: abort.signal,
+    ...(input.budgetRecheckMs !== undefined ? { recheckMs: input.budgetRecheckMs } : {}),
+  });
+  const budgetTurn = async (): Promise<void> => {
+    await pacer.turn();
+    if (stopReason) throw new BackfillStopped(stopReason);
+  };
+
   const progressState = (): BackfillProgressState => {
     // Jobs done: those this process saw finish, or (other replicas take part) those no longer queued.
     const seenDone = [...jobs].filter((recId) => finished.has(recId)).length;
     const jobsDone = Math.max(seenDone, state.jobsRemaining === null ? 0 : jobs.size - state.jobsRemaining);
     const stats = svc.heat.stats();
+    const shared = pacer.last();
     return {
       queued: seen.size,
       processed: counts.rows + state.tagged + Math.min(jobs.size, Math.max(0, jobsDone)),
       walkDone: state.walkDone,
       heatCalls: stats.calls - callsBefore,
-      budget: { calls: stats.calls, budget: stats.budget },
+      budget: shared
+        ? {
+            used: shared.used,
+            budget: shared.budget,
+            level: shared.level,
+            pausedUntil: pacer.paused()
+              ? shared.level === 'paused'
+                ? shared.resetsAt
+                : (shared.backoffUntil ?? shared.resetsAt)
+              : null,
+          }
+        : { used: stats.calls, budget: stats.budget, level: 'normal', pausedUntil: null },
     };
   };
   const progress = createBackfillProgress({
@@ -257,6 +296,9 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
             logger,
           ),
           checkAccount: createAccountCheck(service.heat.account, logger),
+          // The backfill waits its turn on the budget before each ticket (below): a paused budget must
+          // not turn into jobs put off and queued again.
+          budgetGate: false,
           onOutcome: (o) => {
             summary.add(o);
             state.tagged += 1;
@@ -271,6 +313,7 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
     await eachWithLimit(records, service.worker.concurrency, async (record) => {
       const recId = String(record.RecId);
       const job = { v: 1 as const, recId, source: 'backfill' as const, receivedAt: new Date().toISOString() };
+      await budgetTurn();
       try {
         await tagHandler(job, { jobId: `backfill-page:${recId}`, attempt: 1 });
       } catch (err) {
@@ -315,7 +358,13 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
       orderby: 'CreatedDateTime asc,RecId asc',
       top: service.heat.pageSize,
     });
-    for await (const page of pages) {
+    const pageReader = pages[Symbol.asyncIterator]();
+    for (;;) {
+      // Between pages (and before the first): each page is a HEAT call, and may queue a page of jobs.
+      await budgetTurn();
+      const next = await pageReader.next();
+      if (next.done) break;
+      const page = next.value;
       if (stopReason) return;
       state.pages += 1;
       const toQueue: string[] = [];
@@ -372,6 +421,7 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
     taggedFromPages: state.tagged,
     failed: state.failed,
     heatCalls: svc.heat.stats().calls - callsBefore,
+    budgetPauses: pacer.pauses(),
     exitCode: 0,
   };
   try {
@@ -412,6 +462,7 @@ function emptyResult(): BackfillRunResult {
     taggedFromPages: 0,
     failed: 0,
     heatCalls: 0,
+    budgetPauses: 0,
     exitCode: 0,
   };
 }

@@ -29,7 +29,7 @@ const base: BackfillProgressState = {
   processed: 0,
   walkDone: false,
   heatCalls: 0,
-  budget: { calls: 0, budget: 90_000 },
+  budget: { used: 0, budget: 90_000, level: 'normal', pausedUntil: null },
 };
 
 describe('backfill progress', () => {
@@ -39,7 +39,7 @@ describe('backfill progress', () => {
     expect(r.progress.tick()).toBe(false);
     r.state.processed = 300;
     r.state.heatCalls = 12;
-    r.state.budget = { calls: 912, budget: 90_000 };
+    r.state.budget = { used: 912, budget: 90_000, level: 'normal', pausedUntil: null };
     r.at(30_000);
     expect(r.progress.tick()).toBe(true);
     r.at(45_000);
@@ -47,13 +47,13 @@ describe('backfill progress', () => {
     r.state.walkDone = true;
     r.state.processed = 600;
     r.state.heatCalls = 20;
-    r.state.budget = { calls: 920, budget: 90_000 };
+    r.state.budget = { used: 920, budget: 90_000, level: 'normal', pausedUntil: null };
     r.at(60_000);
     expect(r.progress.tick()).toBe(true);
     r.progress.end();
     expect(r.text()).toBe(
-      'backfill: 1000 queued, 300 processed, 700 remaining, 10.0 tickets/s, ETA reading pages, HEAT calls 12 (1.0% of the daily budget of 90000)\n' +
-        'backfill: 1000 queued, 600 processed, 400 remaining, 10.0 tickets/s, ETA 40s, HEAT calls 20 (1.0% of the daily budget of 90000)\n',
+      'backfill: 1000 queued, 300 processed, 700 remaining, 10.0 tickets/s, ETA reading pages, HEAT calls 12; HEAT budget 1.0% used today (of 90000)\n' +
+        'backfill: 1000 queued, 600 processed, 400 remaining, 10.0 tickets/s, ETA 40s, HEAT calls 20; HEAT budget 1.0% used today (of 90000)\n',
     );
   });
 
@@ -72,8 +72,8 @@ describe('backfill progress', () => {
     expect(r.progress.tick()).toBe(true);
     r.progress.end();
     expect(r.text()).toBe(
-      '\rbackfill: 1000 queued, 50 processed, 950 remaining, 25.0 tickets/s, ETA 38s, HEAT calls 0 (0.0% of the daily budget of 90000)\x1b[K' +
-        '\rbackfill: 1000 queued, 1000 processed, 0 remaining, 250.0 tickets/s, ETA 0s, HEAT calls 11 (0.0% of the daily budget of 90000)\x1b[K' +
+      '\rbackfill: 1000 queued, 50 processed, 950 remaining, 25.0 tickets/s, ETA 38s, HEAT calls 0; HEAT budget 0.0% used today (of 90000)\x1b[K' +
+        '\rbackfill: 1000 queued, 1000 processed, 0 remaining, 250.0 tickets/s, ETA 0s, HEAT calls 11; HEAT budget 0.0% used today (of 90000)\x1b[K' +
         '\n',
     );
   });
@@ -88,10 +88,23 @@ describe('backfill progress', () => {
 
   it('never shows more processed than queued, and no ETA before anything is done', () => {
     expect(formatProgress({ ...base, walkDone: true, processed: 0 }, 10_000)).toBe(
-      'backfill: 1000 queued, 0 processed, 1000 remaining, 0.0 tickets/s, ETA unknown, HEAT calls 0 (0.0% of the daily budget of 90000)',
+      'backfill: 1000 queued, 0 processed, 1000 remaining, 0.0 tickets/s, ETA unknown, HEAT calls 0; HEAT budget 0.0% used today (of 90000)',
     );
     expect(formatProgress({ ...base, walkDone: true, processed: 1200 }, 10_000)).toContain(
       '1000 processed, 0 remaining',
+    );
+  });
+
+  it('shows the shared budget: slowed down from 80%, paused until the next UTC day at 100%', () => {
+    const at = (budget: BackfillProgressState['budget']) =>
+      formatProgress({ ...base, processed: 100, heatCalls: 7, budget }, 10_000);
+    expect(at({ used: 72_500, budget: 90_000, level: 'slow', pausedUntil: null })).toBe(
+      'backfill: 1000 queued, 100 processed, 900 remaining, 10.0 tickets/s, ETA reading pages, HEAT calls 7; HEAT budget 80.6% used today (of 90000, slowed down)',
+    );
+    expect(
+      at({ used: 90_000, budget: 90_000, level: 'paused', pausedUntil: '2026-11-04T00:00:00.000Z' }),
+    ).toBe(
+      'backfill: 1000 queued, 100 processed, 900 remaining, 10.0 tickets/s, ETA reading pages, HEAT calls 7; HEAT budget 100.0% used today (of 90000, paused until 00:00 UTC)',
     );
   });
 
