@@ -23,6 +23,13 @@ export interface CountsKeys {
   schoolRecIds: string;
   /** String with a TTL: held by the one process writing this school's record (write-school-counts.ts). */
   writing(school: string): string;
+  /**
+   * Hash: `routed US school` / `override US school` -> tickets, for one period: tickets the router
+   * routed, and of those, tickets a person then moved elsewhere (bounce rate). Expires with the period.
+   */
+  bounce(period: string): string;
+  /** Set: `routed US RecId` / `override US RecId` already counted in a period (each ticket counts once). */
+  bounceMembers(period: string): string;
 }
 
 export function countsKeys(prefix: string): CountsKeys {
@@ -35,6 +42,8 @@ export function countsKeys(prefix: string): CountsKeys {
     written: `${base}:written`,
     schoolRecIds: `${base}:school-recid`,
     writing: (school) => `${base}:writing:${school}`,
+    bounce: (period) => `${base}:b:${period}`,
+    bounceMembers: (period) => `${base}:bm:${period}`,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   type Deadline,
   type Logger,
 } from '../observability/index.js';
+import { createBounceRecorder, type BounceKind, type RecordBounce } from './bounce-counts.js';
 import type { CountFieldNames } from './count-field-values.js';
 import type { CountsContext, TicketTagFields } from './counts-context.js';
 import { countsKeys } from './counts-keys.js';
@@ -34,6 +35,17 @@ export interface RecordInput {
   decision: Pick<Decision, 'category' | 'scope'>;
 }
 
+/** A ticket's routing as processing left it (the bounce rate's counts). */
+export interface RoutingInput {
+  recId: string;
+  school: string | null;
+  createdDateTime: string | null;
+  /** The ticket carries the router's routing (fields.routedTo is set). */
+  routed: boolean;
+  /** A person moved it away from there, recorded on the ticket (fields.override is set). */
+  overridden: boolean;
+}
+
 export interface CountsService {
   /** Atomic per ticket; returns whether any counter changed. Called by the job handler after the decision is applied. */
   record(input: RecordInput): Promise<{ changed: boolean; period: string | null }>;
@@ -42,6 +54,12 @@ export interface CountsService {
    * carry, as record() would count each: exact per ticket whoever else counts it; no HEAT call.
    */
   recordRows(rows: readonly ReconcileRow[]): Promise<RecordRowsResult>;
+  /**
+   * Counts a ticket as routed by us and/or overridden by a person, under its school and the period of
+   * its CreatedDateTime, once per ticket (a second override, a retried job count nothing). An override
+   * counts the ticket as routed too (only our routing can be overridden). Returns what was newly counted.
+   */
+  recordRouting(input: RoutingInput): Promise<{ routed: boolean; overridden: boolean }>;
   /** Per-school counts for a period (from Redis), sorted by school name. */
   snapshot(period: string): Promise<SchoolCounts[]>;
   /** Write every due dirty school now (used by tests, the demo and shutdown); `force` also writes the not yet due. */
@@ -105,6 +123,25 @@ function countsContextOf(deps: CountsServiceDeps): CountsContext {
     currentPeriod: () => periodOf(now().toISOString(), counts),
     moveTicketCount: createTicketCountMover(deps.redis, keys, (period) => periodExpiresAt(period, counts)),
   };
+}
+
+/** CountsService.recordRouting: the bounce counts of one ticket (idempotent per ticket and period). */
+async function recordRouting(
+  ctx: CountsContext,
+  recordBounce: RecordBounce,
+  input: RoutingInput,
+): Promise<{ routed: boolean; overridden: boolean }> {
+  const none = { routed: false, overridden: false };
+  const kinds: BounceKind[] = [];
+  if (input.routed || input.overridden) kinds.push('routed');
+  if (input.overridden) kinds.push('override');
+  if (kinds.length === 0) return none;
+  if (!input.createdDateTime || input.createdDateTime.startsWith('0001-01-01')) return none;
+  const period = periodOf(input.createdDateTime, ctx.counts);
+  // As record(): a period past the retention is not recreated for one ticket.
+  if (periodExpiresAt(period, ctx.counts) * 1000 <= ctx.now().getTime()) return none;
+  const added = await recordBounce(period, schoolNameOf(input.school), input.recId, kinds);
+  return { routed: added.includes('routed'), overridden: added.includes('override') };
 }
 
 /** CountsService.record: moves one ticket's count to its current school, category and scope. */
@@ -172,6 +209,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
   const writer = createSchoolCountsWriter(ctx);
   const reconcile = createReconciler(ctx, writer);
   const record = (input: RecordInput) => recordTicket(ctx, input);
+  const recordBounce = createBounceRecorder(deps.redis, keys, (period) => periodExpiresAt(period, counts));
   const nightlyReconcile = () => reconcileDuePeriods(ctx, reconcile);
 
   let timer: NodeJS.Timeout | undefined;
@@ -240,6 +278,7 @@ export function createCountsService(deps: CountsServiceDeps): CountsService {
   return {
     record,
     recordRows: (rows) => recordRows(ctx, rows),
+    recordRouting: (input) => recordRouting(ctx, recordBounce, input),
     snapshot: (period) => readPeriodCounts(deps.redis, keys, period),
     flush: (options) => writer.flush(options),
     reconcile,

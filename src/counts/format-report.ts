@@ -1,4 +1,5 @@
 import { CATEGORY_IDS, SCOPE_IDS, type CategoryId, type ScopeId } from '../domain/index.js';
+import { bounceOf, type SchoolBounce } from './bounce-counts.js';
 import type { SchoolCounts } from './school-counts.js';
 
 export type ReportFormat = 'table' | 'csv' | 'json';
@@ -21,6 +22,11 @@ export interface ReportContext {
   currentPeriod: string;
   /** Display names by category id (routing.yaml `categories.<id>.displayName`); the id when missing. */
   categoryNames?: Partial<Record<CategoryId, string>>;
+  /**
+   * The period's routing figures per school (readSchoolBounces): tickets routed by us and overridden,
+   * for the bounce rate. A school without a row routed none (no rate).
+   */
+  bounce?: readonly SchoolBounce[];
 }
 
 /** Highest out-of-scope share first (the schools whose technicians do most work that belongs elsewhere). */
@@ -45,6 +51,19 @@ function percent(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
 }
 
+/** The row's routing figures from the context (none routed when it has none). */
+function bounceRow(row: SchoolCounts, context: ReportContext): SchoolBounce {
+  return bounceOf(context.bounce ?? [], row.period, row.school);
+}
+
+/** A bounce rate for people: "12.5% (1 of 8)", or "-" when the router routed none of its tickets. */
+export function bounceText(b: Pick<SchoolBounce, 'routed' | 'overrides' | 'bounceRate'>): string {
+  return b.bounceRate === null ? '-' : `${percent(b.bounceRate)} (${b.overrides} of ${b.routed})`;
+}
+
+const BOUNCE_NOTE =
+  'Bounce rate: of the tickets the router routed, the share a person then moved elsewhere (overrides / routed; "-": none routed).';
+
 /** Longest header line in the text table; longer display names wrap onto further header lines. */
 const HEADER_WRAP = 12;
 
@@ -67,6 +86,7 @@ function formatTable(rows: SchoolCounts[], context: ReportContext): string {
     'Total',
     ...SCOPE_IDS.map((s) => SCOPE_NAMES[s]),
     'Out-of-scope share',
+    'Bounce rate',
     ...CATEGORY_IDS.map((c) => names[c] ?? c),
   ].map((h, i) => (i === 0 ? [h] : wrapHeader(h, HEADER_WRAP)));
   const body = rows.map((r) => [
@@ -74,6 +94,7 @@ function formatTable(rows: SchoolCounts[], context: ReportContext): string {
     String(r.total),
     ...SCOPE_IDS.map((s) => String(r.byScope[s])),
     percent(r.outOfScopeShare),
+    bounceText(bounceRow(r, context)),
     ...CATEGORY_IDS.map((c) => String(r.byCategory[c])),
   ]);
   const totals = rows.reduce((sum, r) => sum + r.total, 0);
@@ -97,7 +118,8 @@ function formatTable(rows: SchoolCounts[], context: ReportContext): string {
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...body.map(line),
   ];
-  if (rows.some((r) => !r.hasSchool)) out.push('', NO_SCHOOL_NOTE);
+  out.push('', BOUNCE_NOTE);
+  if (rows.some((r) => !r.hasSchool)) out.push(NO_SCHOOL_NOTE);
   if (rows[0] && rows[0].period !== context.currentPeriod) {
     out.push(
       '',
@@ -124,9 +146,14 @@ function formatCsv(rows: SchoolCounts[], context: ReportContext): string {
     'out_of_scope_share',
     ...CATEGORY_IDS,
     'written_to_heat',
+    // After the older columns, so that scripts reading by position keep working.
+    'routed_by_us',
+    'overrides',
+    'bounce_rate',
   ];
-  const lines = rows.map((r) =>
-    [
+  const lines = rows.map((r) => {
+    const b = bounceRow(r, context);
+    return [
       r.period,
       r.school,
       r.total,
@@ -134,10 +161,14 @@ function formatCsv(rows: SchoolCounts[], context: ReportContext): string {
       r.outOfScopeShare,
       ...CATEGORY_IDS.map((c) => r.byCategory[c]),
       isWrittenToHeat(r, context.currentPeriod),
+      b.routed,
+      b.overrides,
+      // Empty, not 0, when none was routed: no rate is not a rate of 0.
+      b.bounceRate ?? '',
     ]
       .map(csvCell)
-      .join(','),
-  );
+      .join(',');
+  });
   return `${[headers.join(','), ...lines].join('\r\n')}\r\n`;
 }
 
@@ -155,7 +186,16 @@ export function formatReport(
       return formatCsv(sorted, context);
     case 'json':
       return `${JSON.stringify(
-        sorted.map((r) => ({ ...r, writtenToHeat: isWrittenToHeat(r, context.currentPeriod) })),
+        sorted.map((r) => {
+          const b = bounceRow(r, context);
+          return {
+            ...r,
+            writtenToHeat: isWrittenToHeat(r, context.currentPeriod),
+            routedByUs: b.routed,
+            overrides: b.overrides,
+            bounceRate: b.bounceRate,
+          };
+        }),
         null,
         2,
       )}\n`;

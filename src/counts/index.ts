@@ -8,7 +8,15 @@ export { widenedCreatedFilter, MAX_UTC_OFFSET_MS, RANGE_MARGIN_MS } from './wide
 export type { WidenedCreatedFilter } from './widened-created-filter.js';
 export { createCountsService } from './create-counts-service.js';
 export { COUNTS_QUEUE } from './schedule-nightly-reconcile.js';
-export type { CountsService, CountsServiceDeps, RecordInput } from './create-counts-service.js';
+export type { CountsService, CountsServiceDeps, RecordInput, RoutingInput } from './create-counts-service.js';
+export {
+  aggregateBounces,
+  bounceOf,
+  bounceRateOf,
+  districtBounce,
+  readSchoolBounces,
+} from './bounce-counts.js';
+export type { BounceKind, SchoolBounce } from './bounce-counts.js';
 export type { FlushResult, FlushOptions } from './write-school-counts.js';
 export type { ReconcileResult } from './reconcile-counts.js';
 export {

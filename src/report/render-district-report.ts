@@ -4,15 +4,18 @@ import { html, type SafeHtml } from './html.js';
 import { htmlPage } from './html-page.js';
 import { localDateTime, periodLabel } from './period-label.js';
 import {
+  bounceRateText,
   categoriesOf,
+  districtBounceOf,
   districtTotals,
   percent,
   reportRows,
+  schoolBounce,
   shareOf,
   type DistrictTotals,
   type HtmlReportInput,
 } from './report-model.js';
-import { bounceRateNotAvailable, whereTheNumbersAre } from './report-text.js';
+import { bounceRateNote, whereTheNumbersAre } from './report-text.js';
 import { scopeColumnsChart, scopeLegend, scopeShareBar } from './svg-charts.js';
 
 /** The periods of the history from the first one with tickets (the reported period always stays). */
@@ -51,6 +54,26 @@ function figure(value: string | number, what: string): SafeHtml {
   return html`<li class="figure"><span class="value">${value}</span><span class="what">${what}</span></li>`;
 }
 
+/** The district's bounce rate: overrides of the tickets routed by the router. */
+function bounceFigure(input: HtmlReportInput): SafeHtml {
+  const b = districtBounceOf(input);
+  const value =
+    b.bounceRate === null ? 'none routed' : `${percent(b.bounceRate)} (${b.overrides} of ${b.routed})`;
+  return figure(value, 'bounce rate: routed tickets a person moved elsewhere');
+}
+
+function bounceCell(row: SchoolCounts, input: HtmlReportInput): SafeHtml {
+  const b = schoolBounce(input, row.school);
+  if (b.bounceRate === null) {
+    return html`<td class="na">
+      <a href="#bounce" title="the router routed none of these tickets">none routed</a>
+    </td>`;
+  }
+  return html`<td title="${b.overrides} of ${b.routed} routed tickets moved elsewhere by a person">
+    ${bounceRateText(b)} <span class="share">(${b.overrides} of ${b.routed})</span>
+  </td>`;
+}
+
 function districtOverview(input: HtmlReportInput, months: DistrictTotals[]): SafeHtml {
   const now = months[months.length - 1] ?? districtTotals(input.history[input.history.length - 1]!);
   const name = (c: CategoryId) => input.categories[c].displayName;
@@ -71,6 +94,7 @@ function districtOverview(input: HtmlReportInput, months: DistrictTotals[]): Saf
         ),
         figure(now.byScope.restricted, `restricted: ${name('gradebook_admin')}`),
         figure(now.byScope.needs_review, 'needs review by a person'),
+        bounceFigure(input),
       ]}
     </ul>
     <figure>
@@ -121,7 +145,7 @@ function schoolRow(row: SchoolCounts, input: HtmlReportInput): SafeHtml {
     <td class="wrap">${countWithShare(row.byScope.out_of_scope, row.total)}</td>
     <td>${row.byScope.restricted}</td>
     <td>${row.byScope.needs_review}</td>
-    <td class="na"><a href="#bounce" title="not available: see the note below the table">n/a</a></td>
+    ${bounceCell(row, input)}
     <td>${scopeShareBar(row.byScope, `${row.school}, ${periodLabel(input.period).long}`)}</td>
   </tr>`;
 }
@@ -164,7 +188,7 @@ function schoolsTable(input: HtmlReportInput): SafeHtml {
         </tbody>
       </table>
     </div>
-    <p class="note" id="bounce">${bounceRateNotAvailable(input)}</p>
+    <p class="note" id="bounce">${bounceRateNote(input)}</p>
     ${rows.some((r) => !r.hasSchool) ? html`<p>${NO_SCHOOL}: tickets that name no school. They are shown here and never written to a school record in HEAT.</p>` : null}
   </section>`;
 }
@@ -196,6 +220,11 @@ function readingGuide(input: HtmlReportInput): SafeHtml {
       </dd>
       <dt>Out-of-scope share</dt>
       <dd>Out-of-scope tickets divided by all of the school's tickets (all four scopes).</dd>
+      <dt>Bounce rate</dt>
+      <dd>
+        Of the tickets the router routed, the share a person then moved somewhere else (an override). A high
+        rate means the routing disagrees with the people who handle the tickets.
+      </dd>
     </dl>
   </section>`;
 }

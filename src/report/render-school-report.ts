@@ -9,11 +9,12 @@ import {
   median,
   percent,
   reportedPeriod,
+  schoolBounce,
   schoolHistory,
   shareOf,
   type HtmlReportInput,
 } from './report-model.js';
-import { bounceRateNotAvailable, whereTheNumbersAre } from './report-text.js';
+import { bounceRateNote, whereTheNumbersAre } from './report-text.js';
 import { countBar, scopeColumnsChart, scopeLegend } from './svg-charts.js';
 
 /** The scopes as a principal reads them. */
@@ -136,8 +137,23 @@ function allocation(row: SchoolCounts, input: HtmlReportInput): SafeHtml {
       requests, against ${percent(districtOut)} across the district.
     </p>
     ${advice}
-    <p class="note" id="bounce">${bounceRateNotAvailable(input)}</p>
+    <p>${bounceSentence(row, input)}</p>
+    <p class="note" id="bounce">${bounceRateNote(input)}</p>
   </section>`;
+}
+
+/** The school's bounce rate in plain words. */
+function bounceSentence(row: SchoolCounts, input: HtmlReportInput): string {
+  const b = schoolBounce(input, row.school);
+  const when = periodLabel(input.period).long;
+  if (b.bounceRate === null)
+    return `In ${when} the router routed none of ${row.school}'s requests, so there is no bounce rate.`;
+  const moved = b.overrides === 1 ? '1 was' : `${b.overrides} were`;
+  const routed = b.routed === 1 ? 'the 1 request' : `the ${b.routed} requests`;
+  return (
+    `Of ${routed} the router sent to a team in ${when}, ${moved} then moved elsewhere by a ` +
+    `person: a bounce rate of ${percent(b.bounceRate)}.`
+  );
 }
 
 function categoryTable(row: SchoolCounts, input: HtmlReportInput): SafeHtml {

@@ -1,5 +1,13 @@
 import { CATEGORY_IDS, CATEGORY_SCOPES, SCOPE_IDS, type CategoryId, type ScopeId } from '../domain/index.js';
-import { periodOf, sortForReport, type PeriodConfig, type SchoolCounts } from '../counts/index.js';
+import {
+  bounceOf,
+  districtBounce,
+  periodOf,
+  sortForReport,
+  type PeriodConfig,
+  type SchoolBounce,
+  type SchoolCounts,
+} from '../counts/index.js';
 
 /** What the report shows of a category (routing.yaml `categories.<id>`). */
 export interface ReportCategory {
@@ -27,6 +35,11 @@ export interface HtmlReportInput {
   techniciansTeam: string;
   /** The incident field where a person's override is recorded (routing.yaml `fields.override`). */
   overrideField: string;
+  /**
+   * The reported period's routing figures per school (tickets routed by us, overrides), as Redis holds
+   * them (readSchoolBounces): the bounce rate. A school without a row had no ticket routed.
+   */
+  bounce: readonly SchoolBounce[];
   /** When the numbers were read (the command's clock). */
   generatedAt: Date;
   /** The district's zone (service.yaml `counts.timeZone`), for dates in words. */
@@ -68,6 +81,21 @@ export function shareOf(part: number, total: number): number {
 /** A share in words: 0.2312 -> "23.1%". */
 export function percent(share: number): string {
   return `${(share * 100).toFixed(1)}%`;
+}
+
+/** A school's routing figures in the reported period (none routed when Redis has none). */
+export function schoolBounce(input: HtmlReportInput, school: string): SchoolBounce {
+  return bounceOf(input.bounce, input.period, school);
+}
+
+/** The district's routing figures in the reported period (every school and the no-school bucket). */
+export function districtBounceOf(input: HtmlReportInput): SchoolBounce {
+  return districtBounce(input.period, input.bounce);
+}
+
+/** A bounce rate in words: "12.5%", or "none routed" without a routed ticket. */
+export function bounceRateText(b: SchoolBounce): string {
+  return b.bounceRate === null ? 'none routed' : percent(b.bounceRate);
 }
 
 /** The categories of a scope, in the policy's order. */
@@ -124,6 +152,7 @@ export function htmlReportInput(
   period: string,
   history: readonly PeriodCounts[],
   now: Date,
+  bounce: readonly SchoolBounce[] = [],
 ): HtmlReportInput {
   const { routing, service } = config;
   return {
@@ -138,6 +167,7 @@ export function htmlReportInput(
     ) as Record<CategoryId, ReportCategory>,
     techniciansTeam: routing.teams.technicians,
     overrideField: routing.fields.override,
+    bounce,
     generatedAt: now,
     timeZone: service.counts.timeZone,
   };

@@ -1,13 +1,13 @@
 import type { HtmlReportInput } from './report-model.js';
 import { periodLabel } from './period-label.js';
 
-/** The sentence that says why the bounce rate is not shown (it is not counted per school). */
-export function bounceRateNotAvailable(input: Pick<HtmlReportInput, 'overrideField'>): string {
+/** What the bounce rate is and how it is counted (the note under the schools' table and on a school's page). */
+export function bounceRateNote(input: Pick<HtmlReportInput, 'overrideField'>): string {
   return (
-    'Bounce rate (how often a person moved a ticket away from where the router sent it): not available. ' +
-    `The router records each such move on the ticket in HEAT (the ${input.overrideField} field) and counts ` +
-    'them for the whole district (the sbt_overrides_total metric), but it does not count them per school, ' +
-    'and this report reads only the per-school counts. The figure is left out rather than estimated.'
+    'Bounce rate: how often a person moved a ticket away from where the router sent it, as a share of the ' +
+    `tickets the router routed (overrides / tickets routed by the router). Each override is recorded on the ` +
+    `ticket in HEAT (the ${input.overrideField} field) and counted once per ticket under its school and the ` +
+    'period of its creation date; "none routed" means the router routed none of the school\'s tickets.'
   );
 }
 

@@ -174,6 +174,22 @@ export async function processTicket(
       decision,
     });
     counted = recorded.changed;
+    // The bounce rate's counts: routed by us (the routed-to field is set) and overridden by a person
+    // (the override is recorded), as the ticket stands after our write. Once per ticket, so a retry or a
+    // second look at an overridden ticket counts nothing more.
+    const after: Record<string, unknown> = { ...ticket, ...(result.written ?? {}) };
+    const routing = config.routing.fields;
+    const routed = hasText(after[routing.routedTo]);
+    const overridden = hasText(after[routing.override]);
+    if (routed || overridden) {
+      await deps.counts.recordRouting({
+        recId: job.recId,
+        school,
+        createdDateTime: typeof ticket.CreatedDateTime === 'string' ? ticket.CreatedDateTime : null,
+        routed,
+        overridden,
+      });
+    }
   }
 
   const outcome: ProcessOutcome = {
@@ -197,6 +213,11 @@ export async function processTicket(
   logProcessed(log, outcome, deps.dryRun ?? false);
   deps.onOutcome?.(outcome);
   return outcome;
+}
+
+/** A field that holds something (HEAT renders an unset text field as null or ''). */
+function hasText(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() !== '';
 }
 
 /** GET of the whole ticket; an id HEAT does not know is remembered for the webhook's negative cache. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { classifyTicket, compilePolicy } from '../../src/classify/index.js';
+import { periodOf, readSchoolBounces } from '../../src/counts/index.js';
 import { CATEGORY_IDS, type CategoryId, type HeatRecord } from '../../src/domain/index.js';
 import type { HeatClient } from '../../src/heat/index.js';
 import type { Simulator } from 'heat-simulator';
@@ -450,6 +451,13 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
     await pollAndDrain(fx);
     expect(ticket(sim, recId).OwnerTeam).toBe('Telecommunications');
     expect(await overridesCounted(fx, 'telephone')).toBe(0);
+    // The school's bounce counts: routed by us, not overridden yet (the school may have other tickets).
+    const period = periodOf(String(ticket(sim, recId).CreatedDateTime), fx.config.service.counts);
+    const bounceOfSchool = async () =>
+      (await readSchoolBounces(fx!.service.redis, fx!.prefix, period)).find((r) => r.school === school);
+    const routedBefore = (await bounceOfSchool())?.routed ?? 0;
+    const overridesBefore = (await bounceOfSchool())?.overrides ?? 0;
+    expect(routedBefore).toBeGreaterThanOrEqual(1);
 
     sim.actAsPerson(recId, person, { OwnerTeam: 'Network Operations' });
     let before = sim.stats();
@@ -464,6 +472,7 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
     expect(routeDelta(before, after, 'PATCH incidents')).toBe(1);
     expect(routeDelta(before, after, 'POST journal__notess')).toBe(0);
     expect(await overridesCounted(fx, 'telephone')).toBe(1);
+    expect(await bounceOfSchool()).toMatchObject({ routed: routedBefore, overrides: overridesBefore + 1 });
     const logged = capture.lines().filter((l) => l.event === 'override');
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({
@@ -482,6 +491,8 @@ describe('acting on decisions: simulator over HTTP, real Redis, the real service
     expect(routeDelta(before, after, 'POST journal__notess')).toBe(0);
     expect(await overridesCounted(fx, 'telephone')).toBe(1);
     expect(capture.lines().filter((l) => l.event === 'override')).toHaveLength(1);
+    // Processed again, the overridden ticket counts nothing more.
+    expect(await bounceOfSchool()).toMatchObject({ routed: routedBefore, overrides: overridesBefore + 1 });
     expectNoTicketText(JSON.stringify(capture.lines()), 'a log line');
   });
 

@@ -221,15 +221,52 @@ describe('sbt-router reconcile / report', () => {
     expect(unknown.err).toContain(JSON.stringify(top));
   });
 
+  it('report shows the bounce rate the counts hold per school (json, csv, table, html)', async () => {
+    expect((await run(['reconcile', '--period', '2026-11'])).code).toBe(0);
+    const rows = JSON.parse((await run(['report', '--period', '2026-11', '--format', 'json'])).out) as Array<{
+      school: string;
+      hasSchool: boolean;
+    }>;
+    const school = rows.find((r) => r.hasSchool)?.school ?? '';
+    // As the workers leave them: 4 tickets of the school routed by us, 1 of them overridden.
+    const key = `${tenant.prefix}:counts:b:2026-11`;
+    await redis.hset(key, `routed\x1f${school}`, '4', `override\x1f${school}`, '1');
+    try {
+      const json = JSON.parse(
+        (await run(['report', '--period', '2026-11', '--format', 'json'])).out,
+      ) as Array<{
+        school: string;
+        routedByUs: number;
+        overrides: number;
+        bounceRate: number | null;
+      }>;
+      const bounce = json.map((r) => [r.school, r.routedByUs, r.overrides, r.bounceRate]);
+      expect(bounce.find(([s]) => s === school)).toEqual([school, 4, 1, 0.25]);
+      expect(
+        bounce
+          .filter(([s]) => s !== school)
+          .every(([, routed, o, rate]) => routed === 0 && o === 0 && rate === null),
+      ).toBe(true);
+      const csv = (await run(['report', '--period', '2026-11', '--format', 'csv', '--school', school])).out;
+      expect(csv.split('\r\n')[1]?.endsWith(',4,1,0.25')).toBe(true);
+      expect((await run(['report', '--period', '2026-11'])).out).toContain('25.0% (1 of 4)');
+      const html = (await run(['report', '--period', '2026-11', '--format', 'html', '--school', school])).out;
+      expect(html).toContain('a bounce rate of 25.0%.');
+      expect(html).not.toContain('not available');
+    } finally {
+      await redis.del(key);
+    }
+  });
+
   it('written_to_heat is true only for the current period: HEAT school records hold no other', async () => {
     expect((await run(['reconcile', '--period', '2026-10'])).code).toBe(0);
     const past = (await run(['report', '--period', '2026-10', '--format', 'csv'])).out.trim().split('\r\n');
     expect(past.length).toBeGreaterThan(2);
-    expect(new Set(past.slice(1).map((l) => l.split(',').pop()))).toEqual(new Set(['false']));
+    expect(new Set(past.slice(1).map((l) => l.split(',').at(-4)))).toEqual(new Set(['false']));
     const current = (await run(['report', '--period', '2026-11', '--format', 'csv'])).out
       .trim()
       .split('\r\n');
-    const flags = current.slice(1).map((l) => [l.split(',')[1], l.split(',').pop()]);
+    const flags = current.slice(1).map((l) => [l.split(',')[1], l.split(',').at(-4)]);
     expect(flags.filter(([school]) => school !== '(no school)').every(([, f]) => f === 'true')).toBe(true);
     expect(flags.length).toBeGreaterThan(2);
   });

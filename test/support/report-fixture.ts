@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/index.js';
-import { aggregateCounts, NO_SCHOOL, type SchoolCounts } from '../../src/counts/index.js';
+import { aggregateBounces, aggregateCounts, NO_SCHOOL, type SchoolCounts } from '../../src/counts/index.js';
 import type { CategoryId } from '../../src/domain/index.js';
 import { htmlReportInput, type HtmlReportInput } from '../../src/report/index.js';
 
@@ -69,5 +69,15 @@ export function reportFixture(): HtmlReportInput {
       }),
     },
   ];
-  return htmlReportInput(config, '2026-11', history, new Date('2026-11-18T15:00:00Z'));
+  // Routing figures of November: Washington Middle School had no ticket routed (no rate).
+  const bounce = aggregateBounces('2026-11', [
+    [`routed${US}Lincoln Elementary`, 8],
+    [`override${US}Lincoln Elementary`, 1],
+    [`routed${US}Jefferson High School`, 10],
+    [`override${US}Jefferson High School`, 3],
+    [`routed${US}${HOSTILE_SCHOOL}`, 2],
+    [`routed${US}${NO_SCHOOL}`, 1],
+    [`override${US}${NO_SCHOOL}`, 1],
+  ]);
+  return htmlReportInput(config, '2026-11', history, new Date('2026-11-18T15:00:00Z'), bounce);
 }

@@ -1,6 +1,6 @@
 import { classifyTicket, type CompiledPolicy } from '../../classify/index.js';
 import type { LoadedConfig } from '../../config/index.js';
-import type { ReconcileRow } from '../../counts/index.js';
+import type { ReconcileRow, RoutingInput } from '../../counts/index.js';
 import { FINAL_STATUSES, isCategoryId, SCOPE_IDS, type HeatRecord, type Ticket } from '../../domain/index.js';
 import type { HeatClient } from '../../heat/index.js';
 
@@ -50,6 +50,23 @@ export function countRowOf(
     school: record[config.service.counts.schoolField],
     category: decided ? decided.category : record[fields.category],
     scope: decided ? decided.scope : record[fields.scope],
+  };
+}
+
+/** A page record's routing, for the bounce rate's counts (routed-to and override fields set or not). */
+export function routingOf(
+  record: HeatRecord,
+  config: Pick<LoadedConfig, 'routing' | 'service'>,
+): RoutingInput {
+  const fields = config.routing.fields;
+  const set = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+  const school = record[config.service.counts.schoolField];
+  return {
+    recId: typeof record.RecId === 'string' ? record.RecId : '',
+    school: typeof school === 'string' ? school : null,
+    createdDateTime: typeof record.CreatedDateTime === 'string' ? record.CreatedDateTime : null,
+    routed: set(record[fields.routedTo]),
+    overridden: set(record[fields.override]),
   };
 }
 

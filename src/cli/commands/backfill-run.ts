@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { createAccountCheck, createTenantFieldsCheck } from '../../actions/index.js';
 import type { LoadedConfig } from '../../config/index.js';
-import type { RecordRowsResult, ReconcileRow } from '../../counts/index.js';
+import type { RecordRowsResult, ReconcileRow, RoutingInput } from '../../counts/index.js';
 import { coerceError, type HeatRecord } from '../../domain/index.js';
 import { filterSince } from '../../heat/index.js';
 import type { Logger } from '../../observability/index.js';
@@ -15,7 +15,14 @@ import {
   type ProcessOutcome,
   type Service,
 } from '../../service/index.js';
-import { countRowOf, eachWithLimit, routeOf, withPageRecords, type HistoryMode } from './backfill-history.js';
+import {
+  countRowOf,
+  eachWithLimit,
+  routeOf,
+  routingOf,
+  withPageRecords,
+  type HistoryMode,
+} from './backfill-history.js';
 import { createBudgetPacer } from './backfill-budget.js';
 import { createBackfillProgress, type BackfillProgressState } from './backfill-progress.js';
 import { BackfillStopped, createRedisWaiter, type StopReason } from './backfill-redis.js';
@@ -334,10 +341,12 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
     await enqueue(requeue);
   }
 
-  async function countFromPage(rows: ReconcileRow[]): Promise<void> {
+  async function countFromPage(rows: ReconcileRow[], routing: RoutingInput[]): Promise<void> {
     if (rows.length === 0 || !svc.counts) return;
     const counter = svc.counts;
     addCounts(counts, await run('counting tickets', () => counter.recordRows(rows)));
+    // The bounce rate's counts from the page's routing fields (once per ticket, as the worker counts).
+    await run('counting routing', () => Promise.all(routing.map((r) => counter.recordRouting(r))));
   }
 
   async function work(): Promise<void> {
@@ -369,6 +378,7 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
       state.pages += 1;
       const toQueue: string[] = [];
       const toCount: ReconcileRow[] = [];
+      const toRoute: RoutingInput[] = [];
       const toTag: HeatRecord[] = [];
       for (const record of page) {
         const recId = typeof record.RecId === 'string' ? record.RecId : '';
@@ -377,10 +387,14 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
         const route = routeOf(record, mode);
         if (route === 'queue') toQueue.push(recId);
         else if (route === 'tag') toTag.push(record);
-        else if (svc.counts) toCount.push(countRowOf(record, config, policy));
+        else if (svc.counts) {
+          toCount.push(countRowOf(record, config, policy));
+          const routing = routingOf(record, config);
+          if (routing.routed || routing.overridden) toRoute.push(routing);
+        }
       }
       await enqueue(toQueue);
-      await countFromPage(toCount);
+      await countFromPage(toCount, toRoute);
       await tagFromPage(toTag);
     }
     state.walkDone = true;

@@ -9,6 +9,7 @@ import {
   periodExpiresAt,
   periodOf,
   periodRange,
+  readSchoolBounces,
   readSchoolCounts,
   REPORT_FORMATS,
   type SchoolCounts,
@@ -99,6 +100,7 @@ async function render(
   const now = clockOf(ctx)();
   const prefix = config.service.queue.prefix;
   const rows = await readSchoolCounts(redis, prefix, period);
+  const bounce = await readSchoolBounces(redis, prefix, period);
   const empty = rows.length === 0 ? emptyPeriodMessage(period, counts, now) : null;
   const school = opts.school === undefined ? null : pickSchool(ctx, rows, opts.school, period);
   if (opts.school !== undefined && !school) return null;
@@ -106,6 +108,7 @@ async function render(
     const shown = school ? [school] : rows;
     const text = formatReport(shown, opts.format, {
       currentPeriod: periodOf(now.toISOString(), counts),
+      bounce,
       categoryNames: Object.fromEntries(
         CATEGORY_IDS.map((c) => [c, config.routing.categories[c].displayName]),
       ),
@@ -115,7 +118,7 @@ async function render(
   const history = await readReportHistory(reportHistoryPeriods(period, counts, now), (p) =>
     p === period ? Promise.resolve(rows) : readSchoolCounts(redis, prefix, p),
   );
-  const input = htmlReportInput(config, period, history, now);
+  const input = htmlReportInput(config, period, history, now, bounce);
   return { text: school ? renderSchoolReport(input, school) : renderDistrictReport(input), empty };
 }
 

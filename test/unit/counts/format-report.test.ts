@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  aggregateBounces,
   aggregateCounts,
+  bounceRateOf,
   countFieldValues,
   diffCounts,
   formatReport,
@@ -41,12 +43,33 @@ describe('aggregateCounts', () => {
   });
 });
 
-const CURRENT = { currentPeriod: '2026-11' };
+/** Routing figures as Redis holds them: Jefferson 1 override of 4 routed, Smith 0 of 2, Lincoln none routed. */
+const BOUNCE = aggregateBounces('2026-11', [
+  [`routed${US}Jefferson High School`, 4],
+  [`override${US}Jefferson High School`, 1],
+  [`routed${US}Smith, "Annex"`, 2],
+  [`routed${US}${NO_SCHOOL}`, 3],
+  [`override${US}${NO_SCHOOL}`, 3],
+  [`bogus${US}Lincoln Elementary`, 5],
+]);
+const CURRENT = { currentPeriod: '2026-11', bounce: BOUNCE };
 const NAMES = loadConfig({ dir: 'config', env: {} }).routing.categories;
 const DISPLAY = {
   ...CURRENT,
   categoryNames: Object.fromEntries(CATEGORY_IDS.map((c) => [c, NAMES[c].displayName])),
 };
+
+describe('aggregateBounces / bounceRateOf', () => {
+  it('sums routed and overrides per school; the rate is overrides / routed, none without a routed ticket', () => {
+    expect(BOUNCE).toEqual([
+      { period: '2026-11', school: NO_SCHOOL, routed: 3, overrides: 3, bounceRate: 1 },
+      { period: '2026-11', school: 'Jefferson High School', routed: 4, overrides: 1, bounceRate: 0.25 },
+      { period: '2026-11', school: 'Smith, "Annex"', routed: 2, overrides: 0, bounceRate: 0 },
+    ]);
+    expect(bounceRateOf(1, 3)).toBe(0.3333);
+    expect(bounceRateOf(0, 0)).toBe(null);
+  });
+});
 
 describe('formatReport', () => {
   it("table: routing.yaml's display names as headers (wrapped), by out-of-scope share, (no school) last", () => {
@@ -58,7 +81,7 @@ describe('formatReport', () => {
     expect(rule).toBe(6);
     const header = lines.slice(1, rule);
     expect(header[header.length - 1]).toMatch(
-      /^School\s+Total\s+In scope\s+Out of scope\s+Restricted\s+Needs review\s+share\s+Hardware\s+access\s+system\s+site\s+presentations\)\s+support\s+administration\s+Needs review$/,
+      /^School\s+Total\s+In scope\s+Out of scope\s+Restricted\s+Needs review\s+share\s+Bounce rate\s+Hardware\s+access\s+system\s+site\s+presentations\)\s+support\s+administration\s+Needs review$/,
     );
     expect(header[header.length - 2]).toMatch(
       /^\s+Out-of-scope\s+Software\s+Telephone\s+School web\s+spreadsheets,\s+Application\s+Gradebook$/,
@@ -72,11 +95,17 @@ describe('formatReport', () => {
     const order = lines.slice(rule + 1, rule + 5).map((l) => l.split(/\s{2,}/)[0]);
     expect(order).toEqual(['Jefferson High School', 'Lincoln Elementary', 'Smith, "Annex"', NO_SCHOOL]);
     expect(lines[rule + 1]).toMatch(
-      /^Jefferson High School\s+4\s+1\s+3\s+0\s+0\s+75\.0%\s+0\s+1\s+0\s+3\s+0\s+0\s+0\s+0$/,
+      /^Jefferson High School\s+4\s+1\s+3\s+0\s+0\s+75\.0%\s+25\.0% \(1 of 4\)\s+0\s+1\s+0\s+3\s+0\s+0\s+0\s+0$/,
     );
     // every number sits under the last line of its header: same right edge
     const edges = (l: string) => [...l.matchAll(/\S+(?= {2}|$)/g)].map((m) => (m.index ?? 0) + m[0].length);
-    expect(edges(lines[rule + 1] ?? '').slice(1)).toEqual(edges(lines[rule - 1] ?? '').slice(-14));
+    expect(edges(lines[rule + 1] ?? '').slice(1)).toEqual(edges(lines[rule - 1] ?? '').slice(-15));
+    // Lincoln: the router routed none of its tickets, so there is no rate (not 0%).
+    expect(lines[rule + 2]).toMatch(/^Lincoln Elementary\s+10\s+6\s+2\s+1\s+1\s+20\.0%\s+-\s+6\s/);
+    expect(lines[rule + 3]).toMatch(/^Smith, "Annex"\s+2\s+2\s+0\s+0\s+0\s+0\.0%\s+0\.0% \(0 of 2\)\s/);
+    expect(text).toContain(
+      'Bounce rate: of the tickets the router routed, the share a person then moved elsewhere (overrides / routed; "-": none routed).',
+    );
     expect(text).toContain('never written to HEAT');
     expect(text).not.toContain("HEAT's school records show");
     expect(formatReport([], 'table', CURRENT)).toBe('No tickets counted in this period.\n');
@@ -90,20 +119,22 @@ describe('formatReport', () => {
     );
   });
 
-  it('csv: one header, quoted cells, share as a fraction, a written_to_heat column', () => {
+  it('csv: one header, quoted cells, share as a fraction, written_to_heat, then the bounce columns', () => {
     const lines = formatReport(rows(), 'csv', DISPLAY).split('\r\n');
     expect(lines[0]).toBe(
-      'period,school,total,in_scope,out_of_scope,restricted,needs_review,out_of_scope_share,hardware,software_access,telephone,website,office_development,application_support,gradebook_admin,unclassified,written_to_heat',
+      'period,school,total,in_scope,out_of_scope,restricted,needs_review,out_of_scope_share,hardware,software_access,telephone,website,office_development,application_support,gradebook_admin,unclassified,written_to_heat,routed_by_us,overrides,bounce_rate',
     );
-    expect(lines[1]).toBe('2026-11,Jefferson High School,4,1,3,0,0,0.75,0,1,0,3,0,0,0,0,true');
-    expect(lines[3]).toBe('2026-11,"Smith, ""Annex""",2,2,0,0,0,0,2,0,0,0,0,0,0,0,true');
-    expect(lines[4]).toMatch(/^2026-11,\(no school\),4,.*,false$/);
+    expect(lines[1]).toBe('2026-11,Jefferson High School,4,1,3,0,0,0.75,0,1,0,3,0,0,0,0,true,4,1,0.25');
+    // No ticket routed: the rate is empty (unknown), not 0.
+    expect(lines[2]).toBe('2026-11,Lincoln Elementary,10,6,2,1,1,0.2,6,0,2,0,0,0,1,1,true,0,0,');
+    expect(lines[3]).toBe('2026-11,"Smith, ""Annex""",2,2,0,0,0,0,2,0,0,0,0,0,0,0,true,2,0,0');
+    expect(lines[4]).toBe('2026-11,(no school),4,4,0,0,0,0,4,0,0,0,0,0,0,0,false,3,3,1');
     expect(lines[5]).toBe('');
   });
 
   it('csv and json: written_to_heat only for the current period (school records hold only that one)', () => {
     const past = formatReport(rows(), 'csv', { currentPeriod: '2026-12' }).split('\r\n');
-    expect(past.slice(1, 5).map((l) => l.split(',').pop())).toEqual(['false', 'false', 'false', 'false']);
+    expect(past.slice(1, 5).map((l) => l.split(',').at(-4))).toEqual(['false', 'false', 'false', 'false']);
     const json = JSON.parse(formatReport(rows(), 'json', { currentPeriod: '2026-12' })) as Array<{
       writtenToHeat: boolean;
     }>;
@@ -117,7 +148,12 @@ describe('formatReport', () => {
 
   it('json: the rows, sorted, with writtenToHeat', () => {
     const parsed = JSON.parse(formatReport(rows(), 'json', CURRENT)) as Array<
-      SchoolCounts & { writtenToHeat: boolean }
+      SchoolCounts & {
+        writtenToHeat: boolean;
+        routedByUs: number;
+        overrides: number;
+        bounceRate: number | null;
+      }
     >;
     expect(parsed.map((r) => r.school)).toEqual([
       'Jefferson High School',
@@ -127,6 +163,12 @@ describe('formatReport', () => {
     ]);
     expect(parsed.map((r) => r.writtenToHeat)).toEqual([true, true, true, false]);
     expect(parsed[0]?.byCategory.website).toBe(3);
+    expect(parsed.map((r) => [r.routedByUs, r.overrides, r.bounceRate])).toEqual([
+      [4, 1, 0.25],
+      [0, 0, null],
+      [2, 0, 0],
+      [3, 3, 1],
+    ]);
   });
 });
 

@@ -60,7 +60,8 @@ describe('the district HTML report', () => {
     expect(count(page.replace(/"[^"]*"/g, '""'), /<[a-z][^>]*\ssrc=/gi)).toBe(0);
     expect(count(page, /url\(|@import|https?:\/\//gi)).toBe(0);
     const hrefs = [...page.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
-    expect(hrefs.length).toBe(6);
+    // The header's note link and the one school without a routed ticket.
+    expect(hrefs.length).toBe(2);
     expect(hrefs.every((h) => h === '#bounce')).toBe(true);
     expect(page).toMatch(/@media print \{/);
     expect(page).toContain('@page { size: A4 landscape; margin: 12mm; }');
@@ -132,13 +133,34 @@ describe('the district HTML report', () => {
     expect(page).toContain('<text x="464" y="48.5" text-anchor="middle" class="total">66</text>');
   });
 
-  it('says the bounce rate is not available instead of inventing it', () => {
+  it('shows the bounce rate per school (overrides / tickets routed) and for the district', () => {
     const text = textOf(page);
+    expect(text).not.toContain('not available');
     expect(text).toContain(
-      'Bounce rate (how often a person moved a ticket away from where the router sent it): not available.',
+      'Bounce rate: how often a person moved a ticket away from where the router sent it, as a share of the tickets the router routed (overrides / tickets routed by the router).',
     );
     expect(text).toContain('the SBT_Override field');
-    expect(count(page, /title="not available: see the note below the table">n\/a</g)).toBe(5);
+    // District: 5 overrides of 21 routed tickets.
+    expect(text).toContain('23.8% (5 of 21) bounce rate: routed tickets a person moved elsewhere');
+    expect(page).toContain(
+      '<td title="1 of 8 routed tickets moved elsewhere by a person">12.5%<span class="share">(1 of 8)</span></td>',
+    );
+    expect(page).toContain(
+      '<td title="3 of 10 routed tickets moved elsewhere by a person">30.0%<span class="share">(3 of 10)</span></td>',
+    );
+    expect(page).toContain(
+      '<td title="0 of 2 routed tickets moved elsewhere by a person">0.0%<span class="share">(0 of 2)</span></td>',
+    );
+    expect(page).toContain(
+      '<td title="1 of 1 routed tickets moved elsewhere by a person">100.0%<span class="share">(1 of 1)</span></td>',
+    );
+    expect(count(page, /title="the router routed none of these tickets">none routed</g)).toBe(1);
+  });
+
+  it('without routing figures every school says none routed', () => {
+    const bare = squash(renderDistrictReport({ ...input, bounce: [] }));
+    expect(count(bare, /title="the router routed none of these tickets">none routed</g)).toBe(5);
+    expect(textOf(bare)).toContain('none routed bounce rate: routed tickets a person moved elsewhere');
   });
 
   it('for a past period says that HEAT shows only the current one; one period has no trend', () => {
@@ -191,7 +213,12 @@ describe("a school's page for its principal", () => {
       'Lincoln Elementary sends a smaller share of such work than the district as a whole: 17.9% of its requests, against 24.2% across the district.',
     );
     expect(text).toContain(
-      'Bounce rate (how often a person moved a ticket away from where the router sent it): not available.',
+      'Of the 8 requests the router sent to a team in November 2026, 1 was then moved elsewhere by a person: a bounce rate of 12.5%.',
+    );
+    expect(text).not.toContain('not available');
+    const washington = textOf(renderSchoolReport(input, school(input, 'Washington Middle School')));
+    expect(washington).toContain(
+      "In November 2026 the router routed none of Washington Middle School's requests, so there is no bounce rate.",
     );
     expect(text).not.toMatch(/\b(office_development|gradebook_admin|unclassified|out_of_scope)\b/);
   });
