@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { ensureReady } from '../queue/index.js';
 
 export interface RateLimit {
   /** Tokens added per second (the sustained rate). */
@@ -64,13 +65,16 @@ export function createWebhookGuardStore(redis: Redis, prefix: string): WebhookGu
   const key = (...parts: string[]) => [prefix, 'webhook', ...parts].join(':');
   return {
     async claimSignature(signatureHex, ttlSeconds) {
+      await ensureReady(redis);
       const set = await redis.set(key('sig', signatureHex), '1', 'EX', Math.max(1, ttlSeconds), 'NX');
       return set === 'OK';
     },
     async releaseSignature(signatureHex) {
+      await ensureReady(redis);
       await redis.del(key('sig', signatureHex));
     },
     async take(sender, limit, nowMs) {
+      await ensureReady(redis);
       const [allowed, waitMs] = (await redis.eval(
         TOKEN_BUCKET,
         1,
@@ -83,6 +87,7 @@ export function createWebhookGuardStore(redis: Redis, prefix: string): WebhookGu
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
     },
     async isUnknown(kind, id) {
+      await ensureReady(redis);
       return (await redis.exists(key('unknown', kind, id))) === 1;
     },
     async rememberUnknown(kind, id, ttlSeconds) {

@@ -12,7 +12,7 @@ export {
   clusterNodesFromUrl,
 } from './create-redis-connection.js';
 export type { RedisRole } from './create-redis-connection.js';
-export { createTicketQueue, TICKETS_QUEUE, QueueUnavailableError } from './ticket-queue.js';
+export { createTicketQueue, TICKETS_QUEUE, QueueUnavailableError, ensureReady } from './ticket-queue.js';
 export type {
   TicketQueue,
   TicketQueueOptions,

@@ -42,7 +42,12 @@ export class QueueUnavailableError extends Error {
 const READY_WAIT_MS = 1_000;
 
 /** Waits briefly for a connection that is still opening; refuses at once one that is down. */
-async function ensureReady(connection: unknown): Promise<void> {
+/**
+ * Waits (at most a second) for a fail-fast connection that is still connecting: such a connection
+ * refuses commands until it is ready, and a request arriving just after start-up must not get a 503
+ * for that. A connection that is down throws QueueUnavailableError at once.
+ */
+export async function ensureReady(connection: unknown): Promise<void> {
   const conn = connection as {
     status?: string;
     once?: (e: string, f: () => void) => void;
