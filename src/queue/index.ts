@@ -39,7 +39,12 @@ export type { TicketJobSummary, TicketJobOutcome, TicketJobEventsOptions } from 
 export { warnUntaggedPrefix } from './warn-untagged-prefix.js';
 export { oldestWaitingJobTimestamp } from './oldest-waiting-job.js';
 export { readTicketQueueStatus } from './queue-status.js';
-export type { TicketQueueStatus, QueueWorkerSeen, QueueStatusOptions } from './queue-status.js';
+export type {
+  TicketQueueStatus,
+  QueueWorkerSeen,
+  QueueStatusOptions,
+  RecentFailure,
+} from './queue-status.js';
 export { replicaName } from './replica-name.js';
 export { createCommandBatcher, commandBatcherFor } from './command-batcher.js';
 export type { CommandBatcher } from './command-batcher.js';

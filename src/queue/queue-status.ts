@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { createParkedStore } from './parked-store.js';
 import { createRetryStore } from './retry-store.js';
 import { TICKETS_QUEUE } from './ticket-queue.js';
 
@@ -13,6 +14,18 @@ export interface QueueWorkerSeen {
   ageSeconds: number | null;
 }
 
+/** One recent failure: ticket id, when, and the error (HEAT's status and message; never ticket text). */
+export interface RecentFailure {
+  recId: string;
+  at: string | null;
+  attempts: number;
+  reason: string;
+}
+
+/** How many failed jobs `status` lists (the newest first); the count of all is in `failed`. */
+export const RECENT_FAILURES = 5;
+const REASON_MAX_CHARS = 200;
+
 /** The tickets queue as Redis holds it now (read-only). */
 export interface TicketQueueStatus {
   waiting: number;
@@ -24,6 +37,10 @@ export interface TicketQueueStatus {
   completed: number;
   /** Tickets parked in the retry set (they go back into the queue on the next poll tick). */
   retrySet: number;
+  /** Tickets parked because HEAT refused our configuration (re-driven on reload and by backfill). */
+  parked: number;
+  /** The newest failed jobs (at most RECENT_FAILURES), newest first. */
+  recentFailures: RecentFailure[];
   workers: QueueWorkerSeen[];
 }
 
@@ -47,6 +64,8 @@ export async function readTicketQueueStatus(options: QueueStatusOptions): Promis
     const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
     const workers = await queue.getWorkers();
     const retrySet = await createRetryStore(options.redis, options.prefix).size();
+    const parked = await createParkedStore(options.redis, options.prefix).size();
+    const failedJobs = await queue.getFailed(0, RECENT_FAILURES - 1);
     return {
       waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
       prioritized: c.prioritized ?? 0,
@@ -55,6 +74,15 @@ export async function readTicketQueueStatus(options: QueueStatusOptions): Promis
       failed: c.failed ?? 0,
       completed: c.completed ?? 0,
       retrySet,
+      parked,
+      recentFailures: failedJobs
+        .filter((j) => j !== undefined && j !== null)
+        .map((j) => ({
+          recId: String((j.data as { recId?: unknown } | undefined)?.recId ?? j.id ?? '?'),
+          at: j.finishedOn ? new Date(j.finishedOn).toISOString() : null,
+          attempts: j.attemptsMade,
+          reason: String(j.failedReason ?? '').slice(0, REASON_MAX_CHARS),
+        })),
       workers: workers.map((w) => ({
         name: String(w['name'] ?? ''),
         addr: String(w['addr'] ?? ''),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerExplainCommand } from '../../src/cli/commands/explain.js';
@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createHeatClient, heatClientConfigFrom } from '../../src/heat/index.js';
 import { createPollStatusStore } from '../../src/ingest/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
-import { createRetryStore, createTicketQueue } from '../../src/queue/index.js';
+import { createParkedStore, createRetryStore, createTicketQueue } from '../../src/queue/index.js';
 import { DEFAULT_INCIDENT_CUSTOM_FIELDS, createSimulator, type Simulator } from 'heat-simulator';
 import { TICKET_TEXTS, createTicket, schoolNames } from '../support/pipeline-fixture.js';
 import { waitUntil } from '../support/cli-process.js';
@@ -168,6 +168,8 @@ describe('sbt-router status', () => {
       failed: 0,
       completed: 0,
       retrySet: 0,
+      parked: 0,
+      recentFailures: [],
       workers: [],
     });
     expect(empty.poll.lastSuccessAt).toBe(null);
@@ -191,6 +193,7 @@ describe('sbt-router status', () => {
     );
     expect(text.out).toContain('  poll            no poll has finished yet (interval 30 s)\n');
     expect(text.out).toContain('  replicas seen   0 workers connected to the tickets queue\n');
+    expect(text.out).toContain('  recent errors   none (no failed job kept)\n');
 
     const queue = createTicketQueue({ connection: redis, prefix, attempts: 3, backoffMs: 1000 });
     await queue.enqueueMany(
@@ -201,6 +204,11 @@ describe('sbt-router status', () => {
     const retry = createRetryStore(redis, prefix);
     await retry.add('1'.repeat(32));
     await retry.add('2'.repeat(32));
+    await createParkedStore(redis, prefix).park('3'.repeat(32), {
+      reason: 'unknown_destination',
+      team: 'Telecom Team',
+      at: PINNED_NOW.toISOString(),
+    });
     const polls = createPollStatusStore(redis, prefix);
     polls.recordSuccess(new Date(PINNED_NOW.getTime() - 90_000));
     await waitUntil(async () => (await polls.lastSuccessAt()) !== null, 5_000, 'poll status written');
@@ -224,6 +232,7 @@ describe('sbt-router status', () => {
     expect(filled.queue.waiting).toBe(3);
     expect(filled.queue.active).toBe(0);
     expect(filled.queue.retrySet).toBe(2);
+    expect(filled.queue.parked).toBe(1);
     expect(filled.poll.lastSuccessAt).toBe('2026-11-18T14:58:30.000Z');
     expect(filled.poll.lagSeconds).toBe(90);
     const filledText = await run(['status']);
@@ -234,21 +243,42 @@ describe('sbt-router status', () => {
       '  HEAT budget     2 of 50,000 calls used today by all replicas and commands (0%, UTC day 2026-11-18), normal\n',
     );
 
-    // A worker on the tickets queue is a replica seen; it drains the three jobs.
+    // A worker on the tickets queue is a replica seen; it drains the three jobs, one of which fails
+    // for good: the newest failures are the status's recent errors.
     const workerConnection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
-    const worker = new Worker('tickets', async () => undefined, { connection: workerConnection, prefix });
+    const worker = new Worker(
+      'tickets',
+      async (job) => {
+        if ((job.data as { recId: string }).recId === 'C'.repeat(32))
+          throw new UnrecoverableError("HEAT 400: 'Telecom Team' is not in the validation list");
+      },
+      { connection: workerConnection, prefix },
+    );
     try {
       let last: ServiceStatus | null = null;
       await waitUntil(
         async () => {
           last = await statusJson();
-          return last.queue.workers.length === 1 && last.queue.completed === 3;
+          return last.queue.workers.length === 1 && last.queue.completed === 2 && last.queue.failed === 1;
         },
         10_000,
-        'one worker seen and three jobs completed',
+        'one worker seen, two jobs completed and one failed',
         () => JSON.stringify(last),
       );
       expect(last!.queue.waiting).toBe(0);
+      expect(last!.queue.recentFailures).toHaveLength(1);
+      expect(last!.queue.recentFailures[0]).toMatchObject({
+        recId: 'C'.repeat(32),
+        attempts: 1,
+        reason: "HEAT 400: 'Telecom Team' is not in the validation list",
+      });
+      expect(last!.queue.recentFailures[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      const failedText = await run(['status']);
+      expect(failedText.out).toContain('  recent errors   the 1 newest of 1 failed jobs:\n');
+      expect(failedText.out).toContain(
+        `  ticket ${'C'.repeat(32)}  after 1 attempt: HEAT 400: 'Telecom Team' is not in the validation list\n`,
+      );
+      expect(failedText.out).toContain('  parked          1 ticket HEAT refused because of our config');
     } finally {
       await worker.close();
       workerConnection.disconnect();

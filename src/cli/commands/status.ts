@@ -28,12 +28,7 @@ export interface ServiceStatus {
   };
   /** Today's HEAT calls of every replica and command on this Redis and prefix (UTC day). */
   heatBudget: BudgetState;
-  /** No store of recent errors exists yet: null, with the place to look instead. */
-  recentErrors: null;
-  recentErrorsNote: string;
 }
-
-const ERRORS_NOTE = 'no store of recent errors yet: see the failed count above and the service logs';
 
 export async function readServiceStatus(
   config: LoadedConfig,
@@ -58,8 +53,6 @@ export async function readServiceStatus(
       lagSeconds: last ? Math.round((now.getTime() - last.getTime()) / 1000) : null,
     },
     heatBudget: await readSharedBudget(redis, prefix, service.heat.dailyCallBudget, now),
-    recentErrors: null,
-    recentErrorsNote: ERRORS_NOTE,
   };
 }
 
@@ -93,7 +86,12 @@ export function formatServiceStatus(s: ServiceStatus): string {
     `  retry set       ${q.retrySet} tickets parked (queued again on the next poll tick)`,
     `  poll            ${pollLine}`,
     `  HEAT budget     ${budgetLine(s.heatBudget)}`,
-    `  recent errors   ${s.recentErrorsNote}`,
+    `  parked          ${q.parked} ticket${q.parked === 1 ? '' : 's'} HEAT refused because of our config (re-driven on reload and by backfill)`,
+    `  recent errors   ${q.recentFailures.length === 0 ? 'none (no failed job kept)' : `the ${q.recentFailures.length} newest of ${q.failed} failed jobs:`}`,
+    ...q.recentFailures.map(
+      (f) =>
+        `    ${f.at ?? '?'}  ticket ${f.recId}  after ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}: ${f.reason}`,
+    ),
     `  replicas seen   ${q.workers.length} worker${q.workers.length === 1 ? '' : 's'} connected to the tickets queue`,
   ];
   for (const w of q.workers) {
