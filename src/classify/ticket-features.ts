@@ -152,18 +152,7 @@ export function forEachFeatureHash(
         emit(x, y);
       }
       previous = word;
-      const length = word.length + 2; // "<" word ">"
-      for (let i = 0; i + min <= length; i++) {
-        a = C_PREFIX.h1;
-        b = C_PREFIX.h2;
-        for (let j = i; j < length && j - i < max; j++) {
-          const c = j === 0 ? 60 : j === length - 1 ? 62 : word.charCodeAt(j - 1);
-          a = Math.imul(a ^ c, 0x01000193);
-          b = Math.imul(b ^ c, 0x5bd1e995);
-          b ^= b >>> 15;
-          if (j - i + 1 >= min) emit(a, b);
-        }
-      }
+      emitCharNgrams(word, min, max, emit);
     }
   }
   for (const field of settings.valueFields) {
@@ -171,6 +160,27 @@ export function forEachFeatureHash(
     if (typeof raw !== 'string' || raw.trim() === '') continue;
     const h = featureHashes(`v:${field}=${foldText(raw).trim()}`);
     emit(h.h1, h.h2);
+  }
+}
+
+/** The "c:" n-grams of "<word>", by start and length, as (h1, h2) hash pairs (the one spelling of them). */
+function emitCharNgrams(
+  word: string,
+  min: number,
+  max: number,
+  emit: (h1: number, h2: number) => void,
+): void {
+  const length = word.length + 2; // "<" word ">"
+  for (let i = 0; i + min <= length; i++) {
+    let a = C_PREFIX.h1;
+    let b = C_PREFIX.h2;
+    for (let j = i; j < length && j - i < max; j++) {
+      const c = j === 0 ? 60 : j === length - 1 ? 62 : word.charCodeAt(j - 1);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+      if (j - i + 1 >= min) emit(a, b);
+    }
   }
 }
 
@@ -204,18 +214,7 @@ export function wordFeatureHashes(word: string, settings: FeatureSettings): Word
     b ^= b >>> 15;
   }
   add(a | 0, b | 0);
-  const length = word.length + 2; // "<" word ">"
-  for (let i = 0; i + min <= length; i++) {
-    a = C_PREFIX.h1;
-    b = C_PREFIX.h2;
-    for (let j = i; j < length && j - i < max; j++) {
-      const c = j === 0 ? 60 : j === length - 1 ? 62 : word.charCodeAt(j - 1);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 15;
-      if (j - i + 1 >= min) add(a | 0, b | 0);
-    }
-  }
+  emitCharNgrams(word, min, max, (h1, h2) => add(h1 | 0, h2 | 0));
   let x = B_PREFIX.h1;
   let y = B_PREFIX.h2;
   for (let k = 0; k <= word.length; k++) {

@@ -38,7 +38,7 @@ export type {
   TicketCountsPlan,
   TicketMove,
 } from './plan-reconcile.js';
-export { planRowCounts } from './record-rows.js';
+export { emptyRecordRowsResult, planRowCounts } from './record-rows.js';
 export type { RecordRowsResult } from './record-rows.js';
 export { encodeTicketState } from './ticket-count-state.js';
 export type { TicketCountState } from './ticket-count-state.js';

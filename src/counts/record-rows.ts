@@ -27,20 +27,18 @@ export interface RecordRowsResult {
 }
 
 /** The moves a batch of rows needs, given the states Redis holds: pure (no I/O, `nowMs` passed in). */
+/** A RecordRowsResult with every figure at 0. */
+export function emptyRecordRowsResult(): RecordRowsResult {
+  return { rows: 0, counted: 0, alreadyCounted: 0, noCreatedDate: 0, invalid: 0, pastRetention: 0 };
+}
+
 export function planRowCounts(
   rows: readonly ReconcileRow[],
   stored: ReadonlyMap<string, string>,
   cfg: PeriodConfig,
   nowMs: number,
 ): { moves: TicketMove[]; result: RecordRowsResult } {
-  const result: RecordRowsResult = {
-    rows: 0,
-    counted: 0,
-    alreadyCounted: 0,
-    noCreatedDate: 0,
-    invalid: 0,
-    pastRetention: 0,
-  };
+  const result = emptyRecordRowsResult();
   const moves: TicketMove[] = [];
   const seen = new Set<string>();
   for (const row of rows) {

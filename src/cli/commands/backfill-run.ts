@@ -3,7 +3,12 @@ import type { Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { createAccountCheck, createTenantFieldsCheck } from '../../actions/index.js';
 import type { LoadedConfig } from '../../config/index.js';
-import type { RecordRowsResult, ReconcileRow, RoutingInput } from '../../counts/index.js';
+import {
+  emptyRecordRowsResult,
+  type RecordRowsResult,
+  type ReconcileRow,
+  type RoutingInput,
+} from '../../counts/index.js';
 import { coerceError, type HeatRecord } from '../../domain/index.js';
 import { filterSince } from '../../heat/index.js';
 import type { Logger } from '../../observability/index.js';
@@ -121,14 +126,7 @@ export async function runBackfill(input: BackfillRunInput): Promise<BackfillRunR
   const seen = new Set<string>();
   const jobs = new Set<string>();
   const finished = new Set<string>();
-  const counts: RecordRowsResult = {
-    rows: 0,
-    counted: 0,
-    alreadyCounted: 0,
-    noCreatedDate: 0,
-    invalid: 0,
-    pastRetention: 0,
-  };
+  const counts: RecordRowsResult = emptyRecordRowsResult();
   const state = {
     pages: 0,
     walkDone: false,
