@@ -1,11 +1,10 @@
 # syntax=docker/dockerfile:1
 # heat-sbt-router: build with `docker build -t heat-sbt-router .`; run with docker-compose.yml
 # (Redis + worker). docs/deployment.md explains every environment variable.
-# Node: the service needs 20.19 or newer (package.json engines) and is tested on Node 20; the image
-# runs Node 22 LTS.
+# Node: Node 20 (20.19 or newer, package.json engines), the version the tests and CI run on.
 
 # ---- build: the root package's dependencies, compile src/ (and only src/) to dist/ ------------------
-FROM node:22-bookworm-slim AS build
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # Manifests first so that the dependency layer is cached until they change. --workspaces=false: the
 # HEAT simulator (packages/heat-simulator) is a development tool and is neither copied nor installed.
@@ -17,7 +16,7 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: what `worker` needs (the root package's production dependencies, dist/, config/) -----
-FROM node:22-bookworm-slim AS runtime
+FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 # service.yaml listens on 127.0.0.1 by default; in a container that would be unreachable from the
 # port mapping, so the image listens on every interface and the host's mapping decides the exposure.
@@ -32,7 +31,7 @@ COPY config ./config
 USER node
 EXPOSE 8080
 # /healthz answers while the process is alive (readiness is /readyz, for load balancers and
-# orchestrators). Node 22 has fetch built in, so the slim image needs no curl. PORT overrides 8080.
+# orchestrators). Node 20 has fetch built in, so the slim image needs no curl. PORT overrides 8080.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
 # Exec form: no shell in between, so SIGTERM reaches node itself and the worker drains its jobs
