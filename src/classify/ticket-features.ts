@@ -125,31 +125,16 @@ export function forEachFeatureHash(
         previous = null;
         continue;
       }
-      let a = W_PREFIX.h1;
-      let b = W_PREFIX.h2;
-      for (let k = 0; k < word.length; k++) {
-        const c = word.charCodeAt(k);
-        a = Math.imul(a ^ c, 0x01000193);
-        b = Math.imul(b ^ c, 0x5bd1e995);
-        b ^= b >>> 15;
-      }
-      emit(a, b);
+      const w = { ...W_PREFIX };
+      mixText(w, word);
+      emit(w.h1, w.h2);
       if (settings.wordBigrams && previous !== null) {
         // "b:" previous "_" word, hashed in place.
-        let x = B_PREFIX.h1;
-        let y = B_PREFIX.h2;
-        for (let k = 0; k <= previous.length + word.length; k++) {
-          const c =
-            k < previous.length
-              ? previous.charCodeAt(k)
-              : k === previous.length
-                ? 95
-                : word.charCodeAt(k - previous.length - 1);
-          x = Math.imul(x ^ c, 0x01000193);
-          y = Math.imul(y ^ c, 0x5bd1e995);
-          y ^= y >>> 15;
-        }
-        emit(x, y);
+        const pair = { ...B_PREFIX };
+        mixText(pair, previous);
+        mix(pair, 95);
+        mixText(pair, word);
+        emit(pair.h1, pair.h2);
       }
       previous = word;
       emitCharNgrams(word, min, max, emit);
@@ -172,14 +157,10 @@ function emitCharNgrams(
 ): void {
   const length = word.length + 2; // "<" word ">"
   for (let i = 0; i + min <= length; i++) {
-    let a = C_PREFIX.h1;
-    let b = C_PREFIX.h2;
+    const gram = { ...C_PREFIX };
     for (let j = i; j < length && j - i < max; j++) {
-      const c = j === 0 ? 60 : j === length - 1 ? 62 : word.charCodeAt(j - 1);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-      b ^= b >>> 15;
-      if (j - i + 1 >= min) emit(a, b);
+      mix(gram, j === 0 ? 60 : j === length - 1 ? 62 : word.charCodeAt(j - 1));
+      if (j - i + 1 >= min) emit(gram.h1, gram.h2);
     }
   }
 }
@@ -205,39 +186,21 @@ export function wordFeatureHashes(word: string, settings: FeatureSettings): Word
   const add = (h1: number, h2: number): void => {
     pairs.push(h1, h2);
   };
-  let a = W_PREFIX.h1;
-  let b = W_PREFIX.h2;
-  for (let k = 0; k < word.length; k++) {
-    const c = word.charCodeAt(k);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  add(a | 0, b | 0);
+  const w = { ...W_PREFIX };
+  mixText(w, word);
+  add(w.h1 | 0, w.h2 | 0);
   emitCharNgrams(word, min, max, (h1, h2) => add(h1 | 0, h2 | 0));
-  let x = B_PREFIX.h1;
-  let y = B_PREFIX.h2;
-  for (let k = 0; k <= word.length; k++) {
-    const c = k < word.length ? word.charCodeAt(k) : 95; // word "_"
-    x = Math.imul(x ^ c, 0x01000193);
-    y = Math.imul(y ^ c, 0x5bd1e995);
-    y ^= y >>> 15;
-  }
-  return { hashes: Int32Array.from(pairs), bigramH1: x, bigramH2: y };
+  const pair = { ...B_PREFIX };
+  mixText(pair, word);
+  mix(pair, 95); // word "_"
+  return { hashes: Int32Array.from(pairs), bigramH1: pair.h1, bigramH2: pair.h2 };
 }
 
 /** The hashes of "b:previous_word" into `out`, from previous's cached state after "b:previous_". */
 export function bigramHashes(previous: WordFeatureHashes, word: string, out: HashState): void {
-  let x = previous.bigramH1;
-  let y = previous.bigramH2;
-  for (let k = 0; k < word.length; k++) {
-    const c = word.charCodeAt(k);
-    x = Math.imul(x ^ c, 0x01000193);
-    y = Math.imul(y ^ c, 0x5bd1e995);
-    y ^= y >>> 15;
-  }
-  out.h1 = x;
-  out.h2 = y;
+  out.h1 = previous.bigramH1;
+  out.h2 = previous.bigramH2;
+  mixText(out, word);
 }
 
 /** The hashes of the "v:" features of a ticket's value fields, in the order forEachFeatureHash emits them. */
