@@ -101,13 +101,15 @@ function answer(
   return reply.code(status).type('application/json').send(body);
 }
 
+/** 503 with Retry-After: HEAT's business rule (or a load balancer) tries again later. */
+function unavailable(ctx: RouteContext, reply: FastifyReply, message: string): FastifyReply {
+  reply.header('retry-after', RETRY_AFTER_SECONDS);
+  return answer(ctx, reply, 503, 'unavailable', { error: 'unavailable', message });
+}
+
 function redisUnavailable(ctx: RouteContext, reply: FastifyReply, error: unknown): FastifyReply {
   ctx.logger.error('webhook: Redis unavailable for the webhook guards', { error: messageOf(error) });
-  reply.header('retry-after', RETRY_AFTER_SECONDS);
-  return answer(ctx, reply, 503, 'unavailable', {
-    error: 'unavailable',
-    message: 'Redis is unavailable; retry later',
-  });
+  return unavailable(ctx, reply, 'Redis is unavailable; retry later');
 }
 
 /**
@@ -222,11 +224,11 @@ async function recIdOfIncidentNumber(
       incidentNumber,
       error: messageOf(error),
     });
-    reply.header('retry-after', RETRY_AFTER_SECONDS);
-    answer(ctx, reply, 503, 'unavailable', {
-      error: 'unavailable',
-      message: 'could not look up the IncidentNumber in HEAT; retry later, or send RecId instead',
-    });
+    unavailable(
+      ctx,
+      reply,
+      'could not look up the IncidentNumber in HEAT; retry later, or send RecId instead',
+    );
     return null;
   }
   if (resolved === null) {
@@ -266,11 +268,7 @@ async function enqueueTicket(
       ticketId: recId,
       error: messageOf(error),
     });
-    reply.header('retry-after', RETRY_AFTER_SECONDS);
-    answer(ctx, reply, 503, 'unavailable', {
-      error: 'unavailable',
-      message: 'the job queue is unavailable; retry later',
-    });
+    unavailable(ctx, reply, 'the job queue is unavailable; retry later');
     return null;
   }
 }
