@@ -6,7 +6,7 @@ import { createSimulator, type Simulator } from 'heat-simulator';
 import { FINAL_STATUSES } from '../../src/domain/index.js';
 import { readSchoolCounts } from '../../src/counts/index.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../../tools/devtools/index.js';
-import { makeConfigDir, runCli, startCli, waitUntil } from '../support/cli-process.js';
+import { makeConfigDir, runCli, startCli, tenantEnv, waitUntil } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -39,14 +39,12 @@ describe('the built CLI: sbt-router backfill against a simulator on a free port'
   it('tags the open tickets through the queue, counts the Resolved/Closed ones from the pages, exits 0', async () => {
     sim = createSimulator({ seed: 21, tickets: 120, history: { closed: 30 } });
     const url = await sim.listen(0, '127.0.0.1');
-    const { dir, prefix } = makeConfigDir('counts:\n  debounceSeconds: 0\n');
-    const env = {
-      HEAT_BASE_URL: url,
-      HEAT_API_KEY: sim.apiKey,
-      REDIS_URL: redisUrl,
-      SBT_CONFIG_DIR: dir,
-      LOG_LEVEL: 'warn',
-    };
+    const { prefix, env } = tenantEnv({
+      heatUrl: url,
+      apiKey: sim.apiKey,
+      redisUrl,
+      serviceYaml: 'counts:\n  debounceSeconds: 0\n',
+    });
     const all = sim.list('incidents');
     const final = all.filter(isFinal).length;
     const open = all.length - final;
@@ -82,14 +80,12 @@ describe('the built CLI: sbt-router backfill against a simulator on a free port'
   it('--counts-only counts a history from its pages alone; --tag-history then tags it without a read or a second count', async () => {
     sim = createSimulator({ seed: 24, tickets: 50, history: { closed: 250 } });
     const url = await sim.listen(0, '127.0.0.1');
-    const { dir, prefix } = makeConfigDir('counts:\n  debounceSeconds: 0\n');
-    const env = {
-      HEAT_BASE_URL: url,
-      HEAT_API_KEY: sim.apiKey,
-      REDIS_URL: redisUrl,
-      SBT_CONFIG_DIR: dir,
-      LOG_LEVEL: 'warn',
-    };
+    const { prefix, env } = tenantEnv({
+      heatUrl: url,
+      apiKey: sim.apiKey,
+      redisUrl,
+      serviceYaml: 'counts:\n  debounceSeconds: 0\n',
+    });
     const all = sim.list('incidents');
     expect(all).toHaveLength(300);
     const final = all.filter(isFinal).length;
@@ -196,14 +192,12 @@ describe('the built CLI: sbt-router backfill against a simulator on a free port'
       sim = createSimulator({ seed, tickets });
       sim.setFaults({ latencyMs });
       const heatUrl = await sim.listen(0, '127.0.0.1');
-      const { dir, prefix } = makeConfigDir('worker:\n  concurrency: 1\ncounts:\n  debounceSeconds: 0\n');
-      const env = {
-        HEAT_BASE_URL: heatUrl,
-        HEAT_API_KEY: sim.apiKey,
-        REDIS_URL: url,
-        SBT_CONFIG_DIR: dir,
-        LOG_LEVEL: 'warn',
-      };
+      const { prefix, env } = tenantEnv({
+        heatUrl,
+        apiKey: sim.apiKey,
+        redisUrl: url,
+        serviceYaml: 'worker:\n  concurrency: 1\ncounts:\n  debounceSeconds: 0\n',
+      });
       return { env, prefix, open: sim.list('incidents').filter((t) => !isFinal(t)).length };
     }
 

@@ -8,7 +8,7 @@ import { createSilentLogger } from '../../src/observability/index.js';
 import { createRedisConnection } from '../../src/queue/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
 import { startThrowawayRedisCluster, type ThrowawayRedisCluster } from '../../tools/devtools/index.js';
-import { makeConfigDir, runCli, startCli, waitUntil } from '../support/cli-process.js';
+import { runCli, startCli, tenantEnv, waitUntil } from '../support/cli-process.js';
 
 const TICKETS = 200;
 const SERVICE = `poll:
@@ -45,14 +45,12 @@ describe('a Redis Cluster of three masters', () => {
     sim = createSimulator({ seed: 61, tickets: TICKETS });
     const url = await sim.listen(0, '127.0.0.1');
     // makeConfigDir writes queue.prefix '{e<hex>}': every key of ours is in that tag's hash slot.
-    const { dir, prefix } = makeConfigDir(SERVICE);
-    const env = {
-      HEAT_BASE_URL: url,
-      HEAT_API_KEY: sim.apiKey,
-      REDIS_URL: cluster.url,
-      SBT_CONFIG_DIR: dir,
-      LOG_LEVEL: 'warn',
-    };
+    const { dir, prefix, env } = tenantEnv({
+      heatUrl: url,
+      apiKey: sim.apiKey,
+      redisUrl: cluster.url,
+      serviceYaml: SERVICE,
+    });
     const worker = startCli(['worker', '--no-http'], env);
     let stderr = '';
     worker.child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -7,7 +7,7 @@ import { countFieldValues, createCountsService, periodOf } from '../../src/count
 import type { HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
-import { makeConfigDir, startCli, waitUntil } from '../support/cli-process.js';
+import { startCli, tenantEnv, waitUntil } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');
 const TICKETS = 450;
@@ -48,14 +48,12 @@ describe('three worker replicas on one Redis', () => {
     // A little latency so that the jobs spread over the replicas.
     sim = createSimulator({ seed: 53, tickets: 0, faults: { latencyMs: 3 } });
     const url = await sim.listen(0, '127.0.0.1');
-    const { dir, prefix } = makeConfigDir(SERVICE);
-    const env = {
-      HEAT_BASE_URL: url,
-      HEAT_API_KEY: sim.apiKey,
-      REDIS_URL: redisUrl,
-      SBT_CONFIG_DIR: dir,
-      LOG_LEVEL: 'warn',
-    };
+    const { dir, prefix, env } = tenantEnv({
+      heatUrl: url,
+      apiKey: sim.apiKey,
+      redisUrl,
+      serviceYaml: SERVICE,
+    });
     const redis = new Redis(redisUrl);
     connections.push(redis);
     const tickets = new Queue('tickets', { connection: redis, prefix });

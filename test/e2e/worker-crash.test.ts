@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
 import { Redis } from 'ioredis';
 import { readTicketQueueStatus } from '../../src/queue/index.js';
-import { makeConfigDir, startCli, waitUntil } from '../support/cli-process.js';
+import { startCli, tenantEnv, waitUntil } from '../support/cli-process.js';
 
 const redisUrl = inject('redisUrl');
 
@@ -34,14 +34,12 @@ describe('worker processes: killed mid-run, another takes over', () => {
     // Latency makes each job slow enough that the kill lands mid-run with jobs in flight.
     sim = createSimulator({ seed: 31, tickets: 300, faults: { latencyMs: 15 } });
     const url = await sim.listen(0, '127.0.0.1');
-    const { dir, prefix } = makeConfigDir(SERVICE);
-    const env = {
-      HEAT_BASE_URL: url,
-      HEAT_API_KEY: sim.apiKey,
-      REDIS_URL: redisUrl,
-      SBT_CONFIG_DIR: dir,
-      LOG_LEVEL: 'warn',
-    };
+    const { dir, prefix, env } = tenantEnv({
+      heatUrl: url,
+      apiKey: sim.apiKey,
+      redisUrl,
+      serviceYaml: SERVICE,
+    });
     const tagged = () => sim!.list('incidents').filter((t) => t.SBT_DecisionHash).length;
 
     const first = startCli(['worker'], env);

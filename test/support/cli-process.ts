@@ -21,6 +21,29 @@ export function makeConfigDir(
   return { dir, prefix };
 }
 
+/**
+ * The environment of a CLI process against one simulated tenant: a config folder of its own
+ * (makeConfigDir) and HEAT, Redis and log level set. `redisUrl` undefined: no REDIS_URL.
+ */
+export function tenantEnv(options: {
+  heatUrl: string;
+  apiKey: string;
+  redisUrl?: string;
+  serviceYaml?: string;
+  prefix?: string;
+  logLevel?: string;
+}): { dir: string; prefix: string; env: NodeJS.ProcessEnv } {
+  const { dir, prefix } = makeConfigDir(options.serviceYaml ?? '', options.prefix);
+  const env: NodeJS.ProcessEnv = {
+    HEAT_BASE_URL: options.heatUrl,
+    HEAT_API_KEY: options.apiKey,
+    ...(options.redisUrl === undefined ? {} : { REDIS_URL: options.redisUrl }),
+    SBT_CONFIG_DIR: dir,
+    LOG_LEVEL: options.logLevel ?? 'warn',
+  };
+  return { dir, prefix, env };
+}
+
 export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
