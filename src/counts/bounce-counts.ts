@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { commandBatcherFor } from '../queue/index.js';
 import { countsKeys, SEP, type CountsKeys } from './counts-keys.js';
 
 /** What happened to a ticket's routing, as counted for the bounce rate. */
@@ -50,7 +51,12 @@ type RecordCommand = (...args: Array<string | number>) => Promise<string[]>;
  */
 export function createBounceRecorder(redis: Redis, keys: CountsKeys, expiresAt: (period: string) => number) {
   if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: RECORD_BOUNCE_LUA });
-  const run = (redis as unknown as Record<string, RecordCommand>)[COMMAND] as RecordCommand;
+  // Sent with the other jobs' commands of the same event-loop turn (one pipeline).
+  const batch = commandBatcherFor(redis);
+  const run = (...args: Array<string | number>) =>
+    batch.run<string[]>((p: ChainableCommander) =>
+      ((p as unknown as Record<string, RecordCommand>)[COMMAND] as RecordCommand).call(p, ...args),
+    );
   return async function recordBounce(
     period: string,
     school: string,
@@ -58,8 +64,7 @@ export function createBounceRecorder(redis: Redis, keys: CountsKeys, expiresAt: 
     kinds: readonly BounceKind[],
   ): Promise<BounceKind[]> {
     if (kinds.length === 0) return [];
-    const added = await run.call(
-      redis,
+    const added = await run(
       keys.bounce(period),
       keys.bounceMembers(period),
       expiresAt(period),

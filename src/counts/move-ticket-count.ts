@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { commandBatcherFor } from '../queue/index.js';
 import type { CountsKeys } from './counts-keys.js';
 import {
   countField,
@@ -65,7 +66,12 @@ export function createTicketCountMover(
   expiresAt: (period: string) => number,
 ) {
   if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 6, lua: MOVE_TICKET_COUNT_LUA });
-  const run = (redis as unknown as Record<string, MoveCommand>)[COMMAND] as MoveCommand;
+  // The GET and the script of every job in flight go out together (one pipeline per event-loop turn).
+  const batch = commandBatcherFor(redis);
+  const run = (...args: Array<string | number>) =>
+    batch.run<number>((p: ChainableCommander) =>
+      ((p as unknown as Record<string, MoveCommand>)[COMMAND] as MoveCommand).call(p, ...args),
+    );
 
   /** Sets the ticket's counted state (null = forget it); returns whether any counter changed. */
   return async function moveTicketCount(
@@ -76,13 +82,12 @@ export function createTicketCountMover(
     const nextText = next ? encodeTicketState(next) : '';
     // Contention is only between jobs for the same ticket, so a few optimistic rounds always suffice.
     for (let attempt = 0; attempt < 100; attempt++) {
-      const currentText = (await redis.get(keys.ticket(recId))) ?? '';
+      const currentText = (await batch.run<string | null>((p) => p.get(keys.ticket(recId)))) ?? '';
       if (currentText === nextText) return false;
       const current = currentText ? decodeTicketState(currentText) : null;
       const newPeriod = next?.period ?? current?.period ?? '';
       const oldPeriod = current?.period ?? newPeriod;
-      const result = await run.call(
-        redis,
+      const result = await run(
         keys.ticket(recId),
         keys.period(newPeriod),
         keys.members(newPeriod),

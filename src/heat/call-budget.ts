@@ -49,6 +49,9 @@ local backoff = redis.call('GET', KEYS[2])
 return {before, after, backoff or false}
 `;
 
+const COUNT_COMMAND = 'sbtHeatBudgetCount';
+type CountCommand = (...args: string[]) => Promise<[number, number, string | null]>;
+
 /* KEYS: backoff key. ARGV: until ms, ttl ms. Moves the shared backoff later, never earlier. */
 const BACKOFF_SCRIPT = `
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -133,6 +136,9 @@ export function budgetStateOf(input: {
 export function createCallBudget(options: CallBudgetOptions): CallBudget {
   const { dailyCallBudget: budget, now, logger, store } = options;
   const redis: Redis | undefined = store?.redis;
+  // EVALSHA of the registered script (EVAL only when Redis does not know it yet): no script text per call.
+  if (redis && !(COUNT_COMMAND in redis))
+    redis.defineCommand(COUNT_COMMAND, { numberOfKeys: 2, lua: COUNT_SCRIPT });
   let day = budgetDay(now());
   let calls = 0;
   let byMethod: Record<string, number> = {};
@@ -181,17 +187,54 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
     }
   }
 
-  async function addToRedis(method: string): Promise<{ before: number; after: number; backoff: number }> {
+  /** Calls counted in this turn of the event loop, sent to Redis together (one script run). */
+  let batch: { methods: Record<string, number>; waiters: Array<() => void> } | null = null;
+
+  /** Adds `toAdd` (calls by method) to the shared count; the before/after totals and HEAT's backoff. */
+  async function addToRedis(
+    toAdd: Record<string, number>,
+  ): Promise<{ before: number; after: number; backoff: number }> {
     const keys = budgetKeys(store!.prefix, day);
-    const toAdd = { ...pending };
-    toAdd[method] = (toAdd[method] ?? 0) + 1;
     const args = [String(COUNT_TTL_SECONDS), ...Object.entries(toAdd).flatMap(([m, n]) => [m, String(n)])];
-    const reply = (await withTimeout(
-      redis!.eval(COUNT_SCRIPT, 2, keys.count, keys.backoff, ...args),
-      REDIS_TIMEOUT_MS,
-    )) as [number, number, string | null];
-    pending = {};
+    const run = (redis as unknown as Record<string, CountCommand>)[COUNT_COMMAND] as CountCommand;
+    const reply = await withTimeout(run.call(redis, keys.count, keys.backoff, ...args), REDIS_TIMEOUT_MS);
     return { before: Number(reply[0]), after: Number(reply[1]), backoff: Number(reply[2] ?? 0) };
+  }
+
+  /**
+   * Sends the calls counted since the last flush, plus those Redis missed earlier, as one script run:
+   * with many requests in flight that is one round trip for all of them. Every caller of the batch
+   * gets the same answer; a mark crossed by the batch is logged once (HINCRBY is atomic across clients).
+   */
+  function flushBatch(): void {
+    const current = batch!;
+    batch = null;
+    const sent = { ...pending };
+    for (const [m, n] of Object.entries(current.methods)) sent[m] = (sent[m] ?? 0) + n;
+    pending = {};
+    addToRedis(sent).then(
+      (r) => {
+        lastShared = r.after;
+        logCrossings(r.before, r.after);
+        localBackoffUntil = Math.max(localBackoffUntil, r.backoff);
+        for (const w of current.waiters) w();
+      },
+      () => {
+        // Counted locally, added to Redis with the next batch that reaches it.
+        for (const [m, k] of Object.entries(sent)) pending[m] = (pending[m] ?? 0) + k;
+        lastShared += current.waiters.length;
+        for (const w of current.waiters) w();
+      },
+    );
+  }
+
+  function countInRedis(method: string): Promise<void> {
+    if (!batch) {
+      batch = { methods: {}, waiters: [] };
+      setImmediate(flushBatch);
+    }
+    batch.methods[method] = (batch.methods[method] ?? 0) + 1;
+    return new Promise<void>((resolve) => batch!.waiters.push(resolve));
   }
 
   return {
@@ -204,16 +247,8 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
         lastShared = calls;
         return { backoffUntilMs: localBackoffUntil };
       }
-      try {
-        const r = await addToRedis(method);
-        lastShared = r.after;
-        // Exactly one client sees a mark crossed (HINCRBY is atomic), so each line is logged once a day.
-        logCrossings(r.before, r.after);
-        localBackoffUntil = Math.max(localBackoffUntil, r.backoff);
-      } catch {
-        pending[method] = (pending[method] ?? 0) + 1;
-        lastShared += 1;
-      }
+      // Exactly one batch sees a mark crossed (HINCRBY is atomic), so each line is logged once a day.
+      await countInRedis(method);
       return { backoffUntilMs: localBackoffUntil };
     },
     stats() {

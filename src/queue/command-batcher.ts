@@ -24,13 +24,27 @@ export function commandBatcherFor(redis: Redis): CommandBatcher {
 }
 
 export function createCommandBatcher(redis: Redis): CommandBatcher {
-  let pipeline: ChainableCommander | null = null;
-  let waiting: Array<{ resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+  type Waiting = {
+    add: (pipeline: ChainableCommander) => unknown;
+    resolve: (v: unknown) => void;
+    reject: (e: unknown) => void;
+  };
+  let waiting: Waiting[] = [];
   const flush = () => {
-    const batch = pipeline!;
     const callers = waiting;
-    pipeline = null;
     waiting = [];
+    if (callers.length === 1) {
+      // Alone in its turn: sent as a plain command (an ioredis pipeline costs more to build than to send).
+      const [only] = callers as [Waiting];
+      try {
+        Promise.resolve(only.add(redis as unknown as ChainableCommander)).then(only.resolve, only.reject);
+      } catch (err) {
+        only.reject(err);
+      }
+      return;
+    }
+    const batch = redis.pipeline();
+    for (const c of callers) c.add(batch);
     batch.exec().then(
       (results) => {
         callers.forEach((c, i) => {
@@ -44,13 +58,9 @@ export function createCommandBatcher(redis: Redis): CommandBatcher {
   };
   return {
     run<T>(add: (pipeline: ChainableCommander) => unknown): Promise<T> {
-      if (!pipeline) {
-        pipeline = redis.pipeline();
-        setImmediate(flush);
-      }
-      add(pipeline);
+      if (waiting.length === 0) setImmediate(flush);
       return new Promise<T>((resolve, reject) => {
-        waiting.push({ resolve: resolve as (v: unknown) => void, reject });
+        waiting.push({ add, resolve: resolve as (v: unknown) => void, reject });
       });
     },
   };

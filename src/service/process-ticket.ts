@@ -132,13 +132,6 @@ export async function processTicket(
   }
 
   if (result.moveRefused && plan.moveTo) deps.onMoveRefused?.(plan.moveTo);
-  if (!deps.dryRun && deps.parked) {
-    if (result.moveRefusal === 'unknown_destination') {
-      await park(deps, log, job.recId, plan.moveTo, now);
-    } else if (await deps.parked.unpark(job.recId)) {
-      log.info('parked ticket done; unparked', { event: 'ticket_unparked', moveTo: plan.moveTo });
-    }
-  }
 
   // HEAT has no ETag (docs/heat-api.md §11): a person may have saved the ticket between our read and our
   // PATCH. The PATCH answer shows it; such a version is not marked as done but queued again, so the
@@ -158,7 +151,24 @@ export async function processTicket(
   // webhook) then costs nothing, and a retry of this job still re-reads and re-counts idempotently.
   const leftAt =
     result.lastModDateTime ?? (typeof ticket.LastModDateTime === 'string' ? ticket.LastModDateTime : null);
-  if (!deps.dryRun && leftAt && changedMeanwhile.length === 0) await deps.processed.mark(job.recId, leftAt);
+  // Parking and marking touch different keys: issued together, they go to Redis in one pipeline.
+  const stores: Array<Promise<unknown>> = [];
+  if (!deps.dryRun && deps.parked) {
+    const parked = deps.parked;
+    if (result.moveRefusal === 'unknown_destination') {
+      stores.push(park(deps, log, job.recId, plan.moveTo, now));
+    } else {
+      stores.push(
+        parked.unpark(job.recId).then((was) => {
+          if (was)
+            log.info('parked ticket done; unparked', { event: 'ticket_unparked', moveTo: plan.moveTo });
+        }),
+      );
+    }
+  }
+  if (!deps.dryRun && leftAt && changedMeanwhile.length === 0)
+    stores.push(deps.processed.mark(job.recId, leftAt));
+  await allOrFirstError(stores);
   if (!deps.dryRun && changedMeanwhile.length > 0) await deps.requeue?.(job.recId);
 
   let counted = false;
@@ -167,29 +177,23 @@ export async function processTicket(
       ? (ticket[service.counts.schoolField] as string)
       : null;
   if (!deps.dryRun && deps.counts && service.counts.enabled) {
-    const recorded = await deps.counts.record({
-      recId: job.recId,
-      school,
-      createdDateTime: typeof ticket.CreatedDateTime === 'string' ? ticket.CreatedDateTime : null,
-      decision,
-    });
-    counted = recorded.changed;
+    const counts = deps.counts;
+    const createdDateTime = typeof ticket.CreatedDateTime === 'string' ? ticket.CreatedDateTime : null;
     // The bounce rate's counts: routed by us (the routed-to field is set) and overridden by a person
     // (the override is recorded), as the ticket stands after our write. Once per ticket, so a retry or a
-    // second look at an overridden ticket counts nothing more.
+    // second look at an overridden ticket counts nothing more. Independent of the category count (other
+    // keys, each idempotent per ticket): both are sent together.
     const after: Record<string, unknown> = { ...ticket, ...(result.written ?? {}) };
     const routing = config.routing.fields;
     const routed = hasText(after[routing.routedTo]);
     const overridden = hasText(after[routing.override]);
-    if (routed || overridden) {
-      await deps.counts.recordRouting({
-        recId: job.recId,
-        school,
-        createdDateTime: typeof ticket.CreatedDateTime === 'string' ? ticket.CreatedDateTime : null,
-        routed,
-        overridden,
-      });
-    }
+    const [recorded] = await allOrFirstError([
+      counts.record({ recId: job.recId, school, createdDateTime, decision }),
+      routed || overridden
+        ? counts.recordRouting({ recId: job.recId, school, createdDateTime, routed, overridden })
+        : Promise.resolve(null),
+    ]);
+    counted = recorded.changed;
   }
 
   const outcome: ProcessOutcome = {
@@ -213,6 +217,19 @@ export async function processTicket(
   logProcessed(log, outcome, deps.dryRun ?? false);
   deps.onOutcome?.(outcome);
   return outcome;
+}
+
+/**
+ * Waits for every promise (none is left running unobserved) and then rejects with the first error, or
+ * resolves with all the values: Promise.all would reject while the others were still in flight.
+ */
+async function allOrFirstError<T extends readonly unknown[]>(
+  promises: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** A field that holds something (HEAT renders an unset text field as null or ''). */

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { BACKFILL_SLOW_DELAY_MS, createHeatClient, type HeatClient } from '../../src/heat/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
 import { captureLogs } from '../support/capture-logs.js';
@@ -135,6 +135,29 @@ describe('the shared HEAT call budget (real Redis, pinned clock)', () => {
     ]);
     a.client.close();
     b.client.close();
+  });
+
+  it('calls started at once are counted with one script run: exact total, a mark crossed logged once', async () => {
+    const prefix = newPrefix();
+    const clock = { now: new Date('2026-11-20T09:00:00Z') };
+    const logs = captureLogs();
+    const a = budgetClient(prefix, clock, { budget: 8, logger: logs });
+    await calls(a.client, 2);
+    const runs = vi.spyOn(redis as unknown as Record<string, () => Promise<unknown>>, 'sbtHeatBudgetCount');
+    try {
+      // maxConcurrency 4: four requests in flight together, counted in one round trip to Redis.
+      await Promise.all([1, 2, 3, 4].map(() => a.client.getByRecId('incidents', recId)));
+      expect(runs).toHaveBeenCalledTimes(1);
+    } finally {
+      runs.mockRestore();
+    }
+    expect(await redis.hgetall(`${prefix}:heat-budget:2026-11-20`)).toEqual({ total: '6', 'm:GET': '6' });
+    expect(a.client.stats().calls).toBe(6);
+    expect(await a.client.budgetState()).toMatchObject({ used: 6, level: 'normal' });
+    // 50% (4 of 8) was crossed inside the batch (2 -> 6): one line, with the batch's total.
+    const lines = logs.entries.filter((l) => l.event === 'heat_budget');
+    expect(lines.map((l) => [l.percent, l.calls])).toEqual([[50, 6]]);
+    a.client.close();
   });
 
   describe('a 429 from HEAT backs every client off', () => {

@@ -2,10 +2,22 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { commandBatcherFor, createCommandBatcher } from '../../../src/queue/command-batcher.js';
 
-/** A Redis whose pipelines record their commands and answer from `answer(command)`. */
+/**
+ * A Redis whose pipelines record their commands and answer from `answer(command)`; a command sent on
+ * its own (not in a pipeline) is recorded in `direct`.
+ */
 function fakeRedis(answer: (cmd: string[]) => [Error | null, unknown]) {
   const execs: string[][][] = [];
+  const direct: string[][] = [];
+  const send = async (cmd: string[]) => {
+    direct.push(cmd);
+    const [err, value] = answer(cmd);
+    if (err) throw err;
+    return value;
+  };
   const redis = {
+    set: (...a: string[]) => send(['set', ...a]),
+    hdel: (...a: string[]) => send(['hdel', ...a]),
     pipeline() {
       const cmds: string[][] = [];
       const p = {
@@ -19,7 +31,7 @@ function fakeRedis(answer: (cmd: string[]) => [Error | null, unknown]) {
       return p;
     },
   };
-  return { redis: redis as unknown as Redis, execs };
+  return { redis: redis as unknown as Redis, execs, direct };
 }
 
 describe('command batcher', () => {
@@ -39,10 +51,27 @@ describe('command batcher', () => {
         ['set', 'b', '2'],
       ],
     ]);
-    // A later turn starts a new pipeline.
-    await batch.run((p) => p.set('c', '3'));
+    // A later turn starts a new batch.
+    await Promise.all([batch.run((p) => p.set('c', '3')), batch.run((p) => p.set('d', '4'))]);
     expect(execs).toHaveLength(2);
-    expect(execs[1]).toEqual([['set', 'c', '3']]);
+    expect(execs[1]).toEqual([
+      ['set', 'c', '3'],
+      ['set', 'd', '4'],
+    ]);
+  });
+
+  it('sends a command alone in its turn as a plain command (no pipeline built), with its answer or error', async () => {
+    const { redis, execs, direct } = fakeRedis((cmd) =>
+      cmd[1] === 'bad' ? [new Error('WRONGTYPE'), null] : [null, cmd[0] === 'hdel' ? 0 : 'OK'],
+    );
+    const batch = createCommandBatcher(redis);
+    expect(await batch.run((p) => p.hdel('h', 'x'))).toBe(0);
+    await expect(batch.run((p) => p.set('bad', '1'))).rejects.toThrow('WRONGTYPE');
+    expect(direct).toEqual([
+      ['hdel', 'h', 'x'],
+      ['set', 'bad', '1'],
+    ]);
+    expect(execs).toEqual([]);
   });
 
   it('rejects only the caller whose command failed', async () => {

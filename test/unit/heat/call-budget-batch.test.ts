@@ -1,0 +1,63 @@
+import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { createCallBudget } from '../../../src/heat/call-budget.js';
+import { captureLogs } from '../../support/capture-logs.js';
+
+/**
+ * A stand-in for the shared count in Redis: the budget's registered script, answering like the Lua
+ * (totals before and after, no backoff), or failing while `down` is set. Records what each run added.
+ */
+function fakeBudgetRedis() {
+  const state = { total: 0, down: false, runs: [] as Array<Record<string, number>> };
+  const redis = {
+    defineCommand() {},
+    async sbtHeatBudgetCount(_count: string, _backoff: string, _ttl: string, ...pairs: string[]) {
+      if (state.down) throw new Error('Connection is closed.');
+      const added: Record<string, number> = {};
+      for (let i = 0; i < pairs.length; i += 2) added[pairs[i]!] = Number(pairs[i + 1]);
+      state.runs.push(added);
+      const before = state.total;
+      state.total += Object.values(added).reduce((a, b) => a + b, 0);
+      return [before, state.total, null];
+    },
+  };
+  return { redis: redis as unknown as Redis, state };
+}
+
+function budgetOn(redis: Redis) {
+  return createCallBudget({
+    dailyCallBudget: 100,
+    now: () => new Date('2026-11-20T10:00:00Z'),
+    logger: captureLogs().logger,
+    store: { redis, prefix: '{sbt}' },
+  });
+}
+
+describe('call budget: counts sent to Redis in batches', () => {
+  it('counts made in one turn go to Redis as one run, by method', async () => {
+    const { redis, state } = fakeBudgetRedis();
+    const budget = budgetOn(redis);
+    await Promise.all([budget.count('GET'), budget.count('PATCH'), budget.count('GET')]);
+    expect(state.runs).toEqual([{ GET: 2, PATCH: 1 }]);
+    await budget.count('POST');
+    expect(state.runs).toEqual([{ GET: 2, PATCH: 1 }, { POST: 1 }]);
+    expect(budget.stats()).toMatchObject({ calls: 4, byMethod: { GET: 2, PATCH: 1, POST: 1 } });
+  });
+
+  it('calls counted while Redis does not answer go ahead and are added with the next run that reaches it', async () => {
+    const { redis, state } = fakeBudgetRedis();
+    const budget = budgetOn(redis);
+    state.down = true;
+    await Promise.all([budget.count('GET'), budget.count('GET')]);
+    await budget.count('PATCH');
+    expect(state.runs).toEqual([]);
+    state.down = false;
+    await budget.count('POST');
+    expect(state.runs).toEqual([{ GET: 2, PATCH: 1, POST: 1 }]);
+    expect(state.total).toBe(4);
+    // Nothing is added twice afterwards.
+    await budget.count('GET');
+    expect(state.runs[1]).toEqual({ GET: 1 });
+    expect(state.total).toBe(5);
+  });
+});
