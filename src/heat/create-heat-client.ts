@@ -129,7 +129,9 @@ function heatProxyFromEnv(baseUrl: string): string | null {
 
 /** Logs a finished HTTP request and hands it to the onCall hook (whose errors are logged and ignored). */
 function reportCall(logger: Logger, onCall: HeatClientDeps['onCall'], call: HeatCallRecord): void {
-  logger.debug('heat call', { method: call.method, path: call.path, status: call.status, ms: call.ms });
+  // Several calls per ticket: the line's object is built only when debug lines are written at all.
+  if (logger.isDebugEnabled())
+    logger.debug('heat call', { method: call.method, path: call.path, status: call.status, ms: call.ms });
   if (!onCall) return;
   try {
     onCall(call);
