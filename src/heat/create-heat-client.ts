@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { getProxyForUrl } from 'proxy-from-env';
 import type { HeatRecord } from '../domain/index.js';
 import type { Logger } from '../observability/index.js';
 import { backoffDelay } from './backoff-delay.js';
@@ -102,10 +101,6 @@ function createAxiosWithAgents(
 
   const axiosInstance: AxiosInstance = axios.create({
     timeout: config.timeoutMs,
-    // Every request goes to the one origin of baseUrl, so whether the environment sends it through a
-    // proxy is decided once here. No proxy for it: axios is told so, and stops reading the proxy
-    // variables (and parsing NO_PROXY) for every request. A proxy: axios applies it as before.
-    ...(heatProxyFromEnv(config.baseUrl) ? {} : { proxy: false as const }),
     httpAgent,
     httpsAgent,
     headers: { Accept: 'application/json' },
@@ -116,15 +111,6 @@ function createAxiosWithAgents(
     transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
   });
   return { axiosInstance, ownAgents };
-}
-
-/**
- * The proxy the environment names for HEAT's base URL (HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, minus
- * NO_PROXY, in any case, as axios reads them), or null. Read when a client is created: a change of
- * those variables applies to clients created after it (the service creates its client at start-up).
- */
-function heatProxyFromEnv(baseUrl: string): string | null {
-  return getProxyForUrl(baseUrl) || null;
 }
 
 /** Logs a finished HTTP request and hands it to the onCall hook (whose errors are logged and ignored). */
