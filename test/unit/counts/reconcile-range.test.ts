@@ -119,4 +119,15 @@ describe('periodExpiresAt', () => {
     // SY2026-27 ends at 2027-08-01T05:00Z (CDT).
     expect(at('SY2026-27', schoolYear)).toBe('2028-09-04T05:00:00.000Z');
   });
+
+  it('answers from its per-period cache for the config it was asked with, and still refuses a bad id', () => {
+    const at = (period: string, cfg: PeriodConfig) =>
+      new Date(periodExpiresAt(period, cfg) * 1000).toISOString();
+    expect(at('2026-11', month)).toBe('2028-01-05T06:00:00.000Z');
+    // The same period in another zone is another answer (midnight in Honolulu is 10:00Z), not the cached one.
+    expect(at('2026-11', { ...month, timeZone: 'Pacific/Honolulu' })).toBe('2028-01-05T10:00:00.000Z');
+    expect(at('2026-11', month)).toBe('2028-01-05T06:00:00.000Z');
+    expect(() => periodExpiresAt('2026-13', month)).toThrow(/not a month id/);
+    expect(() => periodExpiresAt('2026-13', month)).toThrow(/not a month id/);
+  });
 });
