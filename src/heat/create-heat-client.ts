@@ -63,6 +63,8 @@ export interface HeatClientDeps {
 }
 
 const MAX_MESSAGE_CHARS = 1000;
+/** The TCP keep-alive initial delay axios sets on every request's socket (its http adapter). */
+export const AXIOS_SOCKET_KEEPALIVE_MS = 60_000;
 
 function validateConfig(config: HeatClientConfig): void {
   // The same checks and messages as heatClientConfigFrom, for a config built by hand (tests, tools).
@@ -93,9 +95,16 @@ function createAxiosWithAgents(
 ): { axiosInstance: AxiosInstance; ownAgents: Array<http.Agent | https.Agent> } {
   // One socket per allowed in-flight request, reused across calls (keep-alive saves a TLS handshake).
   const ownAgents: Array<http.Agent | https.Agent> = [];
-  const httpAgent = deps.httpAgent ?? new http.Agent({ keepAlive: true, maxSockets: config.maxConcurrency });
-  const httpsAgent =
-    deps.httpsAgent ?? new https.Agent({ keepAlive: true, maxSockets: config.maxConcurrency });
+  // axios sets TCP keep-alive with a 60 s initial delay on the socket of every request, and the agent
+  // sets its own keepAliveMsecs (1 s by default) each time a socket goes back to the pool: with two
+  // different values Node calls setsockopt twice per request. The same 60 s here makes both no-ops.
+  const keepAlive = {
+    keepAlive: true,
+    keepAliveMsecs: AXIOS_SOCKET_KEEPALIVE_MS,
+    maxSockets: config.maxConcurrency,
+  };
+  const httpAgent = deps.httpAgent ?? new http.Agent(keepAlive);
+  const httpsAgent = deps.httpsAgent ?? new https.Agent(keepAlive);
   if (!deps.httpAgent) ownAgents.push(httpAgent);
   if (!deps.httpsAgent) ownAgents.push(httpsAgent);
 
