@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
+import {
+  classifyByRules,
+  classifyTicket,
+  compileLoadedPolicy,
+  compilePolicy,
+  normaliseText,
+} from '../../../src/classify/index.js';
+import type { HeatRecord } from '../../../src/domain/index.js';
+
+// Words of the gradebook rules used in other senses (office idioms, HR terms, electrical extensions):
+// the shipped policy must read them as what they are, and still catch the grading asks.
+const cfg = loadConfig({ dir: 'config', env: {} });
+const rules = compilePolicy({ ...cfg.routing, model: undefined }, cfg.policyVersion);
+const shipped = compileLoadedPolicy(cfg);
+
+function ticket(Subject: string, Symptom: string): HeatRecord {
+  return { RecId: 'x', Subject, Symptom };
+}
+
+/** The ids of the gradebook rules that fired (the rules alone). */
+function gradebookRules(t: HeatRecord): string[] {
+  return classifyByRules(t, rules)
+    .reasons.filter((r) => r.category === 'gradebook_admin')
+    .map((r) => r.ruleId);
+}
+
+describe('"excuse" as an apology is not grading work', () => {
+  it.each([
+    [
+      'Docking station',
+      'Please excuse the delay in my reply. The docking station in room 12 does not charge the laptop.',
+    ],
+    [
+      'Monitor flickers',
+      'Excuse my ignorance, but the monitor on the front desk flickers every few minutes.',
+    ],
+    ['Printer', 'Excuse me for writing again: the printer in the library jams on every page.'],
+  ])('%s', (Subject, Symptom) => {
+    const t = ticket(Subject, Symptom);
+    expect(gradebookRules(t)).toEqual([]);
+    const d = classifyTicket(t, shipped);
+    expect(d.category).toBe('hardware');
+    expect(d.scope).toBe('in_scope');
+  });
+
+  it('still reads "excuse a student from" and "mark it excused" as grading work', () => {
+    const a = ticket(
+      'Project',
+      'Can you excuse the student from the science project? She was in the hospital.',
+    );
+    expect(gradebookRules(a)).toContain('gb-asks');
+    expect(classifyTicket(a, shipped).category).toBe('gradebook_admin');
+    const b = ticket('Missing assignment', 'Please mark it excused for Jordan, the essay was waived.');
+    expect(gradebookRules(b)).toContain('gb-asks');
+    expect(classifyTicket(b, shipped).scope).toBe('restricted');
+  });
+
+  it('leaves an excused absence to attendance (not a grading rule)', () => {
+    const t = ticket(
+      'Attendance code',
+      'Which code do I use for an excused absence for a student at a college visit?',
+    );
+    expect(gradebookRules(t)).toEqual([]);
+  });
+});
+
+describe('the mobile sign-off "please excuse brevity and typos" is signature noise', () => {
+  it('is cut like "Sent from my iPhone", in English and Spanish', () => {
+    const settings = cfg.routing.normalise;
+    expect(
+      normaliseText('The projector in room 4 has no picture.\nPlease excuse brevity and typos', settings)
+        .folded,
+    ).toBe('the projector in room 4 has no picture.');
+    expect(normaliseText('El proyector no enciende.\nDisculpe la brevedad', settings).folded).toBe(
+      'el proyector no enciende.',
+    );
+  });
+
+  it('does not cut a request that merely starts with an apology', () => {
+    const folded = normaliseText(
+      'Please excuse the typos in my last ticket: the laptop cart in room 9 will not charge any of the laptops',
+      cfg.routing.normalise,
+    ).folded;
+    expect(folded).toContain('laptop cart');
+  });
+
+  it('leaves a hardware ticket with the sign-off in scope', () => {
+    const d = classifyTicket(
+      ticket(
+        'Keyboard',
+        'The keyboard on the front office computer is missing keys.\n\nSent from my mobile device\nPlease excuse brevity and typos',
+      ),
+      shipped,
+    );
+    expect(d.category).toBe('hardware');
+    expect(d.reasons.map((r) => r.category)).not.toContain('gradebook_admin');
+  });
+});
+
+describe('"exempt" counts only with a student or coursework', () => {
+  it.each([
+    [
+      'Timesheet laptop',
+      'Our clerks become exempt employees next month; the laptop they share for timesheets will not boot.',
+    ],
+    ['Monitor', 'Overtime-exempt staff in the front office need a second monitor at the desk.'],
+  ])('%s: not a gradebook rule', (Subject, Symptom) => {
+    expect(gradebookRules(ticket(Subject, Symptom))).toEqual([]);
+  });
+
+  it.each([
+    ['Exempt', 'Please exempt Kevin from the unit 3 project, he was out on medical leave.'],
+    ['Eximir', 'Necesito eximir a una estudiante del examen final, estuvo hospitalizada.'],
+    ['Egzante', 'Mwen bezwen egzante yon elev pou pwoje syans lan.'],
+  ])('%s: gradebook work', (Subject, Symptom) => {
+    const t = ticket(Subject, Symptom);
+    expect(gradebookRules(t)).toContain('gb-exempt');
+    const d = classifyTicket(t, shipped);
+    expect(d.category).toBe('gradebook_admin');
+    expect(d.scope).toBe('restricted');
+  });
+});
+
+describe('"grades" of a job or a salary are not student grades', () => {
+  it.each([
+    [
+      'HR laptop',
+      'The laptop used to update job grades and salary grades in the HR office will not turn on.',
+    ],
+    ['Monitor for HR', 'The recruiter needs a bigger monitor to compare pay grades during hiring season.'],
+  ])('%s', (Subject, Symptom) => {
+    const t = ticket(Subject, Symptom);
+    expect(gradebookRules(t)).toEqual([]);
+    expect(classifyTicket(t, shipped).scope).toBe('in_scope');
+  });
+
+  it('still reads a student grade change as grading work', () => {
+    const t = ticket(
+      'Grade change',
+      'Please change the final grade for Ana in period 3, I entered it wrong.',
+    );
+    expect(gradebookRules(t)).toContain('gb-grade-change');
+    expect(classifyTicket(t, shipped).category).toBe('gradebook_admin');
+  });
+});
+
+describe('an electrical extension is hardware, a phone extension is telephone', () => {
+  it.each([
+    ['Extension cord', 'We need an extension cord for the projector cart in the gym.'],
+    ['Extension socket', 'Please provide an extension socket for the two computers at the reception desk.'],
+    ['Power strip', 'The power strip under the teacher desk sparks when the laptop charger is plugged in.'],
+  ])('%s', (Subject, Symptom) => {
+    const t = ticket(Subject, Symptom);
+    const byRules = classifyByRules(t, rules);
+    expect(byRules.reasons.map((r) => r.ruleId)).not.toContain('tel-extension');
+    expect(byRules.category).toBe('hardware');
+    expect(classifyTicket(t, shipped).category).toBe('hardware');
+  });
+
+  it('keeps a new phone extension with Telecommunications', () => {
+    const t = ticket('New extension', 'Please assign a phone extension to the new counselor in room 210.');
+    expect(classifyTicket(t, shipped).category).toBe('telephone');
+  });
+});
