@@ -26,6 +26,7 @@ const OWN = [
   'test/fixtures/school-voices.jsonl',
   'test/fixtures/office-voices.jsonl',
   'test/fixtures/workplace-voices.jsonl',
+  'test/fixtures/idiom-voices.jsonl',
 ];
 
 interface EvalSchoolOptions {

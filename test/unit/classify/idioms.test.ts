@@ -164,3 +164,68 @@ describe('an electrical extension is hardware, a phone extension is telephone', 
     expect(classifyTicket(t, shipped).category).toBe('telephone');
   });
 });
+
+describe("getting into the gradebook to do one's own grading is software access", () => {
+  it.each([
+    [
+      'Gradebook will not open',
+      'The gradebook will not open, it stays on a white screen. I need to get in to enter my grades by Friday.',
+    ],
+    [
+      'Gradebook account locked',
+      'My gradebook account is locked after three failed attempts; today is the last day to post grades.',
+    ],
+    ['El programa de notas no abre', 'El programa de notas no abre. Necesito entrar para poner las notas.'],
+    ['Gradebook la pa louvri', 'Gradebook la pa louvri, li rete blan. Mwen bezwen antre pou m mete not yo.'],
+  ])('%s: no grading rule fires', (Subject, Symptom) => {
+    expect(gradebookRules(ticket(Subject, Symptom))).toEqual([]);
+  });
+
+  it('decides the English access failures as software access with the shipped model', () => {
+    const d = classifyTicket(
+      ticket(
+        'Gradebook will not open',
+        'The gradebook will not open on my classroom computer, it stays on a white screen. I need to get in to enter my grades before Friday.',
+      ),
+      shipped,
+    );
+    expect(d.category).toBe('software_access');
+    expect(d.scope).toBe('in_scope');
+  });
+
+  it('still reads grading asked of someone else, or beside a device problem, as grading work', () => {
+    const forMe = ticket(
+      'Out sick',
+      'I am out sick all week. Can you enter my grades for me? The scores are on my desk.',
+    );
+    expect(gradebookRules(forMe)).toContain('gb-asks');
+    expect(classifyTicket(forMe, shipped).category).toBe('gradebook_admin');
+    // Two asks, one of them grading: a device symptom does not silence the grading phrase.
+    const twoAsks = ticket(
+      'Laptop and grades',
+      'My laptop freezes every hour. Also I need to post my grades for period 2.',
+    );
+    expect(gradebookRules(twoAsks)).toContain('gb-own-grades');
+    expect(classifyTicket(twoAsks, shipped).scope).toBe('restricted');
+    const locked = ticket(
+      'Grades locked',
+      'The grades are locked for the second quarter, please unlock them so I can fix one.',
+    );
+    expect(gradebookRules(locked)).toContain('gb-grade-change');
+    expect(classifyTicket(locked, shipped).category).toBe('gradebook_admin');
+  });
+});
+
+describe('"pa" is the PA system in English and "not" in Haitian Creole', () => {
+  it('keeps the English PA system with Telecommunications', () => {
+    const t = ticket('PA crackles', 'The PA crackles in the gym during announcements.');
+    expect(classifyByRules(t, rules).ruleId).toBe('tel-pa');
+    expect(classifyTicket(t, shipped).category).toBe('telephone');
+  });
+
+  it('does not read Creole "pa mache" as the PA system', () => {
+    const t = ticket('Wifi', 'Laptop mwen pa ka konekte sou wifi a, li pa mache.');
+    expect(classifyByRules(t, rules).reasons.map((r) => r.category)).not.toContain('telephone');
+    expect(classifyTicket(t, shipped).category).toBe('hardware');
+  });
+});

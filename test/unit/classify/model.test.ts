@@ -46,6 +46,7 @@ const holdout = readJsonl<LabelledTicket>('test/fixtures/holdout-tickets.jsonl')
 const voices = readJsonl<LabelledTicket>('test/fixtures/school-voices.jsonl');
 const office = readJsonl<LabelledTicket>('test/fixtures/office-voices.jsonl');
 const workplace = readJsonl<LabelledTicket>('test/fixtures/workplace-voices.jsonl');
+const idioms = readJsonl<LabelledTicket>('test/fixtures/idiom-voices.jsonl');
 
 const shipped = compileLoadedPolicy(loadConfig({ dir: 'config', env: {} }));
 
@@ -482,7 +483,7 @@ describe('cross-validation of the whole classifier on the project corpora (CI: n
     const cfg = loadConfig({ dir: 'config', env: {} });
     const decisions = crossValidate({
       tickets: voices,
-      alsoTrainOn: [...labelled, ...holdout, ...office, ...workplace],
+      alsoTrainOn: [...labelled, ...holdout, ...office, ...workplace, ...idioms],
       routing: withModelSettings(cfg.routing),
       policyVersion: cfg.policyVersion,
       folds: 3,
