@@ -229,3 +229,19 @@ describe('"pa" is the PA system in English and "not" in Haitian Creole', () => {
     expect(classifyTicket(t, shipped).category).toBe('hardware');
   });
 });
+
+describe('extending the time to enter grades is grading work in any wording', () => {
+  it.each([
+    ['Deadline', 'Can we extend the deadline to enter grades until Monday for the 7th grade team?'],
+    ['Fecha', '¿Se puede extender la fecha para subir las calificaciones hasta el lunes?'],
+    ['Dat', 'Tanpri pwolonje dat pou mete not yo jiska lendi.'],
+  ])('%s', (Subject, Symptom) => {
+    const t = ticket(Subject, Symptom);
+    expect(gradebookRules(t)).toContain('gb-extend');
+    expect(classifyTicket(t, shipped).scope).toBe('restricted');
+  });
+
+  it('does not read extending the wifi as grading work', () => {
+    expect(gradebookRules(ticket('Wifi', 'Can you extend the wifi to the portable classrooms?'))).toEqual([]);
+  });
+});
