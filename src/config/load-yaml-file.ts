@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, problemsFromZod, type ConfigProblem, type MissingKeyFixes } from './config-error.js';
 
@@ -30,7 +40,55 @@ export function parseYamlSource(file: string, text: string): YamlSource {
       })),
     );
   }
-  return { file, text, doc, lineCounter, raw: doc.toJS() ?? {} };
+  const aliases = aliasProblems(file, doc, lineCounter);
+  if (aliases.length > 0) throw new ConfigError(aliases);
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // The yaml library's own refusals (e.g. aliases that expand beyond maxAliasCount).
+    throw new ConfigError([
+      {
+        file,
+        key: '',
+        problem: `YAML cannot be read: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        fix: 'write the repeated values out instead of using anchors (&name) and aliases (*name)',
+      },
+    ]);
+  }
+  return { file, text, doc, lineCounter, raw };
+}
+
+/** Aliases that expand to more than this many nodes are refused (a "billion laughs" file). */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Anchors and aliases (&name / *name) are allowed, but an alias must name an anchor set before it and
+ * may not sit inside the node it names (a structure containing itself has no end).
+ */
+function aliasProblems(file: string, doc: Document.Parsed, lineCounter: LineCounter): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  visit(doc, {
+    Alias(_key, alias, path) {
+      const line = alias.range ? lineCounter.linePos(alias.range[0]).line : undefined;
+      const at = { file, key: `*${alias.source}`, ...(line === undefined ? {} : { line }) };
+      const target = alias.resolve(doc);
+      if (target === undefined) {
+        problems.push({
+          ...at,
+          problem: `the alias *${alias.source} names no anchor set before it`,
+          fix: `set the anchor (&${alias.source}) on a value earlier in the file, or write the value out here`,
+        });
+      } else if (path.includes(target)) {
+        problems.push({
+          ...at,
+          problem: `the alias *${alias.source} sits inside the value its anchor names (it would contain itself)`,
+          fix: `point the alias at a value outside the one anchored as &${alias.source}, or write the value out`,
+        });
+      }
+    },
+  });
+  return problems;
 }
 
 export function readYamlSource(file: string): YamlSource {
