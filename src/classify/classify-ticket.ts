@@ -47,18 +47,25 @@ export function classifyTicket(ticket: HeatRecord, policy: CompiledPolicy): Deci
   return combineWithModel(byRules, ticket, policy, policy.model, policy.modelSettings, normaliser);
 }
 
-/** A normaliser that remembers its answers for one ticket (the same value and body flag). */
+/**
+ * A normaliser that remembers its answers for one ticket (the same value and body flag). A ticket has a
+ * handful of text fields, so the answers sit in a short list searched in order (no Map per ticket).
+ */
 function onceEach(normaliser: TextNormaliser): TextNormaliser {
-  const seen = new Map<unknown, [NormalisedText | undefined, NormalisedText | undefined]>();
+  const values: unknown[] = [];
+  const bodies: boolean[] = [];
+  const answers: NormalisedText[] = [];
   return {
     normalise(value: unknown, body: boolean): NormalisedText {
-      let entry = seen.get(value);
-      if (entry === undefined) {
-        entry = [undefined, undefined];
-        seen.set(value, entry);
+      for (let i = 0; i < values.length; i++) {
+        // (NaN misses and is normalised again: the same answer.)
+        if (values[i] === value && bodies[i] === body) return answers[i]!;
       }
-      const slot = body ? 1 : 0;
-      return (entry[slot] ??= normaliser.normalise(value, body));
+      const answer = normaliser.normalise(value, body);
+      values.push(value);
+      bodies.push(body);
+      answers.push(answer);
+      return answer;
     },
   };
 }
@@ -73,8 +80,8 @@ function restMatches(tokens: readonly string[], i: number, rest: readonly string
 }
 
 /**
- * Finds the policy items the ticket's fields match. slot[item] = 1 + index into hitField/hitValue
- * (the field and policy word of its first match) when the item matched; 0 otherwise.
+ * Finds the policy items the ticket's fields match. slot[item] = 1 + index into hitField/hitValue/hitItem
+ * (the field and policy word of its first match, and the item) when the item matched; 0 otherwise.
  */
 function matchItems(
   ticket: HeatRecord,
@@ -83,6 +90,7 @@ function matchItems(
   slot: Int32Array,
   hitField: string[],
   hitValue: string[],
+  hitItem: number[],
 ): void {
   for (const field of policy.fields) {
     const text = normaliser.normalise(ticket[field.name], field.body);
@@ -97,6 +105,7 @@ function matchItems(
         if (e.rest !== null && !restMatches(tokens, i, e.rest)) continue;
         hitField.push(field.name);
         hitValue.push(e.variant);
+        hitItem.push(e.item);
         slot[e.item] = hitField.length;
       }
     }
@@ -105,28 +114,156 @@ function matchItems(
       if (p.re.test(text.folded)) {
         hitField.push(field.name);
         hitValue.push(policy.items[p.item]!.value);
+        hitItem.push(p.item);
         slot[p.item] = hitField.length;
       }
     }
   }
 }
 
-/** True when no forbidden item matched and every requirement has a matched item. */
-function itemsAllowRule(rule: CompiledRule, slot: Int32Array): boolean {
-  for (const id of rule.forbidden) {
-    if (slot[id] !== 0) return false;
-  }
-  for (const req of rule.requirements) {
-    let any = false;
-    for (const id of req) {
-      if (slot[id] !== 0) {
-        any = true;
-        break;
-      }
+/**
+ * Where each item sits in the policy's rules, built once per policy (items -> rules, as lists in one
+ * array per kind: entries start[item] .. start[item + 1]), and the scratch arrays classifyByRules
+ * reuses from ticket to ticket (classification is synchronous; each call first clears what the
+ * previous one set). With it a ticket's work on the rules is in proportion to the items it matched,
+ * not to the size of the policy.
+ */
+interface RuleIndex {
+  /** The requirements an item satisfies: rule (index in policy.rules) and requirement (numbered across rules). */
+  readonly reqStart: Int32Array;
+  readonly reqRule: Int32Array;
+  readonly reqId: Int32Array;
+  /** The rules an item rules out (their `none`). */
+  readonly banStart: Int32Array;
+  readonly banRule: Int32Array;
+  /** An item's places in rule.items: rule and position (reasons list matches in that order). */
+  readonly posStart: Int32Array;
+  readonly posRule: Int32Array;
+  readonly posAt: Int32Array;
+  /** A rule's index in policy.rules. */
+  readonly ruleNo: ReadonlyMap<CompiledRule, number>;
+  // Scratch for one ticket.
+  readonly slot: Int32Array;
+  readonly hitField: string[];
+  readonly hitValue: string[];
+  readonly hitItem: number[];
+  /** 1 when requirement reqId is met; reqMet lists those set. */
+  readonly reqHit: Uint8Array;
+  readonly reqMet: number[];
+  /** Per rule: requirements met, and 1 when a forbidden item matched. */
+  readonly met: Int32Array;
+  readonly banned: Uint8Array;
+  readonly positions: number[];
+  /** Per category: the sum of the fired rules' weights, 1 when one fired, their top priority. */
+  readonly scores: Float64Array;
+  readonly fired: Uint8Array;
+  readonly topPriority: Float64Array;
+}
+
+const ruleIndexes = new WeakMap<CompiledPolicy, RuleIndex>();
+
+/** Lists of (rule, value) pairs per item, flattened: start[item] .. start[item + 1] in rule/value. */
+function itemLists(
+  nItems: number,
+  rules: readonly CompiledRule[],
+  each: (rule: CompiledRule, r: number, add: (item: number, value: number) => void) => void,
+): { start: Int32Array; rule: Int32Array; value: Int32Array } {
+  const count = new Int32Array(nItems + 1);
+  rules.forEach((rule, r) => each(rule, r, (item) => count[item + 1]!++));
+  for (let i = 0; i < nItems; i++) count[i + 1] = count[i + 1]! + count[i]!;
+  const start = count.slice();
+  const fill = count.slice();
+  const ruleOf = new Int32Array(count[nItems]!);
+  const valueOf = new Int32Array(count[nItems]!);
+  rules.forEach((rule, r) =>
+    each(rule, r, (item, value) => {
+      const at = fill[item]!++;
+      ruleOf[at] = r;
+      valueOf[at] = value;
+    }),
+  );
+  return { start, rule: ruleOf, value: valueOf };
+}
+
+function ruleIndexOf(policy: CompiledPolicy): RuleIndex {
+  let index = ruleIndexes.get(policy);
+  if (index !== undefined) return index;
+  const nItems = policy.items.length;
+  let nReqs = 0;
+  const reqBase = policy.rules.map((rule) => {
+    const base = nReqs;
+    nReqs += rule.requirements.length;
+    return base;
+  });
+  const reqs = itemLists(nItems, policy.rules, (rule, r, add) =>
+    rule.requirements.forEach((req, q) => {
+      for (const id of req) add(id, reqBase[r]! + q);
+    }),
+  );
+  const bans = itemLists(nItems, policy.rules, (rule, _r, add) => {
+    for (const id of rule.forbidden) add(id, 0);
+  });
+  const places = itemLists(nItems, policy.rules, (rule, _r, add) =>
+    rule.items.forEach((id, at) => add(id, at)),
+  );
+  index = {
+    reqStart: reqs.start,
+    reqRule: reqs.rule,
+    reqId: reqs.value,
+    banStart: bans.start,
+    banRule: bans.rule,
+    posStart: places.start,
+    posRule: places.rule,
+    posAt: places.value,
+    ruleNo: new Map(policy.rules.map((rule, r) => [rule, r] as const)),
+    slot: new Int32Array(nItems),
+    hitField: [],
+    hitValue: [],
+    hitItem: [],
+    reqHit: new Uint8Array(nReqs),
+    reqMet: [],
+    met: new Int32Array(policy.rules.length),
+    banned: new Uint8Array(policy.rules.length),
+    positions: [],
+    scores: new Float64Array(CATEGORY_IDS.length),
+    fired: new Uint8Array(CATEGORY_IDS.length),
+    topPriority: new Float64Array(CATEGORY_IDS.length),
+  };
+  ruleIndexes.set(policy, index);
+  return index;
+}
+
+/** Clears what the previous ticket left in the scratch arrays. */
+function clearScratch(index: RuleIndex): void {
+  for (const item of index.hitItem) index.slot[item] = 0;
+  for (const q of index.reqMet) index.reqHit[q] = 0;
+  index.hitField.length = 0;
+  index.hitValue.length = 0;
+  index.hitItem.length = 0;
+  index.reqMet.length = 0;
+  index.met.fill(0);
+  index.banned.fill(0);
+  index.scores.fill(0);
+  index.fired.fill(0);
+  index.topPriority.fill(-Infinity);
+}
+
+/**
+ * Counts, per rule, the requirements the matched items meet and marks the rules a forbidden item
+ * rules out; a rule's items allow it when it is not ruled out and all its requirements are met.
+ */
+function countRequirements(index: RuleIndex): void {
+  const { reqStart, reqRule, reqId, banStart, banRule, reqHit, reqMet, met, banned } = index;
+  for (const item of index.hitItem) {
+    for (let j = reqStart[item]!; j < reqStart[item + 1]!; j++) {
+      const q = reqId[j]!;
+      if (reqHit[q] !== 0) continue;
+      reqHit[q] = 1;
+      reqMet.push(q);
+      met[reqRule[j]!]!++;
     }
-    if (!any) return false;
+    for (let j = banStart[item]!; j < banStart[item + 1]!; j++) banned[banRule[j]!] = 1;
   }
-  return true;
 }
 
 /** True when every equals/in test of the rule holds; folded field values are kept in foldedFields. */
@@ -150,15 +287,19 @@ function fieldTestsMet(rule: CompiledRule, ticket: HeatRecord, foldedFields: Map
 function fireRules(
   ticket: HeatRecord,
   policy: CompiledPolicy,
-  slot: Int32Array,
+  index: RuleIndex,
   scores: Float64Array,
   fired: Uint8Array,
   topPriority: Float64Array,
   firedRules: CompiledRule[],
 ): Map<string, string> | null {
   let foldedFields: Map<string, string> | null = null;
-  for (const rule of policy.rules) {
-    if (!itemsAllowRule(rule, slot)) continue;
+  countRequirements(index);
+  const rules = policy.rules;
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r]!;
+    // No forbidden item matched and every requirement has a matched item.
+    if (index.banned[r] !== 0 || index.met[r] !== rule.requirements.length) continue;
     if (rule.fieldTests.length > 0) {
       foldedFields ??= new Map();
       if (!fieldTestsMet(rule, ticket, foldedFields)) continue;
@@ -217,19 +358,38 @@ function strongestRule(firedRules: readonly CompiledRule[], winnerIndex: number)
   return strongest!;
 }
 
-/** One fired rule's reason: the policy words that matched (at most MAX_MATCHES_PER_REASON). */
+/**
+ * One fired rule's reason: the policy words that matched (at most MAX_MATCHES_PER_REASON), in the order
+ * of rule.items. Only the ticket's matched items are visited: their places in the rule, sorted.
+ */
 function reasonOf(
   rule: CompiledRule,
+  r: number,
   policy: CompiledPolicy,
-  slot: Int32Array,
-  hitField: readonly string[],
-  hitValue: readonly string[],
+  index: RuleIndex,
   foldedFields: Map<string, string> | null,
 ): Reason {
+  const { slot, hitField, hitValue, posStart, posRule, posAt } = index;
+  const positions = index.positions;
+  positions.length = 0;
+  for (const item of index.hitItem) {
+    for (let j = posStart[item]!; j < posStart[item + 1]!; j++) {
+      if (posRule[j] !== r) continue;
+      // Insertion into the sorted list (a ticket matches few items of a rule).
+      const at = posAt[j]!;
+      let k = positions.length;
+      positions.push(at);
+      while (k > 0 && positions[k - 1]! > at) {
+        positions[k] = positions[k - 1]!;
+        k--;
+      }
+      positions[k] = at;
+    }
+  }
   const matches: Match[] = [];
-  for (const id of rule.items) {
+  for (const at of positions) {
+    const id = rule.items[at]!;
     const s = slot[id]!;
-    if (s === 0) continue;
     const kind = policy.items[id]!.kind;
     const match = { field: hitField[s - 1]!, kind, value: hitValue[s - 1]! };
     // One rule may list the same word twice (a term and its synonym group): show it once.
@@ -251,16 +411,13 @@ export function classifyByRules(
   policy: CompiledPolicy,
   normaliser: TextNormaliser = policy.normaliser,
 ): Decision {
-  const slot = new Int32Array(policy.items.length);
-  const hitField: string[] = [];
-  const hitValue: string[] = [];
-  matchItems(ticket, policy, normaliser, slot, hitField, hitValue);
+  const index = ruleIndexOf(policy);
+  clearScratch(index);
+  matchItems(ticket, policy, normaliser, index.slot, index.hitField, index.hitValue, index.hitItem);
 
-  const scores = new Float64Array(CATEGORY_IDS.length);
-  const fired = new Uint8Array(CATEGORY_IDS.length);
-  const topPriority = new Float64Array(CATEGORY_IDS.length).fill(-Infinity);
+  const { scores, fired, topPriority } = index;
   const firedRules: CompiledRule[] = [];
-  const foldedFields = fireRules(ticket, policy, slot, scores, fired, topPriority, firedRules);
+  const foldedFields = fireRules(ticket, policy, index, scores, fired, topPriority, firedRules);
 
   const best = bestCategory(policy, scores, fired, topPriority, -1, false);
   // The restricted guarantee: a restricted category that reaches the threshold wins, whatever else scored.
@@ -295,7 +452,7 @@ export function classifyByRules(
       const bw = b.categoryIndex === winnerIndex ? 0 : 1;
       return aw - bw || b.weight - a.weight || a.order - b.order;
     })
-    .map((rule) => reasonOf(rule, policy, slot, hitField, hitValue, foldedFields));
+    .map((rule) => reasonOf(rule, index.ruleNo.get(rule)!, policy, index, foldedFields));
 
   return {
     category,
@@ -308,6 +465,45 @@ export function classifyByRules(
     winner,
     runnerUp,
   };
+}
+
+/** How many of the model's most probable categories the evidence shows. */
+const TOP_SHOWN = 3;
+
+/**
+ * The TOP_SHOWN most probable categories with a positive probability, most probable first, rounded;
+ * equal probabilities in the order of the record's keys (what a stable sort of its entries gives).
+ */
+function topProbabilities(
+  p: Record<CategoryId, number>,
+): Array<{ category: CategoryId; probability: number }> {
+  const cats: CategoryId[] = [];
+  const probs: number[] = [];
+  for (const category in p) {
+    const v = p[category as CategoryId];
+    if (!(v > 0) || (cats.length === TOP_SHOWN && v <= probs[TOP_SHOWN - 1]!)) continue;
+    let at = cats.length < TOP_SHOWN ? cats.length : TOP_SHOWN - 1;
+    cats[at] = category as CategoryId;
+    probs[at] = v;
+    while (at > 0 && probs[at - 1]! < v) {
+      cats[at] = cats[at - 1]!;
+      probs[at] = probs[at - 1]!;
+      at--;
+    }
+    cats[at] = category as CategoryId;
+    probs[at] = v;
+  }
+  return cats.map((category, i) => ({ category, probability: round3(probs[i]!) }));
+}
+
+/** The largest positive probability, or 0. */
+function topProbability(p: Record<CategoryId, number>): number {
+  let top = 0;
+  for (const category in p) {
+    const v = p[category as CategoryId];
+    if (v > top) top = v;
+  }
+  return top;
 }
 
 /** Sum of the weights of the rules of `category` that fired. */
@@ -337,15 +533,11 @@ function combineWithModel(
 ): Decision {
   const prediction = predictTicket(model, ticket, normaliser, policy.bodyFields);
   const p = prediction.probabilities;
-  const ranked = (Object.entries(p) as Array<[CategoryId, number]>)
-    .filter(([, v]) => v > 0)
-    .sort((a, b) => b[1] - a[1]);
+  const ranked = topProbabilities(p);
   const gradebookP = p.gradebook_admin;
   const evidence = {
     version: model.hash,
-    top: ranked
-      .slice(0, 3)
-      .map(([category, probability]) => ({ category, probability: round3(probability) })),
+    top: ranked,
     gradebookProbability: round3(gradebookP),
     strongest: prediction.strongest,
   };
@@ -416,7 +608,7 @@ function combineWithModel(
   // being trusted, i.e. 1 - its top probability).
   const confidence =
     category === 'unclassified' && decidedBy !== 'rules'
-      ? round3(1 - (ranked[0]?.[1] ?? 0))
+      ? round3(1 - topProbability(p))
       : round3(Math.max(p[category], decidedBy === 'rules' ? rules.confidence : 0));
   return {
     ...rules,

@@ -4,7 +4,6 @@ import type { TextNormaliser } from './normalise-text.js';
 import {
   bigramHashes,
   featureHashes,
-  featureWords,
   forEachValueFeatureHash,
   wordFeatureHashes,
   type HashState,
@@ -227,6 +226,10 @@ const MAX_CACHED_WORD_LENGTH = 40;
 /** The word cache and the ids of features the model does not know are dropped past these sizes. */
 const MAX_CACHED_WORDS = 50_000;
 const MAX_UNKNOWN_FEATURES = 1 << 18;
+/** The caches are dropped past this many word pairs too (most pairs are unknown features: bounded above). */
+const MAX_CACHED_PAIRS = 1 << 18;
+/** Spreads a word's number over 32 bits (odd: a one-to-one map), for the pair table's slots. */
+const PAIR_SPREAD = 0x9e3779b1;
 
 /** One word's features as ids (see ModelScorer), and the hash state its word pairs start from. */
 interface WordIds {
@@ -237,6 +240,8 @@ interface WordIds {
   readonly hashes: WordFeatureHashes;
   /** The stamp of the last ticket that had the word (its own features are seen once per ticket). */
   seenIn: number;
+  /** The word's number in the cache (names its word pairs in the pair table), -1 when not cached. */
+  readonly no: number;
 }
 
 /**
@@ -253,6 +258,9 @@ class ModelScorer {
   private words = new Map<string, WordIds>();
   private unknown = new FeatureTable(1024);
   private unknownCount = 0;
+  /** Word pair (numbers of the two cached words) -> id of its "b:" feature. */
+  private pairs = new FeatureTable(1024);
+  private pairCount = 0;
   private stamp: Int32Array;
   private current = 0;
   private readonly pair: HashState = { h1: 0, h2: 0 };
@@ -305,9 +313,30 @@ class ModelScorer {
         for (let l = 0; l < nLabels; l++) sum[l] = sum[l]! + weights[id * nLabels + l]!;
       }
     }
-    const entry = { ids, sum, hashes, seenIn: 0 };
-    if (word.length <= MAX_CACHED_WORD_LENGTH) this.words.set(word, entry);
+    const keep = word.length <= MAX_CACHED_WORD_LENGTH;
+    const entry = { ids, sum, hashes, seenIn: 0, no: keep ? this.words.size : -1 };
+    if (keep) this.words.set(word, entry);
     return entry;
+  }
+
+  /**
+   * The id of "b:previous_word": hashed and resolved once per pair of cached words, then read from the
+   * pair table (the same id idOf gives its hashes).
+   */
+  private pairId(previous: WordIds, entry: WordIds, word: string): number {
+    const pair = this.pair;
+    if (previous.no < 0 || entry.no < 0) {
+      bigramHashes(previous.hashes, word, pair);
+      return this.idOf(pair.h1, pair.h2);
+    }
+    const k1 = Math.imul(previous.no, PAIR_SPREAD);
+    const known = this.pairs.get(k1, entry.no);
+    if (known >= 0) return known;
+    bigramHashes(previous.hashes, word, pair);
+    const id = this.idOf(pair.h1, pair.h2);
+    this.pairs.insert(k1, entry.no, id);
+    this.pairCount++;
+    return id;
   }
 
   /** Counts a feature at its first sight in the ticket; a model feature adds its weights. */
@@ -367,11 +396,14 @@ class ModelScorer {
     if (
       this.words.size > MAX_CACHED_WORDS ||
       this.unknownCount > MAX_UNKNOWN_FEATURES ||
+      this.pairCount > MAX_CACHED_PAIRS ||
       this.current === 0x7fffffff
     ) {
       this.words = new Map();
       this.unknown = new FeatureTable(1024);
       this.unknownCount = 0;
+      this.pairs = new FeatureTable(1024);
+      this.pairCount = 0;
       this.stamp = new Int32Array(this.known + 1024);
       this.current = 0;
     }
@@ -381,6 +413,30 @@ class ModelScorer {
     this.distinct = 0;
   }
 
+  /**
+   * One word of the features (a run of letters) after `previous`: its own features unless the ticket
+   * had the word already, and its pair with the previous word. Returns what the next word pairs with.
+   */
+  private scoreWord(word: string, previous: WordIds | null, bigrams: boolean): WordIds | null {
+    if (word.length < 2) return null;
+    const entry = this.wordIds(word);
+    // A word seen before in this ticket adds nothing of its own, only its pair with the previous word.
+    const repeated = entry.seenIn === this.current;
+    entry.seenIn = this.current;
+    const ids = entry.ids;
+    // The order of forEachFeatureHash: "w:word", "b:previous_word", then the n-grams.
+    if (!repeated) {
+      if (entry.sum === null) this.see(ids[0]!);
+      else this.firstOfWordWasNew = this.mark(ids[0]!);
+    }
+    if (bigrams && previous !== null) this.see(this.pairId(previous, entry, word));
+    if (!repeated) {
+      if (entry.sum === null) for (let k = 1; k < ids.length; k++) this.see(ids[k]!);
+      else this.seeWord(entry);
+    }
+    return entry;
+  }
+
   score(
     ticket: HeatRecord,
     normaliser: TextNormaliser,
@@ -388,37 +444,19 @@ class ModelScorer {
   ): { logits: Float64Array; active: number[] } {
     this.begin();
     const settings = this.model.features;
-    const pair = this.pair;
     for (const field of settings.textFields) {
-      const text = normaliser.normalise(ticket[field], bodyFields.has(field)).folded;
-      if (text === '') continue;
-      const words = featureWords(text);
-      if (words === null) continue;
-      let previous: WordFeatureHashes | null = null;
-      for (const word of words) {
-        if (word.length < 2) {
-          previous = null;
+      const words = normaliser.normalise(ticket[field], bodyFields.has(field)).words;
+      // The features' words are the runs of letters: a word of the text with digits in it holds
+      // several ("win10pro": "win", "pro"; digits end a run but do not break a word pair).
+      let previous: WordIds | null = null;
+      for (const token of words) {
+        if (!hasDigit(token)) {
+          previous = this.scoreWord(token, previous, settings.wordBigrams);
           continue;
         }
-        const entry = this.wordIds(word);
-        // A word seen before in this ticket adds nothing of its own, only its pair with the previous word.
-        const repeated = entry.seenIn === this.current;
-        entry.seenIn = this.current;
-        const ids = entry.ids;
-        // The order of forEachFeatureHash: "w:word", "b:previous_word", then the n-grams.
-        if (!repeated) {
-          if (entry.sum === null) this.see(ids[0]!);
-          else this.firstOfWordWasNew = this.mark(ids[0]!);
-        }
-        if (settings.wordBigrams && previous !== null) {
-          bigramHashes(previous, word, pair);
-          this.see(this.idOf(pair.h1, pair.h2));
-        }
-        if (!repeated) {
-          if (entry.sum === null) for (let k = 1; k < ids.length; k++) this.see(ids[k]!);
-          else this.seeWord(entry);
-        }
-        previous = entry.hashes;
+        const runs = token.match(LETTER_RUN);
+        if (runs !== null)
+          for (const run of runs) previous = this.scoreWord(run, previous, settings.wordBigrams);
       }
     }
     forEachValueFeatureHash(ticket, settings, (h1, h2) => this.see(this.idOf(h1, h2)));
@@ -430,6 +468,18 @@ class ModelScorer {
     this.active = [];
     return { logits, active };
   }
+}
+
+/** Runs of letters (the features' words) in a word of the text. */
+const LETTER_RUN = /[a-z]+/g;
+
+/** True when the word has a digit 0-9. */
+function hasDigit(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
 }
 
 const scorers = new WeakMap<LinearModel, ModelScorer>();
@@ -453,9 +503,13 @@ const MAX_STRONGEST = 5;
 /** Scratch for predictTicket's short list (scoring is synchronous). */
 const BEST_INDEX = new Int32Array(MAX_STRONGEST);
 const BEST_WEIGHT = new Float64Array(MAX_STRONGEST);
-const ZERO_PROBABILITIES = Object.freeze(
-  Object.fromEntries(CATEGORY_IDS.map((c) => [c, 0])) as Record<CategoryId, number>,
-);
+/**
+ * Copied for every prediction, never written itself: not frozen, since V8 copies a frozen object by the
+ * slow path (about four times the time of a plain one).
+ */
+const ZERO_PROBABILITIES: Readonly<Record<CategoryId, number>> = Object.fromEntries(
+  CATEGORY_IDS.map((c) => [c, 0]),
+) as Record<CategoryId, number>;
 
 /** Scores one ticket. Pure: same ticket, same model, same prediction. */
 export function predictTicket(

@@ -11,6 +11,11 @@ export interface NormalisedText {
   folded: string;
   /** Word stems in order (words are runs of a-z and 0-9 in the folded text). */
   tokens: string[];
+  /**
+   * The words themselves (runs of a-z and 0-9 in the folded text, before contractions are split and
+   * words stemmed): the model's scorer reads its words (runs of letters) from them (linear-model.ts).
+   */
+  words: readonly string[];
 }
 
 /** Compiled noise filters; built once per policy (see compilePolicy). */
@@ -62,7 +67,13 @@ function simpleHtmlToText(html: string): string {
 const NON_ASCII = /[^\t\n\r\x20-\x7e]/;
 const COMBINING_MARKS = /[\u0300-\u036f]/g;
 const WORD = /[a-z0-9]+/g;
-const EMPTY: NormalisedText = Object.freeze({ folded: '', tokens: Object.freeze([]) as unknown as string[] });
+const EMPTY: NormalisedText = Object.freeze({
+  folded: '',
+  tokens: Object.freeze([]) as unknown as string[],
+  words: Object.freeze([]),
+});
+/** The normaliser's stem cache is dropped past this many words (a bound on its memory). */
+const MAX_CACHED_STEMS = 50_000;
 
 /** Lower case and accents removed ("Calificación" -> "calificacion"). */
 export function foldText(text: string): string {
@@ -135,7 +146,21 @@ const MAX_FOLLOW_UP_WORDS = 12;
 const MAX_SIGNATURE_LINE_WORDS = 8;
 /** At most this many lines above a contact line are read as its signature (name, title, school, district). */
 const MAX_SIGNATURE_LINES_ABOVE = 4;
-const LETTER_WORDS = /[a-z]+/g;
+/**
+ * True when `line` has at most `max` words of letters (runs of a-z, as /[a-z]+/g finds them), counted
+ * without building them: a body's every line is asked.
+ */
+function letterWordsAtMost(line: string, max: number): boolean {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    const letter = c >= 97 && c <= 122;
+    if (letter && !inWord && ++words > max) return false;
+    inWord = letter;
+  }
+  return true;
+}
 /** A line that ends a sentence or a question is request text, not a signature line. */
 const SENTENCE_END = /[.?!]["')]?$/;
 
@@ -167,10 +192,33 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
   const greetings = combinePatterns(settings.greetings);
   const maxChars = settings.maxFieldChars;
   const stemming = settings.stemming;
+  /** word -> its token (stemmed unless a keep word), as tokeniseText makes it; not contractions. */
+  let stems = new Map<string, string>();
+
+  function tokenOf(word: string): string {
+    let token = stems.get(word);
+    if (token === undefined) {
+      token = stemming && !keep.has(word) ? stemWord(word) : word;
+      if (stems.size >= MAX_CACHED_STEMS) stems = new Map();
+      stems.set(word, token);
+    }
+    return token;
+  }
+
+  /** tokeniseText(folded, stemming, keep) from the words of folded, with each word's token cached. */
+  function tokensOf(words: readonly string[]): string[] {
+    const tokens: string[] = [];
+    for (const word of words) {
+      const pair = BARE_CONTRACTIONS.get(word);
+      if (pair === undefined) tokens.push(tokenOf(word));
+      else tokens.push(tokenOf(pair[0]), tokenOf(pair[1]));
+    }
+    return tokens;
+  }
 
   /** A line a signature may hold: a few words, not a sentence or a question. */
   function signatureLike(line: string): boolean {
-    return (line.match(LETTER_WORDS)?.length ?? 0) <= MAX_SIGNATURE_LINE_WORDS && !SENTENCE_END.test(line);
+    return letterWordsAtMost(line, MAX_SIGNATURE_LINE_WORDS) && !SENTENCE_END.test(line);
   }
 
   function bodyText(raw: string): string {
@@ -268,7 +316,8 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
       const folded = body
         ? bodyText(raw)
         : foldText(raw.length > maxChars ? raw.slice(0, maxChars) : raw).replace(REPLY_PREFIX, '');
-      return { folded, tokens: tokeniseText(folded, stemming, keep) };
+      const words = folded.match(WORD) ?? [];
+      return { folded, tokens: tokensOf(words), words };
     },
   };
 }

@@ -217,11 +217,6 @@ export function forEachValueFeatureHash(
   }
 }
 
-/** Words of folded text as features read them: runs of letters (digits never make features). */
-export function featureWords(folded: string): RegExpMatchArray | null {
-  return folded.match(LETTER_WORD);
-}
-
 /** The keys of ticketFeatures(ticket) (for tests: the hashed path must see the same features). */
 export function ticketFeatureKeys(
   ticket: HeatRecord,

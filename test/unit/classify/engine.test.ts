@@ -3,12 +3,18 @@ import { ConfigError, routingPolicySchema, type RoutingPolicyConfig } from '../.
 import {
   classifyTicket,
   compareDecisions,
+  compileLoadedPolicy,
   compilePolicy,
   confidenceOf,
   evaluateCorpus,
+  createTextNormaliser,
+  foldText,
   normaliseText,
   stemWord,
+  tokeniseText,
 } from '../../../src/classify/index.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { readJsonl } from '../../support/jsonl.js';
 import { categories, gradebookRule } from './policy-fixtures.js';
 
 function policyOf(rules: unknown[], extra: Record<string, unknown> = {}): RoutingPolicyConfig {
@@ -196,6 +202,30 @@ describe('decisions explain themselves', () => {
   });
 });
 
+describe('classification keeps nothing of one ticket for the next', () => {
+  it('decides every labelled ticket the same in forward and reverse order, and from a fresh policy', () => {
+    const cfg = loadConfig({ dir: 'config', env: {} });
+    const shared = compileLoadedPolicy(cfg);
+    const tickets = readJsonl<Record<string, unknown>>('test/fixtures/labelled-tickets.jsonl');
+    const forward = tickets.map((t) => JSON.stringify(classifyTicket(t, shared)));
+    const reverse = tickets
+      .slice()
+      .reverse()
+      .map((t) => JSON.stringify(classifyTicket(t, shared)))
+      .reverse();
+    expect(reverse).toEqual(forward);
+    // A ticket with many matches (reasons), then one with few: the second as a fresh policy decides it.
+    const fresh = compileLoadedPolicy(cfg);
+    const many = tickets.reduce((a, t, i) => (forward[i]!.length > forward[a]!.length ? i : a), 0);
+    const few = tickets.reduce((a, t, i) => (forward[i]!.length < forward[a]!.length ? i : a), 0);
+    expect(JSON.parse(forward[many]!).reasons.length).toBeGreaterThan(2);
+    classifyTicket(tickets[many]!, shared);
+    expect(JSON.stringify(classifyTicket(tickets[few]!, shared))).toBe(
+      JSON.stringify(classifyTicket(tickets[few]!, fresh)),
+    );
+  });
+});
+
 describe('compilePolicy refuses unsafe or broken policies with file, key and fix', () => {
   it('accepts nested repetition (RE2 runs it in linear time) and refuses lookahead with a rewrite', () => {
     expect(() =>
@@ -292,6 +322,40 @@ describe('normaliseText', () => {
       settings,
     );
     expect(n.folded).toBe('please fix the printer');
+  });
+
+  it("gives tokeniseText's tokens and the text's words, from a cold and from a warm stem cache", () => {
+    const shipped = loadConfig({ dir: 'config', env: {} }).routing.normalise;
+    const keep = new Set(shipped.keepWords.map((w) => foldText(w)));
+    const normaliser = createTextNormaliser(shipped);
+    const texts = readJsonl<{ Subject?: string; Symptom?: string }>('test/fixtures/labelled-tickets.jsonl')
+      .flatMap((t) => [t.Subject ?? '', t.Symptom ?? ''])
+      .concat(["Cant print, doesnt load; won't open", 'Grades graded GRADING jams win10pro']);
+    expect(texts.length).toBe(646);
+    const differing: string[] = [];
+    for (const pass of [1, 2]) {
+      texts.forEach((text, i) => {
+        const n = normaliser.normalise(text, i % 2 === 1);
+        const tokens = tokeniseText(n.folded, shipped.stemming, keep);
+        const words = n.folded.match(/[a-z0-9]+/g) ?? [];
+        if (JSON.stringify([n.tokens, n.words]) !== JSON.stringify([tokens, words]))
+          differing.push(`pass ${pass} text ${i}`);
+      });
+    }
+    expect(differing).toEqual([]);
+    expect(normaliser.normalise('Cant print the grades', false).tokens).toEqual([
+      'can',
+      't',
+      'print',
+      'the',
+      'grades',
+    ]);
+    expect(normaliser.normalise('Cant print the grades', false).words).toEqual([
+      'cant',
+      'print',
+      'the',
+      'grades',
+    ]);
   });
 
   it('stems English and Spanish forms alike', () => {

@@ -177,6 +177,52 @@ describe('features: the hashed scoring path sees exactly what training saw', () 
     );
   });
 
+  it('reads the letter runs of words with digits in them as the feature strings do', () => {
+    const model = shipped.model!;
+    // "win10pro" holds "win" and "pro" (a pair across the digits); "a1" and "3d" leave one-letter runs,
+    // which break the pairs; "2026" holds no run at all, so "toner" pairs with "jam".
+    const ticket = {
+      Subject: 'win10pro laptop a1 screen 3d printer',
+      Symptom: 'hp4015dn toner 2026 jam x2y',
+      Category: 'Hardware',
+    };
+    const strings = ticketFeatures(ticket, shipped.normaliser, model.features, shipped.bodyFields);
+    expect(strings).toEqual(
+      expect.arrayContaining(['w:win', 'w:pro', 'b:win_pro', 'b:hp_dn', 'b:toner_jam']),
+    );
+    expect(strings).not.toContain('b:a_screen');
+    expect(strings).not.toContain('b:laptop_screen');
+    expect(strings).not.toContain('b:screen_printer');
+    const got = hashedLogits(model, ticket, shipped.normaliser, shipped.bodyFields);
+    expect(Array.from(got.logits)).toEqual(referenceLogits(ticket).logits);
+    expect(got.active).toEqual(referenceLogits(ticket).active);
+  });
+
+  it('keeps the same numbers after word pairs filled the caches and they were dropped', () => {
+    const model = shipped.model!;
+    const ticket = tickets[11]!;
+    const before = Array.from(hashedLogits(model, ticket, shipped.normaliser, shipped.bodyFields).logits);
+    // 701 words (a prime), each ticket stepping through them by its own stride: 400 x 699 distinct
+    // pairs, past the scorer's bounds of 2^18 pairs and unknown features, from few words.
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    const vocabulary = Array.from(
+      { length: 701 },
+      (_, k) => `q${letters[k % 26]}${letters[Math.floor(k / 26) % 26]}${letters[Math.floor(k / 676)]}z`,
+    );
+    expect(new Set(vocabulary).size).toBe(701);
+    for (let i = 0; i < 400; i++) {
+      const subject = Array.from({ length: 700 }, (_, j) => vocabulary[(j * (i + 1)) % 701]).join(' ');
+      hashedLogits(model, { Subject: subject }, shipped.normaliser, shipped.bodyFields);
+    }
+    const after = hashedLogits(model, ticket, shipped.normaliser, shipped.bodyFields);
+    expect(Array.from(after.logits)).toEqual(before);
+    expect(Array.from(after.logits)).toEqual(referenceLogits(ticket).logits);
+    const pairs = { Subject: `${vocabulary[3]} ${vocabulary[5]} ${vocabulary[3]} printer jammed` };
+    expect(Array.from(hashedLogits(model, pairs, shipped.normaliser, shipped.bodyFields).logits)).toEqual(
+      referenceLogits(pairs).logits,
+    );
+  });
+
   it('never makes a feature of a digit: phone numbers and extensions cannot score', () => {
     const features = ticketFeatures(
       { Subject: 'Printer', Symptom: 'Jammed.\nExt. 1335 (786) 555-0111' },
