@@ -87,11 +87,11 @@ function matchItems(
   ticket: HeatRecord,
   policy: CompiledPolicy,
   normaliser: TextNormaliser,
-  slot: Int32Array,
-  hitField: string[],
-  hitValue: string[],
-  hitItem: number[],
+  index: RuleIndex,
 ): void {
+  const { slot, hitField, hitValue, hitItem } = index;
+  // Written by position, not pushed: the arrays keep their size from ticket to ticket.
+  let hits = 0;
   for (const field of policy.fields) {
     const text = normaliser.normalise(ticket[field.name], field.body);
     const tokens = text.tokens;
@@ -103,22 +103,23 @@ function matchItems(
       for (const e of entries) {
         if (slot[e.item] !== 0) continue;
         if (e.rest !== null && !restMatches(tokens, i, e.rest)) continue;
-        hitField.push(field.name);
-        hitValue.push(e.variant);
-        hitItem.push(e.item);
-        slot[e.item] = hitField.length;
+        hitField[hits] = field.name;
+        hitValue[hits] = e.variant;
+        hitItem[hits] = e.item;
+        slot[e.item] = ++hits;
       }
     }
     for (const p of field.patterns) {
       if (slot[p.item] !== 0) continue;
       if (p.re.test(text.folded)) {
-        hitField.push(field.name);
-        hitValue.push(policy.items[p.item]!.value);
-        hitItem.push(p.item);
-        slot[p.item] = hitField.length;
+        hitField[hits] = field.name;
+        hitValue[hits] = policy.items[p.item]!.value;
+        hitItem[hits] = p.item;
+        slot[p.item] = ++hits;
       }
     }
   }
+  index.hits = hits;
 }
 
 /**
@@ -147,9 +148,12 @@ interface RuleIndex {
   readonly hitField: string[];
   readonly hitValue: string[];
   readonly hitItem: number[];
-  /** 1 when requirement reqId is met; reqMet lists those set. */
+  /** How many of hitField/hitValue/hitItem the current ticket filled. */
+  hits: number;
+  /** 1 when requirement reqId is met; reqMet[0 .. nMet) lists those set. */
   readonly reqHit: Uint8Array;
   readonly reqMet: number[];
+  nMet: number;
   /** Per rule: requirements met, and 1 when a forbidden item matched. */
   readonly met: Int32Array;
   readonly banned: Uint8Array;
@@ -220,8 +224,10 @@ function ruleIndexOf(policy: CompiledPolicy): RuleIndex {
     hitField: [],
     hitValue: [],
     hitItem: [],
+    hits: 0,
     reqHit: new Uint8Array(nReqs),
     reqMet: [],
+    nMet: 0,
     met: new Int32Array(policy.rules.length),
     banned: new Uint8Array(policy.rules.length),
     positions: [],
@@ -235,12 +241,10 @@ function ruleIndexOf(policy: CompiledPolicy): RuleIndex {
 
 /** Clears what the previous ticket left in the scratch arrays. */
 function clearScratch(index: RuleIndex): void {
-  for (const item of index.hitItem) index.slot[item] = 0;
-  for (const q of index.reqMet) index.reqHit[q] = 0;
-  index.hitField.length = 0;
-  index.hitValue.length = 0;
-  index.hitItem.length = 0;
-  index.reqMet.length = 0;
+  for (let k = 0; k < index.hits; k++) index.slot[index.hitItem[k]!] = 0;
+  for (let k = 0; k < index.nMet; k++) index.reqHit[index.reqMet[k]!] = 0;
+  index.hits = 0;
+  index.nMet = 0;
   index.met.fill(0);
   index.banned.fill(0);
   index.scores.fill(0);
@@ -254,16 +258,19 @@ function clearScratch(index: RuleIndex): void {
  */
 function countRequirements(index: RuleIndex): void {
   const { reqStart, reqRule, reqId, banStart, banRule, reqHit, reqMet, met, banned } = index;
-  for (const item of index.hitItem) {
+  let nMet = 0;
+  for (let k = 0; k < index.hits; k++) {
+    const item = index.hitItem[k]!;
     for (let j = reqStart[item]!; j < reqStart[item + 1]!; j++) {
       const q = reqId[j]!;
       if (reqHit[q] !== 0) continue;
       reqHit[q] = 1;
-      reqMet.push(q);
+      reqMet[nMet++] = q;
       met[reqRule[j]!]!++;
     }
     for (let j = banStart[item]!; j < banStart[item + 1]!; j++) banned[banRule[j]!] = 1;
   }
+  index.nMet = nMet;
 }
 
 /** True when every equals/in test of the rule holds; folded field values are kept in foldedFields. */
@@ -372,7 +379,8 @@ function reasonOf(
   const { slot, hitField, hitValue, posStart, posRule, posAt } = index;
   const positions = index.positions;
   positions.length = 0;
-  for (const item of index.hitItem) {
+  for (let h = 0; h < index.hits; h++) {
+    const item = index.hitItem[h]!;
     for (let j = posStart[item]!; j < posStart[item + 1]!; j++) {
       if (posRule[j] !== r) continue;
       // Insertion into the sorted list (a ticket matches few items of a rule).
@@ -391,10 +399,12 @@ function reasonOf(
     const id = rule.items[at]!;
     const s = slot[id]!;
     const kind = policy.items[id]!.kind;
-    const match = { field: hitField[s - 1]!, kind, value: hitValue[s - 1]! };
+    const field = hitField[s - 1]!;
+    const value = hitValue[s - 1]!;
     // One rule may list the same word twice (a term and its synonym group): show it once.
-    const shown = matches.some((m) => m.field === match.field && m.value === match.value);
-    if (!shown && matches.length < MAX_MATCHES_PER_REASON) matches.push(match);
+    let shown = false;
+    for (const m of matches) if (m.field === field && m.value === value) shown = true;
+    if (!shown && matches.length < MAX_MATCHES_PER_REASON) matches.push({ field, kind, value });
   }
   for (const test of rule.fieldTests) {
     // The rule fired, so every field test met: show the one policy value the ticket's field matched.
@@ -413,7 +423,7 @@ export function classifyByRules(
 ): Decision {
   const index = ruleIndexOf(policy);
   clearScratch(index);
-  matchItems(ticket, policy, normaliser, index.slot, index.hitField, index.hitValue, index.hitItem);
+  matchItems(ticket, policy, normaliser, index);
 
   const { scores, fired, topPriority } = index;
   const firedRules: CompiledRule[] = [];
@@ -445,14 +455,26 @@ export function classifyByRules(
     winner = { category, score: round3(scores[winnerIndex]!) };
   }
 
-  const reasons: Reason[] = firedRules
-    .slice()
-    .sort((a, b) => {
-      const aw = a.categoryIndex === winnerIndex ? 0 : 1;
-      const bw = b.categoryIndex === winnerIndex ? 0 : 1;
-      return aw - bw || b.weight - a.weight || a.order - b.order;
-    })
-    .map((rule) => reasonOf(rule, index.ruleNo.get(rule)!, policy, index, foldedFields));
+  // The winner's rules first, then by weight, then by their order in the file (a total order: each
+  // rule has its own place), by insertion (a ticket fires few rules).
+  const before = (a: CompiledRule, b: CompiledRule): boolean => {
+    const aw = a.categoryIndex === winnerIndex ? 0 : 1;
+    const bw = b.categoryIndex === winnerIndex ? 0 : 1;
+    return (aw - bw || b.weight - a.weight || a.order - b.order) < 0;
+  };
+  const ordered: CompiledRule[] = [];
+  for (const rule of firedRules) {
+    let k = ordered.length;
+    ordered.push(rule);
+    while (k > 0 && before(rule, ordered[k - 1]!)) {
+      ordered[k] = ordered[k - 1]!;
+      k--;
+    }
+    ordered[k] = rule;
+  }
+  const reasons: Reason[] = ordered.map((rule) =>
+    reasonOf(rule, index.ruleNo.get(rule)!, policy, index, foldedFields),
+  );
 
   return {
     category,
@@ -469,6 +491,9 @@ export function classifyByRules(
 
 /** How many of the model's most probable categories the evidence shows. */
 const TOP_SHOWN = 3;
+/** Scratch for topProbabilities (synchronous). */
+const TOP_CATEGORIES: CategoryId[] = [];
+const TOP_VALUES: number[] = [];
 
 /**
  * The TOP_SHOWN most probable categories with a positive probability, most probable first, rounded;
@@ -477,8 +502,10 @@ const TOP_SHOWN = 3;
 function topProbabilities(
   p: Record<CategoryId, number>,
 ): Array<{ category: CategoryId; probability: number }> {
-  const cats: CategoryId[] = [];
-  const probs: number[] = [];
+  const cats: CategoryId[] = TOP_CATEGORIES;
+  const probs: number[] = TOP_VALUES;
+  cats.length = 0;
+  probs.length = 0;
   for (const category in p) {
     const v = p[category as CategoryId];
     if (!(v > 0) || (cats.length === TOP_SHOWN && v <= probs[TOP_SHOWN - 1]!)) continue;

@@ -4,7 +4,7 @@ import type { TextNormaliser } from './normalise-text.js';
 import {
   bigramHashes,
   featureHashes,
-  forEachValueFeatureHash,
+  valueFeatureHashes,
   wordFeatureHashes,
   type HashState,
   type WordFeatureHashes,
@@ -228,6 +228,8 @@ const MAX_CACHED_WORDS = 50_000;
 const MAX_UNKNOWN_FEATURES = 1 << 18;
 /** The caches are dropped past this many word pairs too (most pairs are unknown features: bounded above). */
 const MAX_CACHED_PAIRS = 1 << 18;
+/** The caches are dropped past this many distinct raw values of value fields. */
+const MAX_CACHED_VALUES = 10_000;
 /** Spreads a word's number over 32 bits (odd: a one-to-one map), for the pair table's slots. */
 const PAIR_SPREAD = 0x9e3779b1;
 
@@ -258,15 +260,21 @@ class ModelScorer {
   private words = new Map<string, WordIds>();
   private unknown = new FeatureTable(1024);
   private unknownCount = 0;
+  /** Per value field (features.valueFields): raw value -> id of its "v:" feature, -1 when blank. */
+  private values: Array<Map<string, number>> = [];
+  private valueCount = 0;
   /** Word pair (numbers of the two cached words) -> id of its "b:" feature. */
   private pairs = new FeatureTable(1024);
   private pairCount = 0;
   private stamp: Int32Array;
   private current = 0;
   private readonly pair: HashState = { h1: 0, h2: 0 };
-  // The ticket being scored.
-  private logits = new Float64Array(0);
-  private active: number[] = [];
+  // The ticket being scored (read by predictTicket and hashedLogits until the next ticket).
+  /** Its logits (after score: bias + sums scaled). */
+  readonly logits: Float64Array;
+  /** Its model features (indexes), in the order of first sight: active[0 .. nActive). */
+  active = new Int32Array(256);
+  nActive = 0;
   private distinct = 0;
   private firstOfWordWasNew = false;
 
@@ -277,6 +285,16 @@ class ModelScorer {
     this.known = model.index.size;
     this.exact = exactSums(model.weights, model.labels.length);
     this.stamp = new Int32Array(this.known + 1024);
+    this.logits = new Float64Array(model.labels.length);
+  }
+
+  private pushActive(id: number): void {
+    if (this.nActive === this.active.length) {
+      const grown = new Int32Array(this.active.length * 2);
+      grown.set(this.active);
+      this.active = grown;
+    }
+    this.active[this.nActive++] = id;
   }
 
   /** The id of the feature with these hashes (model index, or an id past the model's features). */
@@ -345,7 +363,7 @@ class ModelScorer {
     this.stamp[id] = this.current;
     this.distinct++;
     if (id >= this.known) return;
-    this.active.push(id);
+    this.pushActive(id);
     const nLabels = this.model.labels.length;
     const weights = this.model.weights;
     const logits = this.logits;
@@ -362,7 +380,7 @@ class ModelScorer {
     if (this.stamp[id] === this.current) return false;
     this.stamp[id] = this.current;
     this.distinct++;
-    if (id < this.known) this.active.push(id);
+    if (id < this.known) this.pushActive(id);
     return true;
   }
 
@@ -397,6 +415,7 @@ class ModelScorer {
       this.words.size > MAX_CACHED_WORDS ||
       this.unknownCount > MAX_UNKNOWN_FEATURES ||
       this.pairCount > MAX_CACHED_PAIRS ||
+      this.valueCount > MAX_CACHED_VALUES ||
       this.current === 0x7fffffff
     ) {
       this.words = new Map();
@@ -404,12 +423,14 @@ class ModelScorer {
       this.unknownCount = 0;
       this.pairs = new FeatureTable(1024);
       this.pairCount = 0;
+      this.values = [];
+      this.valueCount = 0;
       this.stamp = new Int32Array(this.known + 1024);
       this.current = 0;
     }
     this.current++;
-    this.logits = new Float64Array(this.model.labels.length);
-    this.active = [];
+    this.logits.fill(0);
+    this.nActive = 0;
     this.distinct = 0;
   }
 
@@ -437,11 +458,21 @@ class ModelScorer {
     return entry;
   }
 
-  score(
-    ticket: HeatRecord,
-    normaliser: TextNormaliser,
-    bodyFields: ReadonlySet<string>,
-  ): { logits: Float64Array; active: number[] } {
+  /** The id of the "v:" feature of value field number f holding `raw` (-1: blank), resolved once per value. */
+  private valueId(f: number, field: string, raw: string): number {
+    const cache = (this.values[f] ??= new Map());
+    let id = cache.get(raw);
+    if (id === undefined) {
+      const h = valueFeatureHashes(field, raw);
+      id = h === null ? -1 : this.idOf(h.h1, h.h2);
+      cache.set(raw, id);
+      this.valueCount++;
+    }
+    return id;
+  }
+
+  /** Scores one ticket into logits and active[0 .. nActive). */
+  score(ticket: HeatRecord, normaliser: TextNormaliser, bodyFields: ReadonlySet<string>): void {
     this.begin();
     const settings = this.model.features;
     for (const field of settings.textFields) {
@@ -459,14 +490,17 @@ class ModelScorer {
           for (const run of runs) previous = this.scoreWord(run, previous, settings.wordBigrams);
       }
     }
-    forEachValueFeatureHash(ticket, settings, (h1, h2) => this.see(this.idOf(h1, h2)));
-    const { logits, active, distinct } = this;
+    const valueFields = settings.valueFields;
+    for (let f = 0; f < valueFields.length; f++) {
+      const raw = ticket[valueFields[f]!];
+      if (typeof raw !== 'string') continue;
+      const id = this.valueId(f, valueFields[f]!, raw);
+      if (id >= 0) this.see(id);
+    }
+    const { logits, distinct } = this;
     const nLabels = this.model.labels.length;
     const scale = distinct === 0 ? 0 : 1 / Math.sqrt(distinct);
     for (let l = 0; l < nLabels; l++) logits[l] = this.model.bias[l]! + logits[l]! * scale;
-    this.logits = new Float64Array(0);
-    this.active = [];
-    return { logits, active };
   }
 }
 
@@ -491,12 +525,19 @@ export function hashedLogits(
   normaliser: TextNormaliser,
   bodyFields: ReadonlySet<string>,
 ): { logits: Float64Array; active: number[] } {
+  const scorer = scorerOf(model);
+  scorer.score(ticket, normaliser, bodyFields);
+  return { logits: scorer.logits.slice(), active: Array.from(scorer.active.subarray(0, scorer.nActive)) };
+}
+
+/** The model's scorer (one per model; scoring is synchronous). */
+function scorerOf(model: LinearModel): ModelScorer {
   let scorer = scorers.get(model);
   if (scorer === undefined) {
     scorer = new ModelScorer(model);
     scorers.set(model, scorer);
   }
-  return scorer.score(ticket, normaliser, bodyFields);
+  return scorer;
 }
 
 const MAX_STRONGEST = 5;
@@ -518,8 +559,12 @@ export function predictTicket(
   normaliser: TextNormaliser,
   bodyFields: ReadonlySet<string>,
 ): ModelPrediction {
-  const { logits, active } = hashedLogits(model, ticket, normaliser, bodyFields);
-  const p = softmax(logits, model.temperature);
+  // The scorer's own arrays, read before the next ticket is scored.
+  const scorer = scorerOf(model);
+  scorer.score(ticket, normaliser, bodyFields);
+  const p = softmax(scorer.logits, model.temperature);
+  const active = scorer.active;
+  const nActive = scorer.nActive;
   const probabilities = { ...ZERO_PROBABILITIES };
   const nLabels = model.labels.length;
   let top = 0;
@@ -533,7 +578,7 @@ export function predictTicket(
   const bestWeight = BEST_WEIGHT;
   let count = 0;
   const weights = model.weights;
-  for (let k = 0; k < active.length; k++) {
+  for (let k = 0; k < nActive; k++) {
     const i = active[k]!;
     const w = weights[i * nLabels + top]!;
     if (w <= 0 || (count === MAX_STRONGEST && w <= bestWeight[MAX_STRONGEST - 1]!)) continue;

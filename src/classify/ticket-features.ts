@@ -203,18 +203,10 @@ export function bigramHashes(previous: WordFeatureHashes, word: string, out: Has
   mixText(out, word);
 }
 
-/** The hashes of the "v:" features of a ticket's value fields, in the order forEachFeatureHash emits them. */
-export function forEachValueFeatureHash(
-  ticket: HeatRecord,
-  settings: FeatureSettings,
-  emit: (h1: number, h2: number) => void,
-): void {
-  for (const field of settings.valueFields) {
-    const raw = ticket[field];
-    if (typeof raw !== 'string' || raw.trim() === '') continue;
-    const h = featureHashes(`v:${field}=${foldText(raw).trim()}`);
-    emit(h.h1, h.h2);
-  }
+/** The hashes of the "v:" feature of one value field's raw value, as forEachFeatureHash spells it; null when blank. */
+export function valueFeatureHashes(field: string, raw: string): HashState | null {
+  if (raw.trim() === '') return null;
+  return featureHashes(`v:${field}=${foldText(raw).trim()}`);
 }
 
 /** The keys of ticketFeatures(ticket) (for tests: the hashed path must see the same features). */
