@@ -229,13 +229,141 @@ function startGated(source: string): AdminPattern | null {
     return null;
   }
   const gateOrAll = gate;
+  const needles = rest.length > 0 ? literalGate(rest) : null;
   return {
     test(text: string): boolean {
       const c = text.charCodeAt(0);
       if ((gateOrAll === null || (c < 128 && gateOrAll[c] === 1)) && start.testExact(text)) return true;
-      return others !== null && others.test(text);
+      if (others === null) return false;
+      if (needles !== null && !containsAny(text, needles)) return false;
+      return others.test(text);
     },
   };
+}
+
+/** True when `text` contains one of `needles`. */
+function containsAny(text: string, needles: readonly string[]): boolean {
+  for (const needle of needles) if (text.includes(needle)) return true;
+  return false;
+}
+
+/**
+ * The literal gate of unanchored alternatives: strings one of which every match of any of them
+ * contains (so a line with none of them cannot match, and RE2 is not asked); null when some
+ * alternative has no such string of at least MIN_NEEDLE characters. The confidentiality footers'
+ * patterns ("intended (solely )?for the ...", "... (confidential|privileged|protected)") are searched
+ * along every line of a body, which costs RE2 about half a microsecond a line; String.includes on a
+ * few words costs a tenth of that.
+ */
+function literalGate(alternatives: readonly string[]): string[] | null {
+  const needles: string[] = [];
+  for (const alternative of alternatives) {
+    const required = sequenceLiterals(alternative, 0, alternative.length);
+    if (required === null) return null;
+    for (const needle of required) if (!needles.includes(needle)) needles.push(needle);
+  }
+  return needles;
+}
+
+/** A needle shorter than this is found on most lines: the gate would cost more than it saves. */
+const MIN_NEEDLE = 3;
+
+/** Characters that stand for themselves in RE2 syntax outside a class (no escape needed). */
+function isPlainLiteral(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code >= 32 && code < 127 && !'\\.^$|()[]{}?*+'.includes(c);
+}
+
+/**
+ * Strings one of which every match of `s[from, to)` (a sequence of atoms) contains: a run of plain
+ * literal characters that no quantifier touches, or the union of such sets over the alternatives of a
+ * group; the set whose shortest member is longest wins; null when no set has strings of at least
+ * MIN_NEEDLE characters or the sequence is not read for certain (the caller then runs RE2 on every
+ * line, as before). Only what was read for certain counts: reading stops at anything unfamiliar, which
+ * can only lose needles, never give a wrong one.
+ */
+function sequenceLiterals(s: string, from: number, to: number): string[] | null {
+  let best: string[] | null = null;
+  let bestMin = 0;
+  let run = '';
+  const offer = (set: string[] | null): void => {
+    if (set === null || set.length === 0) return;
+    const min = Math.min(...set.map((x) => x.length));
+    if (min >= MIN_NEEDLE && min > bestMin) {
+      best = set;
+      bestMin = min;
+    }
+  };
+  const endRun = (): void => {
+    offer(run === '' ? null : [run]);
+    run = '';
+  };
+  let i = from;
+  while (i < to) {
+    const c = s[i]!;
+    let end: number;
+    let literal: string | null = null;
+    let group: string[] | null = null;
+    if (c === '(') {
+      const close = groupEnd(s, i, to);
+      if (close < 0) break;
+      end = close + 1;
+      const inner = s.startsWith('(?:', i) ? i + 3 : s[i + 1] === '?' ? -1 : i + 1;
+      const alternatives = inner < 0 ? null : splitAlternatives(s, inner, close);
+      if (alternatives !== null) {
+        group = [];
+        for (const a of alternatives) {
+          const required = sequenceLiterals(a, 0, a.length);
+          if (required === null) {
+            group = null;
+            break;
+          }
+          group.push(...required);
+        }
+      }
+    } else if (c === '[') {
+      const close = classEnd(s, i, to);
+      if (close < 0) break;
+      end = close + 1;
+    } else if (c === '\\') {
+      const e = s[i + 1];
+      if (e === undefined) break;
+      if (isPunctuation(e)) {
+        literal = e;
+        end = i + 2;
+      } else if ('bBdDsSwW'.includes(e)) {
+        end = i + 2;
+      } else {
+        break; // \x{...}, \p{...}, octal and the rest: not read further
+      }
+    } else if (c === '.' || c === '^' || c === '$') {
+      end = i + 1;
+    } else if (isPlainLiteral(c)) {
+      literal = c;
+      end = i + 1;
+    } else {
+      break;
+    }
+    // A quantified atom is not required as it is: it ends the run.
+    const q = s[end];
+    let quantified = false;
+    if (q === '?' || q === '*' || q === '+') {
+      quantified = true;
+      end++;
+    } else if (q === '{') {
+      const m = QUANTIFIER.exec(s.slice(end, to));
+      if (m === null) break;
+      quantified = true;
+      end += m[0].length;
+    }
+    if (quantified && s[end] === '?') end++; // lazy
+    if (quantified || literal === null) endRun();
+    if (!quantified && literal !== null) run += literal;
+    if (!quantified && group !== null) offer(group);
+    i = end;
+  }
+  endRun();
+  return best;
 }
 
 /** An alternative that can only match from the start of the text: "^..." or "(?:^...|^...)". */

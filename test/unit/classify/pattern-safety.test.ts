@@ -253,6 +253,28 @@ describe('the start gate of noise-pattern alternations gives exactly the plain R
     '(5',
     '+5 555 1234',
     '--',
+    // Lines for the literal gate's alternatives below.
+    'xyz',
+    'the email is confidential',
+    'this message x private',
+    'the e-mail is private',
+    'intended solely for',
+    'intended for',
+    'intended  for',
+    'acd',
+    'abcd',
+    'abccde',
+    'abcde',
+    'a.bcd',
+    'axbcd',
+    'abcxyz',
+    'q\u2022abcd',
+    'xfooy',
+    'xbarbazy',
+    'abccd',
+    'aabcd',
+    'a foo b',
+    'afoob',
   ];
   for (let c = 32; c < 127; c++) {
     const ch = String.fromCharCode(c);
@@ -314,6 +336,34 @@ describe('the start gate of noise-pattern alternations gives exactly the plain R
       '^(hi|hello)( [a-z.]+){0,3} ?[,!:.]?$',
     ];
     expect(sources.flatMap(differences)).toEqual([]);
+  });
+
+  it('with the literal gate of the unanchored alternatives (a line without their words skips RE2)', () => {
+    const sources = [
+      '^a|xyz',
+      '^a|(?:(this|the) (e-?mail|message) .{0,4}(confidential|private))',
+      '^a|intended (solely )?for',
+      '^a|intended +for',
+      '^a|ab?cd',
+      '^a|abc+de|\\bfoo\\b',
+      '^a|a\\.bcd',
+      '^a|(abc)?xyz',
+      '^a|q\\x{2022}abcd',
+      '^a|x(?:foo|barbaz)y',
+      '^a|abc{2}d',
+      '^a|a{2,}bcd',
+      '^a|ab(?:cd|)',
+      '^a|(?:abc|de)xyz|foo',
+      '^a|[ab]cde',
+      '^a|.bcd',
+      '^a|bcd$',
+    ];
+    expect(sources.flatMap(differences)).toEqual([]);
+    // The gate answers without RE2 where no word is on the line, and RE2 decides where one is.
+    const gated = compileCheckedPattern('^a|(?:(this|the) (e-?mail|message) .{0,40}(confidential|private))');
+    expect(gated.test('the message says nothing')).toBe(false);
+    expect(gated.test('the message is confidential')).toBe(true);
+    expect(gated.test('confidential: the message')).toBe(false);
   });
 
   it('leaves case-insensitive and unanchored alternations to RE2 alone', () => {
