@@ -189,6 +189,18 @@ describe('decisions explain themselves', () => {
     expect(JSON.stringify(d)).not.toMatch(/Jane|Secret/);
   });
 
+  it('lists the same keys in the same order with and without a model (what JSON output shows)', () => {
+    const rulesKeys = ['category', 'scope', 'ruleId', 'confidence', 'restricted', 'policyVersion'];
+    const tail = ['reasons', 'winner', 'runnerUp', 'decidedBy'];
+    const d = classifyTicket({ Subject: 'Printer driver' }, p);
+    expect(Object.keys(d)).toEqual([...rulesKeys, ...tail]);
+    expect(d.decidedBy).toBe('rules');
+    const shipped = compileLoadedPolicy(loadConfig({ dir: 'config', env: {} }));
+    const m = classifyTicket({ Subject: 'Printer driver' }, shipped);
+    expect(Object.keys(m)).toEqual([...rulesKeys, ...tail, 'model']);
+    expect(Object.keys(m.model!)).toEqual(['version', 'top', 'gradebookProbability', 'strongest']);
+  });
+
   it('is unclassified with ruleId "threshold" when nothing reaches the threshold', () => {
     const d = classifyTicket({ Subject: 'driver' }, p);
     expect(d).toMatchObject({
