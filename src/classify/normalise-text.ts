@@ -108,6 +108,10 @@ const BARE_CONTRACTIONS: ReadonlyMap<string, readonly [string, string]> = new Ma
   ).map(([bare, stem]) => [bare, [stem, 't'] as const]),
 );
 
+/** The last characters of the bare contractions (ASCII codes), so most words skip the lookup. */
+const CONTRACTION_ENDS = new Uint8Array(128);
+for (const bare of BARE_CONTRACTIONS.keys()) CONTRACTION_ENDS[bare.charCodeAt(bare.length - 1)] = 1;
+
 /** Word stems of folded text (stemming optional; `keep` words are never stemmed). */
 export function tokeniseText(folded: string, stemming: boolean, keep?: ReadonlySet<string>): string[] {
   let words: string[] | null = folded.match(WORD);
@@ -209,7 +213,9 @@ export function createTextNormaliser(settings: NormaliseSettings): TextNormalise
   function tokensOf(words: readonly string[]): string[] {
     const tokens: string[] = [];
     for (const word of words) {
-      const pair = BARE_CONTRACTIONS.get(word);
+      // Only words ending as a bare contraction does (in "t") are looked up.
+      const last = word.charCodeAt(word.length - 1);
+      const pair = last < 128 && CONTRACTION_ENDS[last] === 1 ? BARE_CONTRACTIONS.get(word) : undefined;
       if (pair === undefined) tokens.push(tokenOf(word));
       else tokens.push(tokenOf(pair[0]), tokenOf(pair[1]));
     }
