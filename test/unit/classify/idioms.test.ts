@@ -245,3 +245,29 @@ describe('extending the time to enter grades is grading work in any wording', ()
     expect(gradebookRules(ticket('Wifi', 'Can you extend the wifi to the portable classrooms?'))).toEqual([]);
   });
 });
+
+describe("students' marks themselves are grading work (gb-marks)", () => {
+  it.each([
+    [
+      'Quiz zeros',
+      'Please take off the zeros I gave my 3rd period class for the quiz they missed on Monday.',
+    ],
+    [
+      'Counselor list',
+      'Need the list of seniors with failing grades this semester for our counselor meeting.',
+    ],
+    ['Eligibility', "Who can pull the students with D's and F's for the athletics eligibility letters?"],
+    ['Ceros', 'Por favor quiten los ceros de los estudiantes que estaban en la excursión.'],
+  ])('%s', (Subject, Symptom) => {
+    const t = ticket(Subject, Symptom);
+    expect(gradebookRules(t)).toContain('gb-marks');
+    const d = classifyTicket(t, shipped);
+    expect(d.category).toBe('gradebook_admin');
+    expect(d.scope).toBe('restricted');
+  });
+
+  it('leaves leading zeros in a phone list to the rest of the policy', () => {
+    const t = ticket('Export', 'The student contact export drops the leading zeros of the phone numbers.');
+    expect(gradebookRules(t)).toEqual([]);
+  });
+});
