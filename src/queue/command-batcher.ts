@@ -15,7 +15,7 @@ export interface BatchedScript {
  *
  * The batcher of a shared connection (commandBatcherFor) sends on a connection of its own, a
  * duplicate of the shared one opened at its first command: ioredis copies every script registered on
- * a connection into each pipeline it builds, and BullMQ registers its forty-odd scripts on the shared
+ * a connection into each pipeline it builds, and BullMQ registers its scripts (several dozen) on the shared
  * one. The duplicate holds only the scripts defined through the batcher and is closed when the
  * shared connection ends (quit or disconnect), so a process closes the same connections as before.
  */
