@@ -14,6 +14,8 @@ export function roundConfidence(confidence: number): number {
  * 12 hex characters (48 bits): collisions only matter between two decisions for the same ticket.
  */
 export function decisionFingerprint(decision: Decision, destination: string | null): string {
+  // Few distinct decisions (categories x scopes x rules x confidences x teams): the hash of each is
+  // kept, so a ticket costs a JSON.stringify and a lookup instead of a SHA-256.
   const canonical = JSON.stringify([
     'v1',
     decision.category,
@@ -24,5 +26,14 @@ export function decisionFingerprint(decision: Decision, destination: string | nu
     decision.policyVersion,
     destination ?? null,
   ]);
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
+  let fingerprint = fingerprints.get(canonical);
+  if (fingerprint === undefined) {
+    fingerprint = createHash('sha256').update(canonical).digest('hex').slice(0, 12);
+    if (fingerprints.size >= MAX_KEPT) fingerprints.clear();
+    fingerprints.set(canonical, fingerprint);
+  }
+  return fingerprint;
 }
+
+const MAX_KEPT = 10_000;
+const fingerprints = new Map<string, string>();

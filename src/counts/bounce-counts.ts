@@ -50,9 +50,9 @@ type RecordCommand = (...args: Array<string | number>) => Promise<string[]>;
  * periodExpiresAt: the keys live exactly as long as the period's per-school counts.
  */
 export function createBounceRecorder(redis: Redis, keys: CountsKeys, expiresAt: (period: string) => number) {
-  if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: RECORD_BOUNCE_LUA });
   // Sent with the other jobs' commands of the same event-loop turn (one pipeline).
   const batch = commandBatcherFor(redis);
+  batch.defineCommand(COMMAND, { numberOfKeys: 2, lua: RECORD_BOUNCE_LUA });
   const run = (...args: Array<string | number>) =>
     batch.run<string[]>((p: ChainableCommander) =>
       ((p as unknown as Record<string, RecordCommand>)[COMMAND] as RecordCommand).call(p, ...args),

@@ -57,7 +57,7 @@ export interface MoveTicketCountOptions {
 }
 
 /**
- * Registers the Lua script on the connection (ioredis defineCommand: EVALSHA with EVAL fallback).
+ * Registers the Lua script on the batcher's connection (ioredis defineCommand: EVALSHA with EVAL fallback).
  * `expiresAt(period)` is the unix time (s) at which a period's keys expire (periodExpiresAt).
  */
 export function createTicketCountMover(
@@ -65,9 +65,9 @@ export function createTicketCountMover(
   keys: CountsKeys,
   expiresAt: (period: string) => number,
 ) {
-  if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 6, lua: MOVE_TICKET_COUNT_LUA });
   // The GET and the script of every job in flight go out together (one pipeline per event-loop turn).
   const batch = commandBatcherFor(redis);
+  batch.defineCommand(COMMAND, { numberOfKeys: 6, lua: MOVE_TICKET_COUNT_LUA });
   const run = (...args: Array<string | number>) =>
     batch.run<number>((p: ChainableCommander) =>
       ((p as unknown as Record<string, MoveCommand>)[COMMAND] as MoveCommand).call(p, ...args),

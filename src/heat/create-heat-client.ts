@@ -112,14 +112,45 @@ function createAxiosWithAgents(
     timeout: config.timeoutMs,
     httpAgent,
     httpsAgent,
-    headers: { Accept: 'application/json' },
     // Every status comes back as a response; mapping to HeatApiError happens below.
     validateStatus: () => true,
-    // A redirect would re-send the Authorization header to wherever it points.
+    // A redirect would re-send the Authorization header to wherever it points. With 0 axios also
+    // sends through node:http/https directly instead of follow-redirects.
     maxRedirects: 0,
-    transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
+    // ETIMEDOUT (not ECONNABORTED) on a timeout, which errorFromNetwork maps to a retryable error.
+    transitional: { clarifyTimeoutError: true },
   });
+  trimAxiosDefaults(axiosInstance);
   return { axiosInstance, ownAgents };
+}
+
+/**
+ * axios merges its instance defaults into every request's config, and the defaults axios.create
+ * starts from carry what this client never uses: header buckets per method (deep-merged and
+ * flattened per request), browser settings (XSRF names, FormData and Blob classes), a list of
+ * adapters to pick from, and body transforms that probe for FormData, URLSearchParams, streams and
+ * buffers before they JSON.stringify. Several HEAT calls per ticket: the defaults are cut to what a
+ * HEAT call needs (docs/heat-client.md, "What axios does per call"). The body is serialised in
+ * send(); an answer is parsed as axios would with silentJSONParsing: a string that is JSON becomes
+ * its value, anything else stays as it came (an HTML error page stays text).
+ */
+function trimAxiosDefaults(instance: AxiosInstance): void {
+  const defaults = instance.defaults as unknown as Record<string, unknown>;
+  defaults['headers'] = { Accept: 'application/json' };
+  for (const unused of ['env', 'xsrfCookieName', 'xsrfHeaderName']) delete defaults[unused];
+  defaults['adapter'] = 'http';
+  defaults['transformRequest'] = [];
+  defaults['transformResponse'] = [parseJsonAnswer];
+}
+
+/** axios' own JSON parsing of an answer (forcedJSONParsing with silentJSONParsing), without its probes. */
+export function parseJsonAnswer(data: unknown): unknown {
+  if (typeof data !== 'string' || data === '') return data;
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return data;
+  }
 }
 
 /** Logs a finished HTTP request and hands it to the onCall hook (whose errors are logged and ignored). */
@@ -238,11 +269,20 @@ function createHeatHttp(config: HeatClientConfig, deps: HeatClientDeps, session:
         });
       let res: AxiosResponse;
       try {
+        // The body goes as JSON text: axios' own transform would stringify it the same way after
+        // probing its type, and would deep-copy the object while merging the config.
+        const headers: Record<string, string> = {};
+        if (authorization) headers['Authorization'] = authorization;
+        let data: string | undefined;
+        if (spec.body !== undefined) {
+          data = JSON.stringify(spec.body);
+          headers['Content-Type'] = 'application/json';
+        }
         res = await axiosInstance.request({
           method: spec.method,
           url: joinUrl(config.baseUrl, spec.path) + (spec.query ?? ''),
-          data: spec.body,
-          headers: authorization ? { Authorization: authorization } : {},
+          data,
+          headers,
         });
       } catch (err) {
         done(0);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decisionFingerprint, noteMarker, planActions } from '../../../src/actions/index.js';
 import { readFileSync } from 'node:fs';
@@ -264,6 +265,30 @@ describe('planActions: echo and idempotency', () => {
       decisionFingerprint(d, null),
     ];
     expect(new Set([decisionFingerprint(d, 'Telecommunications'), ...variants]).size).toBe(6);
+  });
+
+  it('a kept fingerprint is the SHA-256 of the canonical decision, on the first call and after', () => {
+    const d = makeDecision('telephone');
+    const canonical = JSON.stringify([
+      'v1',
+      d.category,
+      d.scope,
+      d.ruleId,
+      Math.round(d.confidence * 100) / 100,
+      d.restricted,
+      d.policyVersion,
+      'Telecommunications',
+    ]);
+    const expected = createHash('sha256').update(canonical).digest('hex').slice(0, 12);
+    const fresh = { ...d, policyVersion: `pv-${expected}` };
+    const freshExpected = createHash('sha256')
+      .update(canonical.replace(JSON.stringify(d.policyVersion), JSON.stringify(fresh.policyVersion)))
+      .digest('hex')
+      .slice(0, 12);
+    for (let i = 0; i < 3; i += 1) {
+      expect(decisionFingerprint(d, 'Telecommunications')).toBe(expected);
+      expect(decisionFingerprint(fresh, 'Telecommunications')).toBe(freshExpected);
+    }
   });
 });
 

@@ -126,3 +126,42 @@ describe('periodRange', () => {
     expect(parsePeriod('2026-02', month)).toEqual({ year: 2026, month: 2 });
   });
 });
+
+describe('periodOf (cached per UTC hour)', () => {
+  it("splits an hour that holds a half- or quarter-hour zone's midnight, asked in either order", () => {
+    const kolkata: PeriodConfig = { ...month, timeZone: 'Asia/Kolkata' }; // +05:30: midnight at 18:30Z
+    expect(periodOf('2026-11-30T18:45:00Z', kolkata)).toBe('2026-12');
+    expect(periodOf('2026-11-30T18:29:59.999Z', kolkata)).toBe('2026-11');
+    expect(periodOf('2026-11-30T18:30:00Z', kolkata)).toBe('2026-12');
+    expect(periodOf('2026-11-30T18:00:00Z', kolkata)).toBe('2026-11');
+    const kathmandu: PeriodConfig = { ...month, timeZone: 'Asia/Kathmandu' }; // +05:45: midnight at 18:15Z
+    expect(periodOf('2026-11-30T18:14:59Z', kathmandu)).toBe('2026-11');
+    expect(periodOf('2026-11-30T18:15:00Z', kathmandu)).toBe('2026-12');
+    expect(periodOf('2026-11-30T18:14:00Z', kathmandu)).toBe('2026-11');
+  });
+
+  it('answers as Intl does for every quarter hour around a month end and a DST change', () => {
+    const zones = ['America/Chicago', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+    const local = (ms: number, timeZone: string): string => {
+      const parts = new Intl.DateTimeFormat('en-CA', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+      }).formatToParts(new Date(ms));
+      return `${parts.find((p) => p.type === 'year')!.value}-${parts.find((p) => p.type === 'month')!.value}`;
+    };
+    // Lord Howe moves its clock by 30 minutes on 2026-10-04; Chicago ends DST on 2026-11-01.
+    for (const start of ['2026-10-03T00:00:00Z', '2026-10-31T00:00:00Z', '2026-11-30T00:00:00Z']) {
+      for (const timeZone of zones) {
+        const cfg: PeriodConfig = { ...month, timeZone };
+        for (let ms = Date.parse(start); ms < Date.parse(start) + 2 * 86_400_000; ms += 15 * 60_000) {
+          for (const at of [ms, ms + 60_000, ms - 1]) {
+            expect(
+              `${timeZone} ${new Date(at).toISOString()} ${periodOf(new Date(at).toISOString(), cfg)}`,
+            ).toBe(`${timeZone} ${new Date(at).toISOString()} ${local(at, timeZone)}`);
+          }
+        }
+      }
+    }
+  });
+});
