@@ -26,4 +26,6 @@ export interface CountsContext {
   /** The period that school records show: the one `now` falls in. */
   currentPeriod: () => string;
   moveTicketCount: MoveTicketCount;
+  /** How long a school's write lease lasts unless renewed (write-school-counts.ts); default 10 s. */
+  writeLeaseMs?: number;
 }

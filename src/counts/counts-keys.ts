@@ -24,6 +24,11 @@ export interface CountsKeys {
   /** String with a TTL: held by the one process writing this school's record (write-school-counts.ts). */
   writing(school: string): string;
   /**
+   * Sorted set: school -> Redis-time ms when the lease of the process writing it ends (renewed while it
+   * writes). A school whose lease ran out (its writer died after claiming it) goes back to `dirty`.
+   */
+  inflight: string;
+  /**
    * Hash: `routed US school` / `override US school` -> tickets, for one period: tickets the router
    * routed, and of those, tickets a person then moved elsewhere (bounce rate). Expires with the period.
    */
@@ -42,6 +47,7 @@ export function countsKeys(prefix: string): CountsKeys {
     written: `${base}:written`,
     schoolRecIds: `${base}:school-recid`,
     writing: (school) => `${base}:writing:${school}`,
+    inflight: `${base}:inflight`,
     bounce: (period) => `${base}:b:${period}`,
     bounceMembers: (period) => `${base}:bm:${period}`,
   };

@@ -101,6 +101,8 @@ export interface CountsServiceDeps {
   writerTickMs?: number;
   /** Run the nightly reconcile scheduler in start(); default true. */
   scheduleReconcile?: boolean;
+  /** A school's write lease (renewed every third of it while its record is written); default 10 s. */
+  writeLeaseMs?: number;
 }
 
 /** How long stop() waits for the queue and worker to close when the caller gives no deadline. */
@@ -122,6 +124,7 @@ function countsContextOf(deps: CountsServiceDeps): CountsContext {
     now,
     currentPeriod: () => periodOf(now().toISOString(), counts),
     moveTicketCount: createTicketCountMover(deps.redis, keys, (period) => periodExpiresAt(period, counts)),
+    ...(deps.writeLeaseMs === undefined ? {} : { writeLeaseMs: deps.writeLeaseMs }),
   };
 }
 

@@ -25,11 +25,49 @@ export interface FlushOptions {
 
 /** Writes of several schools go out side by side; the HEAT client caps the real concurrency. */
 const WRITE_CONCURRENCY = 4;
-/** A writer that dies holding a school's lock frees it after this long (longer than a HEAT call's timeouts). */
-const WRITE_LOCK_MS = 120_000;
-/** Deletes the lock only if this process still holds it. */
-const RELEASE_LOCK =
-  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
+/**
+ * A school's write lease: the lock and the school's `inflight` entry last this long unless renewed,
+ * and the writer renews both every third of it while it writes. A writer killed after claiming a
+ * school stops renewing: within one lease the school goes back to `dirty` and the next flush (any
+ * replica's) writes it. Without this a claimed school stayed off `dirty` for good, and its record kept
+ * old figures until the next change of its counts.
+ */
+const WRITE_LEASE_MS = 10_000;
+
+/** Redis time in ms (the lease is Redis's clock, not the process's, which tests may pin). */
+const REDIS_NOW = "local t = redis.call('time') local now = t[1] * 1000 + math.floor(t[2] / 1000)";
+
+/**
+ * KEYS: lock, dirty, inflight; ARGV: token, school, lease ms. Takes the lock and moves the school from
+ * `dirty` to `inflight` in one step; 0 when another process holds it or it is no longer dirty.
+ */
+const CLAIM = `if not redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[3], 'NX') then return 0 end
+if redis.call('zrem', KEYS[2], ARGV[2]) == 0 then redis.call('del', KEYS[1]) return 0 end
+${REDIS_NOW}
+redis.call('zadd', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
+return 1`;
+
+/** KEYS: lock, inflight; ARGV: token, school, lease ms. Extends the lease while this process holds it. */
+const RENEW = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('pexpire', KEYS[1], ARGV[3])
+${REDIS_NOW}
+redis.call('zadd', KEYS[2], 'XX', now + tonumber(ARGV[3]), ARGV[2])
+return 1`;
+
+/** KEYS: lock, inflight; ARGV: token, school. Ends the lease, only if this process still holds it. */
+const RELEASE = `if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('del', KEYS[1])
+redis.call('zrem', KEYS[2], ARGV[2])
+return 1`;
+
+/** KEYS: inflight, dirty. Schools whose lease ran out are due again at once; returns how many. */
+const RECOVER = `${REDIS_NOW}
+local stale = redis.call('zrangebyscore', KEYS[1], '-inf', now)
+for _, school in ipairs(stale) do
+  redis.call('zadd', KEYS[2], 'NX', 0, school)
+  redis.call('zrem', KEYS[1], school)
+end
+return #stale`;
 
 export function createSchoolCountsWriter(ctx: CountsContext) {
   const { redis, keys, heat, logger } = ctx;
@@ -90,27 +128,45 @@ export function createSchoolCountsWriter(ctx: CountsContext) {
   /** Writes every school whose write-back is due (all dirty ones with `force`). */
   async function flush(options: FlushOptions = {}): Promise<FlushResult> {
     const nowMs = ctx.now().getTime();
+    const recovered = Number(await redis.eval(RECOVER, 2, keys.inflight, keys.dirty));
+    if (recovered > 0)
+      logger.warn('school count writes taken over from a writer that stopped before finishing', {
+        schools: recovered,
+      });
     const due = await redis.zrangebyscore(keys.dirty, '-inf', options.force ? '+inf' : nowMs);
     const result: FlushResult = { written: 0, skipped: 0, failed: 0 };
     if (due.length === 0) return result;
     // One writer per school at a time: without it, a replica that read the counts earlier could PATCH
     // after a replica that read them later, and HEAT would keep the older figures. A school another
-    // process is writing stays dirty for the next flush.
+    // process is writing stays dirty for the next flush. The claim takes the school off `dirty` before
+    // the counts are read: a change after it marks the school dirty again, so no change is lost, and of
+    // two processes flushing at once only one gets each school.
     const token = `${process.pid}:${nowMs}:${Math.random().toString(36).slice(2)}`;
-    const locks = await Promise.all(
-      due.map((school) => redis.set(keys.writing(school), token, 'PX', WRITE_LOCK_MS, 'NX')),
+    const lease = ctx.writeLeaseMs ?? WRITE_LEASE_MS;
+    const claims = await Promise.all(
+      due.map((school) =>
+        redis.eval(CLAIM, 3, keys.writing(school), keys.dirty, keys.inflight, token, school, lease),
+      ),
     );
-    const unlocked = due.filter((_, i) => locks[i] === 'OK');
-    // Claim before reading the counts: a change after the claim marks the school dirty again, so no
-    // change is ever lost, and of two processes flushing at once only one gets each school.
-    const claims = await Promise.all(unlocked.map((school) => redis.zrem(keys.dirty, school)));
-    const claimed = unlocked.filter((_, i) => claims[i] === 1);
-    const release = (school: string) => redis.eval(RELEASE_LOCK, 1, keys.writing(school), token);
-    await Promise.all(unlocked.filter((_, i) => claims[i] !== 1).map(release));
+    const claimed = due.filter((_, i) => claims[i] === 1);
+    const renew = setInterval(
+      () => {
+        for (const school of claimed) {
+          redis.eval(RENEW, 2, keys.writing(school), keys.inflight, token, school, lease).catch(() => {
+            // Redis away: the lease runs out and the school is written again by the next flush.
+          });
+        }
+      },
+      Math.max(10, Math.floor(lease / 3)),
+    );
+    renew.unref();
     try {
       await writeClaimed(claimed, nowMs, result);
     } finally {
-      await Promise.all(claimed.map(release));
+      clearInterval(renew);
+      await Promise.all(
+        claimed.map((school) => redis.eval(RELEASE, 2, keys.writing(school), keys.inflight, token, school)),
+      );
     }
     if (result.written + result.failed > 0)
       logger.info('school counts written', { period: ctx.currentPeriod(), ...result });

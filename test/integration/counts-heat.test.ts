@@ -209,6 +209,79 @@ describe('write-back to HEAT school records', () => {
     }
   });
 
+  it('a writer that stops inside its PATCH: its lease runs out and another replica writes the school', async () => {
+    // Writer A claims the school and hangs in HEAT; then its Redis connection dies (what a SIGKILLed
+    // replica leaves: a claimed school, no renewals). Without the lease the school would never be dirty
+    // again and HEAT would keep the old figures until the next change of its counts.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let entered: () => void = () => {};
+    const inPatch = new Promise<void>((r) => (entered = r));
+    const fx = await start({ tickets: 40, debounceSeconds: 0 });
+    const { sim, redis, config, heat, clock, prefix } = fx;
+    const redisA = new Redis(inject('redisUrl'));
+    const writerA = createCountsService({
+      redis: redisA,
+      heat: {
+        ...heat,
+        update: async (set, recId, fields) => {
+          if (set === 'organizationalunits') {
+            entered();
+            await held;
+          }
+          return heat.update(set, recId, fields);
+        },
+      },
+      logger: createSilentLogger(),
+      config,
+      now: () => clock.now,
+      writeLeaseMs: 400,
+    });
+    const writerB = createCountsService({
+      redis,
+      heat,
+      logger: createSilentLogger(),
+      config,
+      now: () => clock.now,
+      writeLeaseMs: 400,
+    });
+    const school = String(sim.list('organizationalunits')[0]?.Name);
+    try {
+      for (const i of [1, 2, 3]) {
+        await writerB.record({
+          recId: `L${String(i).padStart(31, '0')}`,
+          school,
+          createdDateTime: '2026-11-10T15:00:00Z',
+          decision: { category: 'hardware', scope: 'in_scope' },
+        });
+      }
+      clock.now = new Date(NOW.getTime() + 1000);
+      const stuck = writerA.flush().catch((err: unknown) => err);
+      await inPatch;
+      redisA.disconnect();
+      // The lease is still running: the school is A's, and not dirty.
+      expect(await writerB.flush()).toEqual({ written: 0, skipped: 0, failed: 0 });
+      expect(await redis.zscore(`${prefix}:counts:inflight`, school)).not.toBeNull();
+      // Bounded: the lease (400 ms) runs out and B takes the school over.
+      let result = { written: 0, skipped: 0, failed: 0 };
+      await waitUntil(
+        async () => (result = await writerB.flush()).written === 1,
+        5_000,
+        'the school written by the other replica',
+      );
+      expect(result).toEqual({ written: 1, skipped: 0, failed: 0 });
+      expect(schoolRecord(sim, school)).toMatchObject({ SBT_InScopeCount: 3, SBT_Count_hardware: 3 });
+      expect(await redis.zcard(`${prefix}:counts:inflight`)).toBe(0);
+      expect(await redis.exists(`${prefix}:counts:writing:${school}`)).toBe(0);
+      release();
+      expect(String(await stuck)).toMatch(/Connection is closed/);
+    } finally {
+      release();
+      await writerA.stop().catch(() => {});
+      await writerB.stop();
+    }
+  });
+
   it('a ticket in a past period, or without a school, never writes a school record', async () => {
     const { sim, counts, clock } = await start({ tickets: 20, debounceSeconds: 0 });
     const school = String(sim.list('organizationalunits')[1]?.Name);
