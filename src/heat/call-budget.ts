@@ -146,6 +146,8 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
   let pending: Record<string, number> = {};
   /** The shared total as last seen (or this process's own count without a store). */
   let lastShared = 0;
+  /** Whether a shared total has been read from Redis (today or before): else lastShared is no estimate. */
+  let sharedSeen = false;
   let localBackoffUntil = 0;
   let loggedLocally = new Set<number>();
 
@@ -215,6 +217,7 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
     addToRedis(sent).then(
       (r) => {
         lastShared = r.after;
+        sharedSeen = true;
         logCrossings(r.before, r.after);
         localBackoffUntil = Math.max(localBackoffUntil, r.backoff);
         for (const w of current.waiters) w();
@@ -277,8 +280,21 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
         const pendingCalls = Object.values(pending).reduce((a, b) => a + b, 0);
         lastShared = Number(total ?? 0) + pendingCalls;
         localBackoffUntil = Math.max(localBackoffUntil, Number(backoff ?? 0));
+        sharedSeen = true;
       } catch {
-        // Redis unreachable: the last total seen plus this process's calls since is the best estimate.
+        // Redis unreachable (or slower than REDIS_TIMEOUT_MS): the last total seen plus this process's
+        // calls since is the best estimate. Before any total was seen there is none: the backfill then
+        // goes at the high-water mark's pace (2 s a turn) rather than as if the day were unspent.
+        if (!sharedSeen) {
+          return budgetStateOf({
+            day,
+            used: Math.max(lastShared, Math.ceil(budget * BUDGET_SLOW_RATIO)),
+            budget,
+            shared: true,
+            backoffUntilMs: localBackoffUntil,
+            now: at,
+          });
+        }
       }
       return budgetStateOf({
         day,

@@ -11,6 +11,14 @@ function fakeBudgetRedis() {
   const state = { total: 0, down: false, runs: [] as Array<Record<string, number>> };
   const redis = {
     defineCommand() {},
+    async hget(): Promise<string | null> {
+      if (state.down) throw new Error('Connection is closed.');
+      return String(state.total);
+    },
+    async get(): Promise<string | null> {
+      if (state.down) throw new Error('Connection is closed.');
+      return null;
+    },
     async sbtHeatBudgetCount(_count: string, _backoff: string, _ttl: string, ...pairs: string[]) {
       if (state.down) throw new Error('Connection is closed.');
       const added: Record<string, number> = {};
@@ -59,5 +67,23 @@ describe('call budget: counts sent to Redis in batches', () => {
     await budget.count('GET');
     expect(state.runs[1]).toEqual({ GET: 1 });
     expect(state.total).toBe(5);
+  });
+
+  it('a budget never read from Redis is not taken as unspent: the backfill goes at the high-water pace', async () => {
+    const { redis, state } = fakeBudgetRedis();
+    const budget = budgetOn(redis);
+    state.down = true;
+    expect(await budget.state()).toMatchObject({
+      used: 80,
+      budget: 100,
+      level: 'slow',
+      backfillDelayMs: 2000,
+    });
+    // Once a total was read, a later failure keeps the last figure seen (here 3 of 100: normal pace).
+    state.down = false;
+    state.total = 3;
+    expect(await budget.state()).toMatchObject({ used: 3, level: 'normal', backfillDelayMs: 0 });
+    state.down = true;
+    expect(await budget.state()).toMatchObject({ used: 3, level: 'normal', backfillDelayMs: 0 });
   });
 });
