@@ -8,6 +8,27 @@ export const BUDGET_SLOW_RATIO = 0.8;
 const LOGGED_RATIOS = [0.5, 0.8, 1] as const;
 /** Longest wait for Redis before a HEAT call goes ahead counted locally (added to Redis later). */
 const REDIS_TIMEOUT_MS = 500;
+/** Longest wait for a connection still opening (a fail-fast one refuses commands until it is ready). */
+const READY_WAIT_MS = 1_000;
+
+/**
+ * Waits (bounded) while `redis` is still connecting: the CLI's and the service's budget connection
+ * fails fast, so a first read just after start-up would otherwise be refused and the day's total
+ * taken from the fallback instead of from Redis. Goes on after the wait whatever the outcome.
+ */
+async function whenReady(redis: Redis): Promise<void> {
+  const status = (redis as { status?: unknown }).status;
+  if (status !== 'wait' && status !== 'connecting' && status !== 'connect') return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, READY_WAIT_MS);
+    redis.once('ready', done);
+  });
+}
 /** A count key outlives its day by this much, so that `status` can still show yesterday. */
 const COUNT_TTL_SECONDS = 3 * 86_400;
 /** A 429 without Retry-After waits this long; a Retry-After above the cap is capped. */
@@ -199,6 +220,7 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
     const keys = budgetKeys(store!.prefix, day);
     const args = [String(COUNT_TTL_SECONDS), ...Object.entries(toAdd).flatMap(([m, n]) => [m, String(n)])];
     const run = (redis as unknown as Record<string, CountCommand>)[COUNT_COMMAND] as CountCommand;
+    await whenReady(redis!);
     const reply = await withTimeout(run.call(redis, keys.count, keys.backoff, ...args), REDIS_TIMEOUT_MS);
     return { before: Number(reply[0]), after: Number(reply[1]), backoff: Number(reply[2] ?? 0) };
   }
@@ -273,6 +295,7 @@ export function createCallBudget(options: CallBudgetOptions): CallBudget {
       }
       const keys = budgetKeys(store!.prefix, day);
       try {
+        await whenReady(redis);
         const [total, backoff] = await withTimeout(
           Promise.all([redis.hget(keys.count, 'total'), redis.get(keys.backoff)]),
           REDIS_TIMEOUT_MS,

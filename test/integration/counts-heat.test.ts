@@ -100,6 +100,28 @@ function ticketsOf(sim: Simulator, period: string, config: Fixture['config']): H
     );
 }
 
+/**
+ * Wraps a HEAT client so that PATCHes of school records wait until `release()`; `inPatch` resolves
+ * when the first one is held (a writer stopped inside its write).
+ */
+function holdSchoolPatches(h: HeatClient): { heat: HeatClient; inPatch: Promise<void>; release: () => void } {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  let entered: () => void = () => {};
+  const inPatch = new Promise<void>((r) => (entered = r));
+  const heat: HeatClient = {
+    ...h,
+    update: async (set, recId, fields) => {
+      if (set === 'organizationalunits') {
+        entered();
+        await held;
+      }
+      return h.update(set, recId, fields);
+    },
+  };
+  return { heat, inPatch, release: () => release() };
+}
+
 describe('write-back to HEAT school records', () => {
   it('debounces: 30 changes for one school make one PATCH, visible on the record', async () => {
     const { sim, counts, clock } = await start({ tickets: 40 });
@@ -157,23 +179,9 @@ describe('write-back to HEAT school records', () => {
     // Writer A reads the counts (1 ticket) and is held inside its PATCH; meanwhile a second ticket is
     // counted and writer B (another replica) flushes. Without the per-school lock B would write 2 and
     // A's late PATCH would leave HEAT at 1 for good (B's cache says 2 was written).
-    let release: () => void = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    let entered: () => void = () => {};
-    const inPatch = new Promise<void>((r) => (entered = r));
-    const fx = await start({
-      tickets: 40,
-      wrapHeat: (h) => ({
-        ...h,
-        update: async (set, recId, fields) => {
-          if (set === 'organizationalunits') {
-            entered();
-            await held;
-          }
-          return h.update(set, recId, fields);
-        },
-      }),
-    });
+    let hold: ReturnType<typeof holdSchoolPatches> | undefined;
+    const fx = await start({ tickets: 40, wrapHeat: (h) => (hold = holdSchoolPatches(h)).heat });
+    const { inPatch, release } = hold!;
     const { sim, counts: writerA, clock, redis, config, heat } = fx;
     const writerB = createCountsService({
       redis,
@@ -213,25 +221,13 @@ describe('write-back to HEAT school records', () => {
     // Writer A claims the school and hangs in HEAT; then its Redis connection dies (what a SIGKILLed
     // replica leaves: a claimed school, no renewals). Without the lease the school would never be dirty
     // again and HEAT would keep the old figures until the next change of its counts.
-    let release: () => void = () => {};
-    const held = new Promise<void>((r) => (release = r));
-    let entered: () => void = () => {};
-    const inPatch = new Promise<void>((r) => (entered = r));
     const fx = await start({ tickets: 40, debounceSeconds: 0 });
     const { sim, redis, config, heat, clock, prefix } = fx;
+    const { heat: heldHeat, inPatch, release } = holdSchoolPatches(heat);
     const redisA = new Redis(inject('redisUrl'));
     const writerA = createCountsService({
       redis: redisA,
-      heat: {
-        ...heat,
-        update: async (set, recId, fields) => {
-          if (set === 'organizationalunits') {
-            entered();
-            await held;
-          }
-          return heat.update(set, recId, fields);
-        },
-      },
+      heat: heldHeat,
       logger: createSilentLogger(),
       config,
       now: () => clock.now,

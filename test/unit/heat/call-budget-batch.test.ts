@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { createCallBudget } from '../../../src/heat/call-budget.js';
@@ -85,5 +86,29 @@ describe('call budget: counts sent to Redis in batches', () => {
     expect(await budget.state()).toMatchObject({ used: 3, level: 'normal', backfillDelayMs: 0 });
     state.down = true;
     expect(await budget.state()).toMatchObject({ used: 3, level: 'normal', backfillDelayMs: 0 });
+  });
+
+  it('waits for a fail-fast connection still connecting, then reads the real total (not the fallback)', async () => {
+    // Like the producer connection just after start-up: commands are refused until 'ready'.
+    const conn = Object.assign(new EventEmitter(), {
+      status: 'connecting',
+      defineCommand() {},
+      async hget(): Promise<string | null> {
+        if (conn.status !== 'ready')
+          throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+        return '100';
+      },
+      async get(): Promise<string | null> {
+        if (conn.status !== 'ready')
+          throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+        return null;
+      },
+    });
+    const budget = budgetOn(conn as unknown as Redis);
+    setTimeout(() => {
+      conn.status = 'ready';
+      conn.emit('ready');
+    }, 30);
+    expect(await budget.state()).toMatchObject({ used: 100, budget: 100, level: 'paused' });
   });
 });
