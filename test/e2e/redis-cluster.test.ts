@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyTicket, compileLoadedPolicy } from '../../src/classify/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createCountsService, periodOf } from '../../src/counts/index.js';
-import type { HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createRedisConnection } from '../../src/queue/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
 import { startThrowawayRedisCluster, type ThrowawayRedisCluster } from '../../tools/devtools/index.js';
 import { runCli, startCli, tenantEnv, waitUntil } from '../support/cli-process.js';
+import { noHeat } from '../support/no-heat.js';
 
 const TICKETS = 200;
 const SERVICE = `poll:
@@ -22,13 +22,6 @@ http:
 counts:
   debounceSeconds: 0
 `;
-
-/** Counts are read from Redis only here: any HEAT call is a bug. */
-const noHeat = new Proxy({} as HeatClient, {
-  get: (_t, name) => () => {
-    throw new Error(`HEAT was called (${String(name)})`);
-  },
-});
 
 describe('a Redis Cluster of three masters', () => {
   let cluster: ThrowawayRedisCluster;

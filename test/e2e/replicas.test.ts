@@ -4,10 +4,10 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { classifyTicket, compileLoadedPolicy } from '../../src/classify/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { countFieldValues, createCountsService, periodOf } from '../../src/counts/index.js';
-import type { HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
 import { createSimulator, type Simulator } from 'heat-simulator';
 import { startCli, tenantEnv, waitUntil } from '../support/cli-process.js';
+import { noHeat } from '../support/no-heat.js';
 
 const redisUrl = inject('redisUrl');
 const TICKETS = 450;
@@ -26,13 +26,6 @@ http:
 counts:
   debounceSeconds: 0
 `;
-
-/** Counts are read from Redis only in this test: any HEAT call is a bug. */
-const noHeat = new Proxy({} as HeatClient, {
-  get: (_t, name) => () => {
-    throw new Error(`HEAT was called (${String(name)})`);
-  },
-});
 
 describe('three worker replicas on one Redis', () => {
   let sim: Simulator | undefined;

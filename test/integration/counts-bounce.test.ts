@@ -9,15 +9,8 @@ import {
   readSchoolBounces,
   type CountsService,
 } from '../../src/counts/index.js';
-import type { HeatClient } from '../../src/heat/index.js';
 import { createSilentLogger } from '../../src/observability/index.js';
-
-/** Counting never reaches HEAT: any call is a bug. */
-const noHeat = new Proxy({} as HeatClient, {
-  get: (_t, name) => () => {
-    throw new Error(`HEAT was called (${String(name)}) by a Redis-only operation`);
-  },
-});
+import { noHeat } from '../support/no-heat.js';
 
 const NOW = new Date('2026-11-15T12:00:00Z');
 const COUNTS = { timeZone: 'America/Chicago', debounceSeconds: 60 } as const;

@@ -122,6 +122,21 @@ function holdSchoolPatches(h: HeatClient): { heat: HeatClient; inPatch: Promise<
   return { heat, inPatch, release: () => release() };
 }
 
+/** A second counts service on the fixture's Redis, HEAT, config and clock (another replica). */
+function anotherWriter(
+  fx: Fixture,
+  overrides: { redis?: Redis; heat?: HeatClient; writeLeaseMs?: number } = {},
+): CountsService {
+  return createCountsService({
+    redis: fx.redis,
+    heat: fx.heat,
+    logger: createSilentLogger(),
+    config: fx.config,
+    now: () => fx.clock.now,
+    ...overrides,
+  });
+}
+
 describe('write-back to HEAT school records', () => {
   it('debounces: 30 changes for one school make one PATCH, visible on the record', async () => {
     const { sim, counts, clock } = await start({ tickets: 40 });
@@ -182,14 +197,8 @@ describe('write-back to HEAT school records', () => {
     let hold: ReturnType<typeof holdSchoolPatches> | undefined;
     const fx = await start({ tickets: 40, wrapHeat: (h) => (hold = holdSchoolPatches(h)).heat });
     const { inPatch, release } = hold!;
-    const { sim, counts: writerA, clock, redis, config, heat } = fx;
-    const writerB = createCountsService({
-      redis,
-      heat,
-      logger: createSilentLogger(),
-      config,
-      now: () => clock.now,
-    });
+    const { sim, counts: writerA, clock } = fx;
+    const writerB = anotherWriter(fx);
     const school = String(sim.list('organizationalunits')[0]?.Name);
     const count = (i: number) =>
       writerA.record({
@@ -222,25 +231,11 @@ describe('write-back to HEAT school records', () => {
     // replica leaves: a claimed school, no renewals). Without the lease the school would never be dirty
     // again and HEAT would keep the old figures until the next change of its counts.
     const fx = await start({ tickets: 40, debounceSeconds: 0 });
-    const { sim, redis, config, heat, clock, prefix } = fx;
+    const { sim, redis, heat, clock, prefix } = fx;
     const { heat: heldHeat, inPatch, release } = holdSchoolPatches(heat);
     const redisA = new Redis(inject('redisUrl'));
-    const writerA = createCountsService({
-      redis: redisA,
-      heat: heldHeat,
-      logger: createSilentLogger(),
-      config,
-      now: () => clock.now,
-      writeLeaseMs: 400,
-    });
-    const writerB = createCountsService({
-      redis,
-      heat,
-      logger: createSilentLogger(),
-      config,
-      now: () => clock.now,
-      writeLeaseMs: 400,
-    });
+    const writerA = anotherWriter(fx, { redis: redisA, heat: heldHeat, writeLeaseMs: 400 });
+    const writerB = anotherWriter(fx, { writeLeaseMs: 400 });
     const school = String(sim.list('organizationalunits')[0]?.Name);
     try {
       for (const i of [1, 2, 3]) {
