@@ -615,6 +615,19 @@ function combineWithModel(
   ) {
     category = rules.category;
     decidedBy = 'rules';
+    // Rules that would move a ticket to another team while the model reads it as the technicians' own
+    // work (a "fax" or an "extension" in a hardware ticket) are in conflict: a person decides.
+    const inScope = p.hardware + p.software_access;
+    if (
+      settings.conflictReview < 1 &&
+      CATEGORY_SCOPES[category] === 'out_of_scope' &&
+      inScope >= settings.conflictReview &&
+      inScope > p[category]
+    ) {
+      category = 'unclassified';
+      decidedBy = 'model';
+      ruleId = 'rules-model-conflict';
+    }
   } else {
     // Hardware and software access both stay with the technicians: the scope's probability is their
     // sum, and it competes with each other category as one (a ticket the model splits between the two
@@ -626,10 +639,15 @@ function combineWithModel(
     const min = settings.minProbability[top] ?? settings.minProbability.default ?? 0;
     const sure = CATEGORY_SCOPES[top] === 'in_scope' ? inScope : p[top];
     category = sure >= min ? top : 'unclassified';
-    // Grading work the model ranks first goes to the gradebook managers from the floor up (not to
-    // review): the floor is the guard's own bar for "never in scope".
+    // Grading work the model ranks first is never in scope from the floor up (the guard's own bar). It
+    // goes to the gradebook managers when a gradebook rule fired too or the model reaches
+    // gradebookStrong; below that, on the model's word alone (n-grams of "Belgrade" or "upgrade"), to
+    // review.
     if (prediction.top === 'gradebook_admin' && gradebookP >= settings.gradebookFloor)
-      category = 'gradebook_admin';
+      category =
+        gradebookP >= settings.gradebookStrong || ruleScore(rules, 'gradebook_admin') > 0
+          ? 'gradebook_admin'
+          : 'unclassified';
     decidedBy = 'model';
     ruleId = category === 'unclassified' ? 'model-low-confidence' : 'model';
   }

@@ -176,6 +176,12 @@ export const modelSettingsSchema = z.strictObject({
   ruleAuthority: z.number().min(0).max(1).default(0.5),
   /** The model rules out a rules' category whose probability is below this. */
   modelVeto: z.number().min(0).max(0.5).default(0.05),
+  /**
+   * A move to another team that the rules decide goes to needs_review when the model gives the
+   * technicians' scope (hardware + software access) at least this probability, and more than the
+   * rules' category. 1 turns it off.
+   */
+  conflictReview: z.number().gt(0).max(1).default(1),
   /** Below this probability the model's choice goes to needs_review; per category id, `default` for the rest. */
   minProbability: z
     .partialRecord(z.union([categoryIdSchema, z.literal('default')]), z.number().min(0).max(0.95))

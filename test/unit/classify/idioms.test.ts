@@ -271,3 +271,51 @@ describe("students' marks themselves are grading work (gb-marks)", () => {
     expect(gradebookRules(t)).toEqual([]);
   });
 });
+
+describe('a device driver is software access, the device is hardware (sw-driver)', () => {
+  it.each([
+    ['Copier driver', "I can't print to the new copier from my laptop. It says the driver is unavailable."],
+    ['Controlador de la impresora', 'Desde la laptop no puedo imprimir, dice que falta el controlador.'],
+    ['', 'Please install the print driver for the new copier on the six front office computers.'],
+  ])('%s', (Subject, Symptom) => {
+    const t = ticket(Subject, Symptom);
+    expect(classifyByRules(t, rules).reasons.map((r) => r.ruleId)).toContain('sw-driver');
+    expect(classifyByRules(t, rules).category).toBe('software_access');
+  });
+
+  it('leaves a bus driver to the rest of the policy and a jammed copier to hardware', () => {
+    const bus = ticket('Bus roster', 'The bus driver needs the new route list for the afternoon run.');
+    expect(classifyByRules(bus, rules).reasons.map((r) => r.ruleId)).not.toContain('sw-driver');
+    const jam = ticket('Copier', 'The copier in the workroom jams on every page.');
+    expect(classifyTicket(jam, shipped).category).toBe('hardware');
+  });
+});
+
+describe('calls and lines of the phone system without a phone word (tel-calls)', () => {
+  it.each([
+    ['Las llamadas se cortan', 'Las llamadas de afuera se cortan al minuto. Los padres se quejan.'],
+    ['Rollover', 'When the front desk line is busy, calls should roll over to the attendance office.'],
+    ['', 'Outside calls keep dropping after a minute since Monday.'],
+  ])('%s', (Subject, Symptom) => {
+    const t = ticket(Subject, Symptom);
+    expect(classifyByRules(t, rules).reasons.map((r) => r.ruleId)).toContain('tel-calls');
+    expect(classifyTicket(t, shipped).category).toBe('telephone');
+  });
+
+  it('does not read Teams calls on a computer as the phone system', () => {
+    const t = ticket('Teams', 'Incoming calls in Teams do not ring on my laptop.');
+    expect(classifyByRules(t, rules).reasons.map((r) => r.ruleId)).not.toContain('tel-calls');
+  });
+});
+
+describe('"Forwarding this to the help desk" above a forward reads the forwarded request', () => {
+  it('the request under the forward decides, not the note', () => {
+    const t = ticket(
+      'FW: Rollover to attendance',
+      'Forwarding this to the help desk.\n________________________________\nFrom: Front Office\nSent: Wednesday, November 20, 2024 2:49 PM\nTo: Main Office\nSubject: Rollover\n\nWhen the front desk line is busy, calls should roll over to the attendance office.',
+    );
+    const text = normaliseText(String(t.Symptom), cfg.routing.normalise, { body: true });
+    expect(text.folded).toContain('roll over to the attendance office');
+    expect(text.folded).not.toContain('forwarding this');
+  });
+});

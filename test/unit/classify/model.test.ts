@@ -400,16 +400,99 @@ describe('rules, model and the gradebook guard together', () => {
     expect(classifyTicket({ Subject: 'split' }, strict).category).toBe('unclassified');
   });
 
-  it('grading work the model ranks first goes to the gradebook managers from the floor up', () => {
-    // P(gradebook) the highest but below minProbability (0.3) and gradebookStrong: restricted, not review.
-    const d = classifyTicket(
-      { Subject: 'tally' },
-      policyWith(handModel({ 'w:tally': [3.6, 3.6, 4.3, 3.6] })),
-    );
+  it('grading work the model ranks first is never in scope; on its word alone below gradebookStrong, review', () => {
+    // P(gradebook) the highest but below minProbability (0.3) and gradebookStrong (0.3 here).
+    const tally = policyWith(handModel({ 'w:tally': [3.6, 3.6, 4.3, 3.6] }));
+    const d = classifyTicket({ Subject: 'tally' }, tally);
     expect(d.model?.top[0]?.category).toBe('gradebook_admin');
     expect(d.model!.gradebookProbability).toBeGreaterThanOrEqual(0.2);
     expect(d.model!.gradebookProbability).toBeLessThan(0.3);
-    expect([d.category, d.scope, d.decidedBy]).toEqual(['gradebook_admin', 'restricted', 'model']);
+    // No gradebook rule fired: the model's word alone sends it to a person, not a team.
+    expect([d.category, d.scope, d.decidedBy, d.ruleId]).toEqual([
+      'unclassified',
+      'needs_review',
+      'model',
+      'model-low-confidence',
+    ]);
+    // A gradebook rule that fired as well: to the gradebook managers from the floor up.
+    const ruled = classifyTicket({ Subject: 'tally change grades' }, tally);
+    expect([ruled.category, ruled.scope]).toEqual(['gradebook_admin', 'restricted']);
+    // At gradebookStrong the model's word is enough.
+    const strong = classifyTicket(
+      { Subject: 'tally' },
+      policyWith(handModel({ 'w:tally': [3.6, 3.6, 4.3, 3.6] }), { gradebookStrong: 0.25 }),
+    );
+    expect([strong.category, strong.scope, strong.decidedBy]).toEqual([
+      'gradebook_admin',
+      'restricted',
+      'model',
+    ]);
+  });
+
+  describe('rules that would move technician work away while the model reads it as theirs go to review', () => {
+    // "fax" is a telephone rule (weight 4: confidence 0.667 >= ruleAuthority); the model's view is set per word.
+    const sixLabels = (weights: Record<string, number[]>): ModelFile => ({
+      ...handModel({}),
+      labels: ['hardware', 'software_access', 'telephone', 'gradebook_admin', 'unclassified'],
+      bias: [0, 0, 0, 0, 0],
+      weights,
+    });
+    const faxPolicy = (weights: Record<string, number[]>, settings: Record<string, unknown> = {}) =>
+      compilePolicy(
+        routingPolicySchema.parse({
+          threshold: 2,
+          categories,
+          rules: [gradebookRule, { id: 'tel-fax', category: 'telephone', weight: 4, any: ['fax'] }],
+          model: { ruleAuthority: 0.5, modelVeto: 0.05, conflictReview: 0.3, ...settings },
+        }),
+        'v',
+        { file: 'routing.yaml' },
+        { file: sixLabels(weights), hash: 'hand' },
+      );
+    // w:fax gives P(hardware) about 0.6 and P(telephone) about 0.25.
+    const hardwareView = { 'w:fax': [8, 0, 7, 0, 0] };
+
+    it('the model gives the technicians more than conflictReview and more than the rules category: review', () => {
+      const d = classifyTicket({ Subject: 'fax' }, faxPolicy(hardwareView));
+      const p = Object.fromEntries(d.model!.top.map((t) => [t.category, t.probability]));
+      expect(p['hardware']).toBeGreaterThan(p['telephone']!);
+      expect(p['telephone']).toBeGreaterThanOrEqual(0.05);
+      expect([d.category, d.scope, d.decidedBy, d.ruleId]).toEqual([
+        'unclassified',
+        'needs_review',
+        'model',
+        'rules-model-conflict',
+      ]);
+      // The reasons still show the rule that wanted the move.
+      expect(d.reasons.map((r) => r.ruleId)).toEqual(['tel-fax']);
+    });
+
+    it('the model agreeing with the rules, or the setting at 1, leaves the move to the rules', () => {
+      const agreeing = classifyTicket({ Subject: 'fax' }, faxPolicy({ 'w:fax': [0, 0, 8, 0, 0] }));
+      expect([agreeing.category, agreeing.decidedBy, agreeing.ruleId]).toEqual([
+        'telephone',
+        'rules',
+        'tel-fax',
+      ]);
+      const off = classifyTicket({ Subject: 'fax' }, faxPolicy(hardwareView, { conflictReview: 1 }));
+      expect([off.category, off.decidedBy, off.ruleId]).toEqual(['telephone', 'rules', 'tel-fax']);
+      // Above the technicians' probability the bar is not reached: the rules decide.
+      const high = classifyTicket({ Subject: 'fax' }, faxPolicy(hardwareView, { conflictReview: 0.9 }));
+      expect([high.category, high.decidedBy]).toEqual(['telephone', 'rules']);
+    });
+
+    it('a setting outside (0, 1] is refused with its path', () => {
+      for (const conflictReview of [0, -0.2, 1.5]) {
+        const result = routingPolicySchema.safeParse({
+          threshold: 2,
+          categories,
+          rules: [gradebookRule],
+          model: { conflictReview },
+        });
+        expect(result.success, `conflictReview ${conflictReview}`).toBe(false);
+        expect(result.error?.issues[0]?.path).toEqual(['model', 'conflictReview']);
+      }
+    });
   });
 
   describe('the guard also reads tickets the model would send to another team', () => {
