@@ -624,7 +624,8 @@ describe('cross-validation of the whole classifier on the project corpora (CI: n
         report.byLanguage.map((l) => `${l.lang} ${l.accuracy.toFixed(2)}`).join(' '),
     );
     expect(report.total).toBe(429);
-    // Measured 0.914 (2026-12-01); without the dev corpus (which CI does not have) in training.
+    // Measured 0.888 (2026-12-01; 0.902 before conflictReview and the 0.45 bar on the model's moves,
+    // which send more of these to review); without the dev corpus (which CI does not have) in training.
     expect(report.accuracy).toBeGreaterThan(0.88);
     expect(report.safety.gradebookInScope).toBe(0);
   }, 120_000);
