@@ -92,6 +92,8 @@ beforeAll(async () => {
   // The bad rollout: printer tickets become telephone work (and go to Telecommunications): a mistaken
   // rule, and the model's veto switched off so that the rule decides.
   badDoc.setIn(['model', 'modelVeto'], 0);
+  // ... and the conflict review turned off, which would otherwise send them to review.
+  badDoc.setIn(['model', 'conflictReview'], 1);
   const rules = badDoc.get('rules') as { items: unknown[] };
   rules.items.unshift(
     badDoc.createNode({
