@@ -569,7 +569,8 @@ function ruleScore(decision: Decision, category: CategoryId): number {
  * The second and third stages (docs/model.md):
  * 1. a restricted category the rules reached the threshold for wins (the restricted guarantee);
  * 2. the rules decide when their confidence reaches `ruleAuthority` and the model gives their category
- *    at least `modelVeto`;
+ *    at least `modelVeto`; a move to another team goes to review instead when the model gives the
+ *    technicians' scope at least `conflictReview` and more than the rules' category;
  * 3. otherwise the model's most probable category, or needs_review below `minProbability`;
  * 4. the gradebook guard: a ticket that would stay in scope while the model gives gradebook_admin at
  *    least `gradebookFloor`, or while any gradebook rule fired, goes to the gradebook managers (at
@@ -594,6 +595,9 @@ function combineWithModel(
     strongest: prediction.strongest,
   };
 
+  // Hardware and software access both stay with the technicians: their sum is the scope's probability.
+  const inScope = p.hardware + p.software_access;
+  const gradebookScore = ruleScore(rules, 'gradebook_admin');
   let category: CategoryId;
   let decidedBy: 'rules' | 'model' | 'guard';
   let ruleId = rules.ruleId;
@@ -617,7 +621,6 @@ function combineWithModel(
     decidedBy = 'rules';
     // Rules that would move a ticket to another team while the model reads it as the technicians' own
     // work (a "fax" or an "extension" in a hardware ticket) are in conflict: a person decides.
-    const inScope = p.hardware + p.software_access;
     if (
       settings.conflictReview < 1 &&
       CATEGORY_SCOPES[category] === 'out_of_scope' &&
@@ -629,10 +632,8 @@ function combineWithModel(
       ruleId = 'rules-model-conflict';
     }
   } else {
-    // Hardware and software access both stay with the technicians: the scope's probability is their
-    // sum, and it competes with each other category as one (a ticket the model splits between the two
-    // is still the technicians' when together they outweigh any other single choice).
-    const inScope = p.hardware + p.software_access;
+    // The scope's probability competes with each other category as one (a ticket the model splits
+    // between the two is still the technicians' when together they outweigh any other single choice).
     let top = prediction.top;
     if (CATEGORY_SCOPES[top] !== 'in_scope' && inScope > p[top])
       top = p.hardware >= p.software_access ? 'hardware' : 'software_access';
@@ -645,9 +646,7 @@ function combineWithModel(
     // review.
     if (prediction.top === 'gradebook_admin' && gradebookP >= settings.gradebookFloor)
       category =
-        gradebookP >= settings.gradebookStrong || ruleScore(rules, 'gradebook_admin') > 0
-          ? 'gradebook_admin'
-          : 'unclassified';
+        gradebookP >= settings.gradebookStrong || gradebookScore > 0 ? 'gradebook_admin' : 'unclassified';
     decidedBy = 'model';
     ruleId = category === 'unclassified' ? 'model-low-confidence' : 'model';
   }
@@ -662,7 +661,6 @@ function combineWithModel(
   const guarded =
     CATEGORY_SCOPES[category] === 'in_scope' ||
     (decidedBy === 'model' && CATEGORY_SCOPES[category] === 'out_of_scope');
-  const gradebookScore = ruleScore(rules, 'gradebook_admin');
   const gradebookRules =
     gradebookScore > 0 &&
     (gradebookP >= restrictedVeto('gradebook_admin') ||

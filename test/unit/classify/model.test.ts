@@ -327,6 +327,20 @@ function policyWith(model: ModelFile, modelSettings: Record<string, unknown> = {
   return compilePolicy(routing, 'v', { file: 'routing.yaml' }, { file: model, hash: 'hand' });
 }
 
+/** Each value of model setting `key` is refused by the schema, with the setting's path. */
+function expectRefused(key: string, values: number[]): void {
+  for (const value of values) {
+    const result = routingPolicySchema.safeParse({
+      threshold: 2,
+      categories,
+      rules: [gradebookRule],
+      model: { [key]: value },
+    });
+    expect(result.success, `${key} ${value}`).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['model', key]);
+  }
+}
+
 describe('rules, model and the gradebook guard together', () => {
   // A lone word gives one feature w:x plus its 3-5-grams; weights on w: alone, scaled by 1/sqrt(n).
   const model = handModel({
@@ -482,16 +496,7 @@ describe('rules, model and the gradebook guard together', () => {
     });
 
     it('a setting outside (0, 1] is refused with its path', () => {
-      for (const conflictReview of [0, -0.2, 1.5]) {
-        const result = routingPolicySchema.safeParse({
-          threshold: 2,
-          categories,
-          rules: [gradebookRule],
-          model: { conflictReview },
-        });
-        expect(result.success, `conflictReview ${conflictReview}`).toBe(false);
-        expect(result.error?.issues[0]?.path).toEqual(['model', 'conflictReview']);
-      }
+      expectRefused('conflictReview', [0, -0.2, 1.5]);
     });
   });
 
@@ -537,16 +542,7 @@ describe('rules, model and the gradebook guard together', () => {
   });
 
   it('no setting switches the guard off: a zero or weak floor is refused', () => {
-    for (const gradebookFloor of [0, -0.1, 0.6]) {
-      const result = routingPolicySchema.safeParse({
-        threshold: 2,
-        categories,
-        rules: [gradebookRule],
-        model: { gradebookFloor },
-      });
-      expect(result.success, `gradebookFloor ${gradebookFloor}`).toBe(false);
-      expect(result.error?.issues[0]?.path).toEqual(['model', 'gradebookFloor']);
-    }
+    expectRefused('gradebookFloor', [0, -0.1, 0.6]);
   });
 });
 
