@@ -570,7 +570,8 @@ function ruleScore(decision: Decision, category: CategoryId): number {
  * 1. a restricted category the rules reached the threshold for wins (the restricted guarantee);
  * 2. the rules decide when their confidence reaches `ruleAuthority` and the model gives their category
  *    at least `modelVeto`; a move to another team goes to review instead when the model gives the
- *    technicians' scope at least `conflictReview` and more than the rules' category;
+ *    technicians' scope at least `conflictReview` and more than the rules' category (unless the rules'
+ *    score for the move reaches three times the threshold);
  * 3. otherwise the model's most probable category, or needs_review below `minProbability`;
  * 4. the gradebook guard: a ticket that would stay in scope while the model gives gradebook_admin at
  *    least `gradebookFloor`, or while any gradebook rule fired, goes to the gradebook managers (at
@@ -620,12 +621,15 @@ function combineWithModel(
     category = rules.category;
     decidedBy = 'rules';
     // Rules that would move a ticket to another team while the model reads it as the technicians' own
-    // work (a "fax" or an "extension" in a hardware ticket) are in conflict: a person decides.
+    // work (a "fax" or an "extension" in a hardware ticket) are in conflict: a person decides. Strong
+    // rule evidence for the move (a score of three times the threshold: a phone, its cord and its
+    // calls) keeps it: there the model, not the rules, is the one misreading the ticket.
     if (
       settings.conflictReview < 1 &&
       CATEGORY_SCOPES[category] === 'out_of_scope' &&
       inScope >= settings.conflictReview &&
-      inScope > p[category]
+      inScope > p[category] &&
+      ruleScore(rules, category) < 3 * policy.threshold
     ) {
       category = 'unclassified';
       decidedBy = 'model';

@@ -108,7 +108,7 @@ export function evaluateRealDatasets(dir: string, policy: CompiledPolicy): Group
 }
 
 const pct = (n: number, d: number): string => (d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)}%`);
-/** Restricted is held to a tenth of a percent: two decimals and the count, so 0.12% does not read as 0.1%. */
+/** Out of scope and restricted are held to 2% and 0.1%: two decimals and the count, so 0.12% does not read as 0.1% nor 1.98% as 2.0%. */
 const fine = (n: number, d: number): string => (d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(2)}% (${n})`);
 
 export function formatRealFigures(figures: readonly GroupFigures[]): string {
@@ -124,7 +124,7 @@ export function formatRealFigures(figures: readonly GroupFigures[]): string {
       .map((c) => `${c} ${pct(f.categories[c], f.tickets)}`)
       .join(', ');
     lines.push(
-      `${`${f.dataset} / ${f.group}`.padEnd(49)}  ${String(f.tickets).padStart(7)}  ${pct(f.scopes.in_scope, f.tickets).padStart(8)}  ${pct(f.scopes.out_of_scope, f.tickets).padStart(12)}  ${fine(f.scopes.restricted, f.tickets).padStart(13)}  ${pct(f.scopes.needs_review, f.tickets).padStart(12)}  ${oos}`,
+      `${`${f.dataset} / ${f.group}`.padEnd(49)}  ${String(f.tickets).padStart(7)}  ${pct(f.scopes.in_scope, f.tickets).padStart(8)}  ${fine(f.scopes.out_of_scope, f.tickets).padStart(12)}  ${fine(f.scopes.restricted, f.tickets).padStart(13)}  ${pct(f.scopes.needs_review, f.tickets).padStart(12)}  ${oos}`,
     );
   }
   return lines.join('\n');

@@ -456,7 +456,11 @@ describe('rules, model and the gradebook guard together', () => {
         routingPolicySchema.parse({
           threshold: 2,
           categories,
-          rules: [gradebookRule, { id: 'tel-fax', category: 'telephone', weight: 4, any: ['fax'] }],
+          rules: [
+            gradebookRule,
+            { id: 'tel-fax', category: 'telephone', weight: 4, any: ['fax'] },
+            { id: 'tel-line', category: 'telephone', weight: 2, any: ['line'] },
+          ],
           model: { ruleAuthority: 0.5, modelVeto: 0.05, conflictReview: 0.3, ...settings },
         }),
         'v',
@@ -493,6 +497,17 @@ describe('rules, model and the gradebook guard together', () => {
       // Above the technicians' probability the bar is not reached: the rules decide.
       const high = classifyTicket({ Subject: 'fax' }, faxPolicy(hardwareView, { conflictReview: 0.9 }));
       expect([high.category, high.decidedBy]).toEqual(['telephone', 'rules']);
+    });
+
+    it('strong rule evidence for the move (three times the threshold) keeps it with the rules', () => {
+      // "fax line": 4 + 2 = 6 = 3 x threshold 2; the same model view as above.
+      const d = classifyTicket(
+        { Subject: 'fax line' },
+        faxPolicy({ ...hardwareView, 'w:line': [0, 0, 0, 0, 0] }),
+      );
+      const p = Object.fromEntries(d.model!.top.map((t) => [t.category, t.probability]));
+      expect(p['hardware']).toBeGreaterThan(p['telephone']!);
+      expect([d.category, d.decidedBy, d.ruleId]).toEqual(['telephone', 'rules', 'tel-fax']);
     });
 
     it('a setting outside (0, 1] is refused with its path', () => {
@@ -620,7 +635,7 @@ describe('cross-validation of the whole classifier on the project corpora (CI: n
         report.byLanguage.map((l) => `${l.lang} ${l.accuracy.toFixed(2)}`).join(' '),
     );
     expect(report.total).toBe(429);
-    // Measured 0.888 (2026-12-01; 0.902 before conflictReview and the 0.45 bar on the model's moves,
+    // Measured 0.895 (2026-12-01; 0.902 before conflictReview and the 0.45 bar on the model's moves,
     // which send more of these to review); without the dev corpus (which CI does not have) in training.
     expect(report.accuracy).toBeGreaterThan(0.88);
     expect(report.safety.gradebookInScope).toBe(0);

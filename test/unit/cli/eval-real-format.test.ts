@@ -16,13 +16,13 @@ function figures(): GroupFigures {
 }
 
 describe('eval-real table', () => {
-  it('prints restricted with two decimals and its count (0.12% must not read as 0.1%)', () => {
+  it('prints out of scope and restricted with two decimals and their counts (0.12% must not read as 0.1%, 1.98% as 2.0%)', () => {
     const [header, row] = formatRealFigures([figures()]).split('\n');
     expect(header).toBe(
       'dataset / group                                    tickets  in scope  out of scope     restricted  needs review  top out-of-scope categories',
     );
     expect(row).toBe(
-      'kaggle-it-service-tickets / Hardware                  4085     87.8%          3.2%      0.12% (5)          8.9%  telephone 1.6%, application_support 1.1%, office_development 0.5%',
+      'kaggle-it-service-tickets / Hardware                  4085     87.8%   3.18% (130)      0.12% (5)          8.9%  telephone 1.6%, application_support 1.1%, office_development 0.5%',
     );
   });
 });
